@@ -1,0 +1,123 @@
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Configuration comes only from environment variables, validated at boot (STYLE.md, example 5).
+ * Each entry's description is what the README lists.
+ */
+export const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe("port the web app listens on"),
+  HOST: z.string().default("0.0.0.0").describe("address the web app listens on"),
+  DATA_DIR: z.string().default("./data").describe("folder for the embedded database and stored documents"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres://")
+    .optional()
+    .describe("a PostgreSQL server to use instead of the embedded database"),
+  SESSION_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters")
+    .optional()
+    .describe("secret that signs cookies; required with DATABASE_URL, generated and kept in DATA_DIR otherwise"),
+  SESSION_HOURS: z.coerce.number().positive().default(8).describe("hours a session lasts without use"),
+  SECURE_COOKIES: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true")
+    .describe("mark cookies Secure (set to true behind TLS)"),
+  TRUST_PROXY: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true")
+    .describe("trust X-Forwarded-* headers from a reverse proxy"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DEMO_DATA: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true")
+    .describe("load demo data into an empty database on first start"),
+  OCDS_PREFIX: z.string().default("ocds-xxxxxx").describe("ocid prefix for open contracting data"),
+  OIDC_ISSUER: z.url().optional().describe("OpenID Connect issuer URL for single sign-on"),
+  OIDC_CLIENT_ID: z.string().optional().describe("OpenID Connect client id"),
+  OIDC_CLIENT_SECRET: z.string().optional().describe("OpenID Connect client secret"),
+  OIDC_REDIRECT_URI: z.url().optional().describe("this service's callback URL, ending /sign-in/oidc/callback"),
+  OIDC_BUTTON_TEXT: z.string().default("Sign in with your council account"),
+  JOBS_ENABLED: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true")
+    .describe("run the in-process job worker"),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  sessionSecret: string;
+  sessionHours: number;
+  secureCookies: boolean;
+  trustProxy: boolean;
+  logLevel: Environment["LOG_LEVEL"];
+  demoData: boolean;
+  ocdsPrefix: string;
+  jobsEnabled: boolean;
+  oidc:
+    | { issuer: string; clientId: string; clientSecret: string | undefined; redirectUri: string; buttonText: string }
+    | undefined;
+}
+
+export class ConfigError extends Error {}
+
+export function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
+  const result = environmentSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Configuration is not valid:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+/** Builds the app's configuration; `readSecret` supplies the kept secret for the embedded database. */
+export function configFromEnvironment(env: NodeJS.ProcessEnv, readSecret?: (dataDir: string) => string): Config {
+  const e = parseEnvironment(env);
+  const dataDir = path.resolve(e.DATA_DIR);
+  if (e.DATABASE_URL && !e.SESSION_SECRET) {
+    throw new ConfigError(
+      "Configuration is not valid:\n  SESSION_SECRET: required when DATABASE_URL is set, so that every instance signs cookies alike",
+    );
+  }
+  const oidcParts = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_REDIRECT_URI];
+  if (oidcParts.some(Boolean) && !oidcParts.every(Boolean)) {
+    throw new ConfigError(
+      "Configuration is not valid:\n  OIDC_*: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_REDIRECT_URI together",
+    );
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    sessionSecret: e.SESSION_SECRET ?? (readSecret ? readSecret(dataDir) : randomBytes(32).toString("hex")),
+    sessionHours: e.SESSION_HOURS,
+    secureCookies: e.SECURE_COOKIES,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    demoData: e.DEMO_DATA,
+    ocdsPrefix: e.OCDS_PREFIX,
+    jobsEnabled: e.JOBS_ENABLED,
+    oidc:
+      e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_REDIRECT_URI
+        ? {
+            issuer: e.OIDC_ISSUER,
+            clientId: e.OIDC_CLIENT_ID,
+            clientSecret: e.OIDC_CLIENT_SECRET,
+            redirectUri: e.OIDC_REDIRECT_URI,
+            buttonText: e.OIDC_BUTTON_TEXT,
+          }
+        : undefined,
+  };
+}

@@ -1,0 +1,157 @@
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import pg from "pg";
+import lockfile from "proper-lockfile";
+import * as schema from "./schema/index.js";
+
+export type Schema = typeof schema;
+/** One type for both drivers: the app never needs to know which database it runs on. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema>;
+/** A database handle or an open transaction: queries take either. */
+export type Executor = Db | Tx;
+
+export const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../migrations");
+
+export interface Database {
+  db: Db;
+  kind: "pglite" | "postgres";
+  /** The embedded engine, when there is one (backup, tests). */
+  pglite: PGlite | undefined;
+  migrate(): Promise<void>;
+  /** Rows of a raw query, whichever driver answered it. */
+  rows<T extends Record<string, unknown>>(query: ReturnType<typeof sql>): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export class DataDirectoryLockedError extends Error {
+  constructor(dir: string) {
+    super(
+      `The data directory ${dir} is in use by another Commissioner process (is the server running?).\n` +
+        "Two processes on one embedded database lose data, so this one will not start.\n" +
+        "Stop the other process first, or use the API with a token while the server runs.",
+    );
+  }
+}
+
+/** Key for pg_advisory_lock: any constant shared by every instance of Commissioner. */
+const MIGRATION_LOCK_KEY = 741_852_963;
+
+export async function executeRows<T extends Record<string, unknown>>(
+  executor: Executor,
+  query: ReturnType<typeof sql>,
+): Promise<T[]> {
+  // Both drivers answer with an object whose `rows` holds the records.
+  const result = (await executor.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  /** Tests pass an already-open engine (a clone of a migrated template). */
+  pglite?: PGlite;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  if (options.pglite) return wrapPglite(options.pglite, async () => options.pglite?.close());
+  return openEmbedded(options.dataDir);
+}
+
+async function openEmbedded(dataDir: string): Promise<Database> {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const release = await lockDataDirectory(dataDir);
+  try {
+    const engine = await PGlite.create(path.join(dataDir, "pg"));
+    return wrapPglite(engine, async () => {
+      await engine.close();
+      await release();
+    });
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+/** One process per data directory: a second one on the same PGlite files silently loses data. */
+export async function lockDataDirectory(dataDir: string): Promise<() => Promise<void>> {
+  try {
+    return await lockfile.lock(dataDir, {
+      lockfilePath: path.join(dataDir, "commissioner.lock"),
+      stale: 15_000,
+      update: 5_000,
+      realpath: false,
+      onCompromised: (error) => {
+        // The lock was taken from under us: going on risks the data, so stop.
+        console.error(`Lost the lock on ${dataDir}: ${error.message}`);
+        process.exit(70);
+      },
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ELOCKED") throw new DataDirectoryLockedError(dataDir);
+    throw error;
+  }
+}
+
+function wrapPglite(engine: PGlite, close: () => Promise<void>): Database {
+  const db = drizzlePglite(engine, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: "pglite",
+    pglite: engine,
+    migrate: async () => {
+      await migratePglite(drizzlePglite(engine, { schema }), { migrationsFolder });
+    },
+    rows: (query) => executeRows(db, query),
+    close,
+  };
+}
+
+function openPostgres(url: string, poolSize: number): Database {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // pg returns bigint (int8) as string; counts come back as numbers where we cast them in SQL.
+  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: "postgres",
+    pglite: undefined,
+    migrate: async () => {
+      // A session-level advisory lock on one connection: instances starting together migrate one at a time.
+      const client = await pool.connect();
+      try {
+        await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+        await migratePg(drizzlePg(client, { schema }), { migrationsFolder });
+      } finally {
+        await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => undefined);
+        client.release();
+      }
+    },
+    rows: (query) => executeRows(db, query),
+    close: () => pool.end(),
+  };
+}
+
+/** True when every migration in the folder has been applied (for /readyz). */
+export async function isMigrated(database: Database): Promise<boolean> {
+  const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, "meta/_journal.json"), "utf8")) as {
+    entries: unknown[];
+  };
+  try {
+    const rows = await database.rows<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`,
+    );
+    return (rows[0]?.n ?? 0) >= journal.entries.length;
+  } catch {
+    return false;
+  }
+}

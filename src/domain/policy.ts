@@ -1,0 +1,55 @@
+import { isStaff, type Role, STAFF_ROLES } from "./roles.js";
+
+/**
+ * The one permission policy (DESIGN.md, rules of the house): pages and the API both ask `can`.
+ * Each action lists the roles that may take it; a resource check narrows it where needed.
+ */
+export interface Actor {
+  /** null for the system itself (CLI, jobs, demo loader). */
+  id: string | null;
+  label: string;
+  roles: readonly Role[];
+  organisationId: string | null;
+}
+
+export const SYSTEM_ACTOR: Actor = {
+  id: null,
+  label: "system",
+  roles: ["administrator"],
+  organisationId: null,
+};
+
+const ANY_SIGNED_IN: readonly Role[] = [...STAFF_ROLES, "provider-user", "supplier-user"];
+
+export const PERMISSIONS = {
+  "home:view": ANY_SIGNED_IN,
+  "account:manage-own": ANY_SIGNED_IN,
+  "tokens:create-own": ANY_SIGNED_IN,
+  "tokens:create-any": ["administrator"],
+  "programmes:read": ANY_SIGNED_IN,
+  "governance:read": STAFF_ROLES,
+  "governance:manage": ["administrator"],
+  "organisations:read": STAFF_ROLES,
+  "organisations:create": ["administrator", "commissioner", "procurement-officer"],
+  "users:read": ["administrator"],
+  "users:create": ["administrator"],
+  "users:update": ["administrator"],
+  "audit:read": ["administrator"],
+  "outbox:read": ["administrator"],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Action = keyof typeof PERMISSIONS;
+
+export function can(actor: Actor | null | undefined, action: Action): boolean {
+  if (!actor) return false;
+  const allowed: readonly Role[] = PERMISSIONS[action];
+  return actor.roles.some((role) => allowed.includes(role));
+}
+
+/** A user may act on their own account; an administrator on anyone's. */
+export function canActForUser(actor: Actor | null | undefined, userId: string): boolean {
+  if (!actor) return false;
+  return actor.id === userId || can(actor, "tokens:create-any");
+}
+
+export { isStaff };

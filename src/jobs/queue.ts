@@ -1,0 +1,81 @@
+import { and, eq, lte, sql } from "drizzle-orm";
+import type { Db } from "../db/client.js";
+import { executeRows } from "../db/client.js";
+import { jobs } from "../db/schema/index.js";
+
+export interface ClaimedJob {
+  id: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  maxAttempts: number;
+}
+
+/** The jobs table (DESIGN.md, scheduled work): enqueue, claim with SKIP LOCKED, finish or retry. */
+export function createJobQueue(db: Db) {
+  async function enqueue(kind: string, payload: Record<string, unknown>, runAt = new Date(), maxAttempts = 5) {
+    const [row] = await db.insert(jobs).values({ kind, payload, runAt, maxAttempts }).returning({ id: jobs.id });
+    if (!row) throw new Error("job not stored");
+    return row.id;
+  }
+
+  /** Claims up to `limit` due jobs; another instance claiming at the same time skips these rows. */
+  async function claim(workerId: string, limit = 5): Promise<ClaimedJob[]> {
+    return db.transaction(async (tx) => {
+      const rows = await executeRows<{ id: string }>(
+        tx,
+        sql`SELECT id FROM jobs WHERE status = 'queued' AND run_at <= now() ORDER BY run_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`,
+      );
+      const claimed: ClaimedJob[] = [];
+      for (const { id } of rows) {
+        const [job] = await tx
+          .update(jobs)
+          .set({ status: "running", lockedBy: workerId, lockedAt: new Date(), attempts: sql`${jobs.attempts} + 1`, updatedAt: new Date() })
+          .where(eq(jobs.id, id))
+          .returning();
+        if (job) claimed.push({ id: job.id, kind: job.kind, payload: job.payload, attempts: job.attempts, maxAttempts: job.maxAttempts });
+      }
+      return claimed;
+    });
+  }
+
+  async function complete(id: string) {
+    await db.update(jobs).set({ status: "done", finishedAt: new Date(), lockedBy: null, updatedAt: new Date() }).where(eq(jobs.id, id));
+  }
+
+  /** A failed attempt is retried with exponential back-off until its attempts run out. */
+  async function fail(job: ClaimedJob, error: string) {
+    const finalFailure = job.attempts >= job.maxAttempts;
+    const delaySeconds = Math.min(3600, 2 ** job.attempts * 5);
+    await db
+      .update(jobs)
+      .set({
+        status: finalFailure ? "failed" : "queued",
+        lastError: error.slice(0, 2000),
+        runAt: finalFailure ? undefined : new Date(Date.now() + delaySeconds * 1000),
+        finishedAt: finalFailure ? new Date() : null,
+        lockedBy: null,
+        updatedAt: new Date(),
+      })
+      .where(eq(jobs.id, job.id));
+  }
+
+  /** Jobs left "running" by an instance that died are put back in the queue. */
+  async function requeueStale(olderThanMs = 15 * 60_000) {
+    const cutoff = new Date(Date.now() - olderThanMs);
+    const rows = await db
+      .update(jobs)
+      .set({ status: "queued", lockedBy: null, updatedAt: new Date() })
+      .where(and(eq(jobs.status, "running"), lte(jobs.lockedAt, cutoff)))
+      .returning({ id: jobs.id });
+    return rows.length;
+  }
+
+  async function get(id: string) {
+    const [row] = await db.select().from(jobs).where(eq(jobs.id, id));
+    return row ?? null;
+  }
+
+  return { enqueue, claim, complete, fail, requeueStale, get };
+}
+export type JobQueue = ReturnType<typeof createJobQueue>;

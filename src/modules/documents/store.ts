@@ -1,0 +1,104 @@
+import { createHash, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import { pipeline } from "node:stream/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { eq } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
+import { blobs } from "../../db/schema/index.js";
+
+/**
+ * Where blob bytes live (DESIGN.md data rules): a local folder by default; an S3-compatible
+ * implementation of the same interface can be added without touching callers.
+ */
+export interface BlobStorage {
+  /** Streams bytes in, returning their SHA-256 and size; the bytes are kept under that hash. */
+  put(stream: Readable, limitBytes: number): Promise<{ sha256: string; bytes: number }>;
+  read(sha256: string): Readable;
+  exists(sha256: string): Promise<boolean>;
+  /** Every stored hash (backup). */
+  list(): AsyncIterable<string>;
+  root: string;
+}
+
+export class BlobTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`The file is larger than ${Math.round(limitBytes / 1_048_576)} MB`);
+  }
+}
+
+const HASH = /^[0-9a-f]{64}$/;
+
+export function createLocalBlobStorage(root: string): BlobStorage {
+  const pathFor = (sha256: string) => {
+    if (!HASH.test(sha256)) throw new Error("not a SHA-256 hash");
+    return path.join(root, sha256.slice(0, 2), sha256);
+  };
+  return {
+    root,
+    async put(stream, limitBytes) {
+      fs.mkdirSync(path.join(root, "tmp"), { recursive: true });
+      const temp = path.join(root, "tmp", randomBytes(12).toString("hex"));
+      const hash = createHash("sha256");
+      let bytes = 0;
+      try {
+        await pipeline(
+          stream,
+          async function* (source: AsyncIterable<Buffer>) {
+            for await (const chunk of source) {
+              bytes += chunk.length;
+              if (bytes > limitBytes) throw new BlobTooLargeError(limitBytes);
+              hash.update(chunk);
+              yield chunk;
+            }
+          },
+          fs.createWriteStream(temp),
+        );
+        const sha256 = hash.digest("hex");
+        const final = pathFor(sha256);
+        fs.mkdirSync(path.dirname(final), { recursive: true });
+        // Content-addressed: the same bytes land on the same name, so a rename never loses anything.
+        fs.renameSync(temp, final);
+        return { sha256, bytes };
+      } finally {
+        fs.rmSync(temp, { force: true });
+      }
+    },
+    read(sha256) {
+      return fs.createReadStream(pathFor(sha256));
+    },
+    async exists(sha256) {
+      return fs.promises.access(pathFor(sha256)).then(
+        () => true,
+        () => false,
+      );
+    },
+    async *list() {
+      if (!fs.existsSync(root)) return;
+      for (const dir of await fs.promises.readdir(root)) {
+        if (dir === "tmp") continue;
+        for (const name of await fs.promises.readdir(path.join(root, dir))) if (HASH.test(name)) yield name;
+      }
+    },
+  };
+}
+
+/** The document store: blobs on storage, one row each in `blobs` with size and type. */
+export function createDocumentStore(db: Db, root: string, storage: BlobStorage = createLocalBlobStorage(root)) {
+  async function save(stream: Readable, mediaType: string, limitBytes: number) {
+    const { sha256, bytes } = await storage.put(stream, limitBytes);
+    await db.insert(blobs).values({ sha256, bytes, mediaType }).onConflictDoNothing({ target: blobs.sha256 });
+    const [row] = await db.select().from(blobs).where(eq(blobs.sha256, sha256));
+    if (!row) throw new Error("blob not recorded");
+    return { id: row.id, sha256, bytes, mediaType: row.mediaType };
+  }
+
+  async function open(sha256: string) {
+    const [row] = await db.select().from(blobs).where(eq(blobs.sha256, sha256));
+    if (!row || !(await storage.exists(sha256))) return null;
+    return { ...row, stream: storage.read(sha256) };
+  }
+
+  return { save, open, storage };
+}
+export type DocumentStore = ReturnType<typeof createDocumentStore>;

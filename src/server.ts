@@ -1,0 +1,46 @@
+import type { FastifyInstance } from "fastify";
+import type { Config } from "./config.js";
+import type { Database } from "./db/client.js";
+import { buildApp } from "./web/app.js";
+import { ensureDemoData } from "./modules/demo/demo.js";
+import { openAndPrepare } from "./startup.js";
+
+/** Starts the web app: open, migrate, demo data on first run, listen, and close cleanly on a signal. */
+export async function startServer(config: Config, port = config.port): Promise<{ app: FastifyInstance; database: Database }> {
+  const database = await openAndPrepare(config);
+  const app = await buildApp(config, { database });
+  app.addHook("onClose", async () => database.close());
+  if (config.demoData) {
+    const signIns = await ensureDemoData(app.services, config);
+    if (signIns) printSignIns(signIns);
+  }
+  // Slow clients must not hold the server: bounded timeouts (fastify/demo's server.ts).
+  app.server.requestTimeout = 30_000;
+  app.server.headersTimeout = 20_000;
+  app.server.keepAliveTimeout = 5_000;
+  await app.listen({ port, host: config.host });
+  const shown = config.host === "0.0.0.0" ? "localhost" : config.host;
+  console.log(`\nCommissioner is running at http://${shown}:${port} (${database.kind === "pglite" ? `embedded database in ${config.dataDir}` : "PostgreSQL"})\n`);
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, "closing: finishing requests in flight");
+    // Fastify stops accepting, lets requests in flight finish, then runs onClose (worker, database).
+    const force = setTimeout(() => process.exit(1), 25_000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  return { app, database };
+}
+
+function printSignIns(signIns: { role: string; email: string; password: string; note?: string }[]) {
+  console.log("\nDemo sign-ins (demo data only — change or remove these before real use):");
+  for (const s of signIns) console.log(`  ${s.role.padEnd(20)} ${s.email.padEnd(36)} ${s.password}${s.note ? `  (${s.note})` : ""}`);
+}

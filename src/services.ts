@@ -1,0 +1,25 @@
+import type { Config } from "./config.js";
+import type { Database } from "./db/client.js";
+import { createAccountsService } from "./modules/accounts/service.js";
+import { createOrganisationsService } from "./modules/organisations/service.js";
+import { createUsersService } from "./modules/users/service.js";
+import { createReferenceService } from "./modules/programmes/service.js";
+import { createDocumentStore } from "./modules/documents/store.js";
+import { createJobQueue } from "./jobs/queue.js";
+import path from "node:path";
+
+/** The one composition root (STYLE.md, example 2): every service is made here and handed to routes. */
+export function createServices(database: Database, config: Config) {
+  const db = database.db;
+  return {
+    database,
+    accounts: createAccountsService(db, config.sessionSecret, config.sessionHours),
+    organisations: createOrganisationsService(db),
+    users: createUsersService(db),
+    reference: createReferenceService(db),
+    documents: createDocumentStore(db, path.join(config.dataDir, "documents")),
+    jobs: createJobQueue(db),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,125 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import cookie from "@fastify/cookie";
+import formbody from "@fastify/formbody";
+import multipart from "@fastify/multipart";
+import fastifyStatic from "@fastify/static";
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Config } from "../config.js";
+import type { Database } from "../db/client.js";
+import { isMigrated } from "../db/client.js";
+import { createServices, type Services } from "../services.js";
+import { createWorker, type JobHandler } from "../jobs/worker.js";
+import { apiAuthPlugin } from "./api-auth.js";
+import { csrfPlugin } from "./csrf.js";
+import { errorsPlugin } from "./errors.js";
+import { metricsPlugin } from "./metrics.js";
+import { registerModules } from "./modules.js";
+import { securityHeadersPlugin } from "./security-headers.js";
+import { sessionsPlugin } from "./sessions.js";
+import { govukFrontendDist, viewsPlugin } from "./views.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export interface AppOptions {
+  database: Database;
+  /** Fastify logger options; false in tests. */
+  logger?: boolean | Record<string, unknown>;
+  jobHandlers?: Record<string, JobHandler>;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    services: Services;
+    config: Config;
+  }
+}
+
+export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+
+/** Log lines carry no personal data: no addresses, no query strings, no cookies, tokens or emails. */
+export function loggerOptions(config: Config) {
+  return {
+    level: config.logLevel,
+    redact: {
+      paths: ["req.headers.authorization", "req.headers.cookie", "*.email", "*.password", "*.name", "*.token"],
+      censor: "[redacted]",
+    },
+    serializers: {
+      req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: req.url.split("?")[0] }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  };
+}
+
+/** Builds the whole app on an open, migrated database; `server.ts` only listens (STYLE.md, example 1). */
+export async function buildApp(config: Config, options: AppOptions): Promise<FastifyInstance> {
+  const services = createServices(options.database, config);
+  const app = Fastify({
+    logger: options.logger === undefined ? loggerOptions(config) : options.logger,
+    trustProxy: config.trustProxy,
+    bodyLimit: 1_048_576,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.decorate("services", services);
+  app.decorate("config", config);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "Commissioner API", version: "1.0.0", description: "The public JSON API of Commissioner (API.md)." },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(cookie, { secret: config.sessionSecret });
+  await app.register(formbody);
+  await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 10, fields: 50 } });
+  await app.register(securityHeadersPlugin, { secure: config.secureCookies });
+  await app.register(fastifyStatic, { root: path.join(govukFrontendDist, "govuk/assets"), prefix: "/assets/", maxAge: "1d" });
+  await app.register(fastifyStatic, {
+    root: path.join(govukFrontendDist, "govuk"),
+    prefix: "/stylesheets/",
+    decorateReply: false,
+    allowedPath: (p) => p.endsWith(".css"),
+    maxAge: "1d",
+  });
+  await app.register(fastifyStatic, {
+    root: [path.join(here, "public"), path.join(govukFrontendDist, "govuk")],
+    prefix: "/javascripts/",
+    decorateReply: false,
+    allowedPath: (p) => p.endsWith(".js") || p.endsWith(".mjs"),
+    maxAge: "1d",
+  });
+  app.get("/stylesheets/app.css", { schema: { hide: true } }, async (_request, reply) => reply.sendFile("app.css", path.join(here, "public")));
+  await app.register(sessionsPlugin, { config, accounts: services.accounts });
+  await app.register(apiAuthPlugin, { accounts: services.accounts });
+  await app.register(csrfPlugin, { config });
+  await app.register(viewsPlugin, { config });
+  await app.register(errorsPlugin);
+  await app.register(metricsPlugin);
+
+  app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
+  app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
+    const ready = await isMigrated(options.database).catch(() => false);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready" });
+  });
+
+  await registerModules(app);
+
+  const worker = createWorker(
+    services.jobs,
+    { "sessions:purge": async () => void (await services.accounts.purgeExpiredSessions()), ...options.jobHandlers },
+    app.log,
+  );
+  if (config.jobsEnabled) {
+    app.addHook("onReady", async () => worker.start());
+  }
+  app.addHook("onClose", async () => worker.stop());
+  return app;
+}

@@ -1,0 +1,108 @@
+import { randomBytes } from "node:crypto";
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import type { FieldError } from "./problems.js";
+import { ProblemError } from "./problems.js";
+
+export const PROBLEM_TYPE_BASE = "https://commissioner.invalid/problems/";
+
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+  [extra: string]: unknown;
+}
+
+export function isApiRequest(request: FastifyRequest): boolean {
+  return request.url.startsWith("/api/");
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  problem: { title: string; status: number; detail: string; type?: string; errors?: FieldError[]; [extra: string]: unknown },
+) {
+  const slug = problem.title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+  return reply
+    .code(problem.status)
+    .type("application/problem+json")
+    .send({ type: problem.type ?? `${PROBLEM_TYPE_BASE}${slug}`, ...problem });
+}
+
+function validationErrors(error: unknown): FieldError[] | null {
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    return error.validation.map((v) => ({
+      path: v.instancePath.replace(/^\//, "").replace(/\//g, ".") || String((v.params as { issue?: { path?: unknown[] } }).issue?.path?.join(".") ?? ""),
+      message: v.message ?? "is not valid",
+    }));
+  }
+  const fe = error as FastifyError;
+  if (fe.validation) return fe.validation.map((v) => ({ path: v.instancePath.replace(/^\//, "").replace(/\//g, "."), message: v.message ?? "is not valid" }));
+  return null;
+}
+
+/**
+ * One error handler for both faces: the API answers RFC 9457 problem documents, pages answer the
+ * GOV.UK error pages. Neither shows a stack trace, SQL or anything else from inside.
+ */
+export const errorsPlugin = fp(
+  async (app) => {
+    app.setErrorHandler(async (error, request, reply) => {
+      const api = isApiRequest(request);
+      const fieldErrors = validationErrors(error);
+      if (fieldErrors) {
+        if (api) return sendProblem(reply, { title: "Invalid input", status: 400, detail: "The request has invalid fields", errors: fieldErrors });
+        return reply.code(400).view("errors/not-found.njk", { pageTitle: "Page not found" });
+      }
+      if (error instanceof ProblemError) {
+        if (api) {
+          return sendProblem(reply, {
+            title: error.title,
+            status: error.status,
+            detail: error.message,
+            ...(error.errors.length ? { errors: error.errors } : {}),
+            ...error.extra,
+          });
+        }
+        return renderStatus(reply, error.status);
+      }
+      const status = (error as FastifyError).statusCode ?? 500;
+      if (status >= 400 && status < 500) {
+        const fe = error as FastifyError;
+        if (api) return sendProblem(reply, { title: titleFor(status), status, detail: safeClientMessage(fe, status) });
+        return renderStatus(reply, status);
+      }
+      const reference = randomBytes(4).toString("hex");
+      request.log.error({ err: error, reference }, "request failed");
+      if (api) return sendProblem(reply, { title: "Internal error", status: 500, detail: `Something went wrong. Reference ${reference}.` });
+      return reply.code(500).view("errors/server-error.njk", { pageTitle: "Sorry, there is a problem with the service", reference });
+    });
+
+    app.setNotFoundHandler(async (request, reply) => {
+      if (isApiRequest(request)) return sendProblem(reply, { title: "Not found", status: 404, detail: `No such resource: ${request.method} ${request.url.split("?")[0] ?? ""}` });
+      return reply.code(404).view("errors/not-found.njk", { pageTitle: "Page not found" });
+    });
+  },
+  { name: "errors" },
+);
+
+function titleFor(status: number): string {
+  return (
+    { 400: "Bad request", 401: "Unauthorised", 403: "Forbidden", 404: "Not found", 409: "Conflict", 413: "Too large", 415: "Unsupported media type", 422: "Unprocessable", 429: "Too many requests" }[status] ??
+    "Request refused"
+  );
+}
+
+/** Fastify's own 4xx messages (bad JSON, body too large) are safe to show; nothing else is passed on. */
+function safeClientMessage(error: FastifyError, status: number): string {
+  if (error.code?.startsWith("FST_")) return error.message;
+  return titleFor(status);
+}
+
+export function renderStatus(reply: FastifyReply, status: number) {
+  if (status === 403) return reply.code(403).view("errors/forbidden.njk", { pageTitle: "You do not have permission to see this page" });
+  if (status === 404) return reply.code(404).view("errors/not-found.njk", { pageTitle: "Page not found" });
+  return reply.code(status).view("errors/server-error.njk", { pageTitle: "Sorry, there is a problem with the service" });
+}

@@ -1,0 +1,84 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { z } from "zod";
+import type { FieldError } from "./problems.js";
+import { setFlash, takeFlash } from "./sessions.js";
+
+/** What a page needs to show a GOV.UK error summary and each field's message. */
+export interface FormErrors {
+  summary: { text: string; href: string }[];
+  fields: Record<string, { text: string }>;
+}
+
+export function zodFieldErrors(error: z.ZodError): FieldError[] {
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.map(String).join(".") || "form";
+    if (seen.has(path)) continue;
+    seen.add(path);
+    out.push({ path, message: issue.message });
+  }
+  return out;
+}
+
+/** Field ids in templates use the field's name; nested paths join with a hyphen. */
+export function toFormErrors(errors: FieldError[]): FormErrors {
+  const fields: FormErrors["fields"] = {};
+  const summary = errors.map((e) => {
+    const id = e.path.replace(/\./g, "-");
+    fields[id] = { text: e.message };
+    return { text: e.message, href: `#${id}` };
+  });
+  return { summary, fields };
+}
+
+/** Form values that must never travel back to the browser. */
+const SECRET_FIELDS = new Set(["password", "currentPassword", "newPassword", "confirmPassword", "code", "_csrf"]);
+
+export function keepableValues(body: unknown): Record<string, unknown> {
+  if (!body || typeof body !== "object") return {};
+  return Object.fromEntries(Object.entries(body).filter(([k]) => !SECRET_FIELDS.has(k)));
+}
+
+interface Flash {
+  errors?: FieldError[];
+  values?: Record<string, unknown>;
+  success?: string;
+}
+
+/** What the last POST left for this page: its errors and the user's input, or a success message. */
+export async function formState(request: FastifyRequest) {
+  const flash = await takeFlash<Flash>(request, request.server.services.accounts);
+  return {
+    errors: flash?.errors?.length ? toFormErrors(flash.errors) : undefined,
+    values: flash?.values ?? {},
+    success: flash?.success,
+  };
+}
+
+/** Post/Redirect/Get on error: back to the form with the errors and what was typed (secrets dropped). */
+export async function redirectWithErrors(request: FastifyRequest, reply: FastifyReply, to: string, errors: FieldError[]) {
+  await setFlash(request, reply, request.server.services.accounts, request.server.config, {
+    errors,
+    values: keepableValues(request.body),
+  } satisfies Flash);
+  return reply.redirect(to, 303);
+}
+
+export async function redirectWithSuccess(request: FastifyRequest, reply: FastifyReply, to: string, success: string) {
+  await setFlash(request, reply, request.server.services.accounts, request.server.config, { success } satisfies Flash);
+  return reply.redirect(to, 303);
+}
+
+/** Parses a form body with its schema; on failure answers the redirect and returns null. */
+export async function parseForm<S extends z.ZodType>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  schema: S,
+  backTo: string,
+): Promise<z.output<S> | null> {
+  const result = schema.safeParse(request.body ?? {});
+  if (result.success) return result.data;
+  await redirectWithErrors(request, reply, backTo, zodFieldErrors(result.error));
+  return null;
+}
