@@ -19,7 +19,9 @@ export const environmentSchema = z.object({
     .string()
     .min(32, "must be at least 32 characters")
     .optional()
-    .describe("secret that signs cookies; required with DATABASE_URL, generated and kept in DATA_DIR otherwise"),
+    .describe(
+      "secret that signs cookies; required with DATABASE_URL, generated and kept in DATA_DIR otherwise",
+    ),
   SESSION_HOURS: z.coerce.number().positive().default(8).describe("hours a session lasts without use"),
   SECURE_COOKIES: z
     .enum(["true", "false"])
@@ -41,7 +43,10 @@ export const environmentSchema = z.object({
   OIDC_ISSUER: z.url().optional().describe("OpenID Connect issuer URL for single sign-on"),
   OIDC_CLIENT_ID: z.string().optional().describe("OpenID Connect client id"),
   OIDC_CLIENT_SECRET: z.string().optional().describe("OpenID Connect client secret"),
-  OIDC_REDIRECT_URI: z.url().optional().describe("this service's callback URL, ending /sign-in/oidc/callback"),
+  OIDC_REDIRECT_URI: z
+    .url()
+    .optional()
+    .describe("this service's callback URL, ending /sign-in/oidc/callback"),
   OIDC_BUTTON_TEXT: z.string().default("Sign in with your council account"),
   JOBS_ENABLED: z
     .enum(["true", "false"])
@@ -66,7 +71,13 @@ export interface Config {
   ocdsPrefix: string;
   jobsEnabled: boolean;
   oidc:
-    | { issuer: string; clientId: string; clientSecret: string | undefined; redirectUri: string; buttonText: string }
+    | {
+        issuer: string;
+        clientId: string;
+        clientSecret: string | undefined;
+        redirectUri: string;
+        buttonText: string;
+      }
     | undefined;
 }
 
@@ -82,7 +93,10 @@ export function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
 }
 
 /** Builds the app's configuration; `readSecret` supplies the kept secret for the embedded database. */
-export function configFromEnvironment(env: NodeJS.ProcessEnv, readSecret?: (dataDir: string) => string): Config {
+export function configFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  readSecret?: (dataDir: string) => string,
+): Config {
   const e = parseEnvironment(env);
   const dataDir = path.resolve(e.DATA_DIR);
   if (e.DATABASE_URL && !e.SESSION_SECRET) {

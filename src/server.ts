@@ -6,7 +6,10 @@ import { ensureDemoData } from "./modules/demo/demo.js";
 import { openAndPrepare } from "./startup.js";
 
 /** Starts the web app: open, migrate, demo data on first run, listen, and close cleanly on a signal. */
-export async function startServer(config: Config, port = config.port): Promise<{ app: FastifyInstance; database: Database }> {
+export async function startServer(
+  config: Config,
+  port = config.port,
+): Promise<{ app: FastifyInstance; database: Database }> {
   const database = await openAndPrepare(config);
   const app = await buildApp(config, { database });
   app.addHook("onClose", async () => database.close());
@@ -20,7 +23,9 @@ export async function startServer(config: Config, port = config.port): Promise<{
   app.server.keepAliveTimeout = 5_000;
   await app.listen({ port, host: config.host });
   const shown = config.host === "0.0.0.0" ? "localhost" : config.host;
-  console.log(`\nCommissioner is running at http://${shown}:${port} (${database.kind === "pglite" ? `embedded database in ${config.dataDir}` : "PostgreSQL"})\n`);
+  console.log(
+    `\nCommissioner is running at http://${shown}:${port} (${database.kind === "pglite" ? `embedded database in ${config.dataDir}` : "PostgreSQL"})\n`,
+  );
 
   let closing = false;
   const shutdown = (signal: string) => {
@@ -35,12 +40,17 @@ export async function startServer(config: Config, port = config.port): Promise<{
       () => process.exit(1),
     );
   };
-  process.once("SIGTERM", () => shutdown("SIGTERM"));
-  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => {
+    shutdown("SIGTERM");
+  });
+  process.once("SIGINT", () => {
+    shutdown("SIGINT");
+  });
   return { app, database };
 }
 
 function printSignIns(signIns: { role: string; email: string; password: string; note?: string }[]) {
   console.log("\nDemo sign-ins (demo data only — change or remove these before real use):");
-  for (const s of signIns) console.log(`  ${s.role.padEnd(20)} ${s.email.padEnd(36)} ${s.password}${s.note ? `  (${s.note})` : ""}`);
+  for (const s of signIns)
+    console.log(`  ${s.role.padEnd(20)} ${s.email.padEnd(36)} ${s.password}${s.note ? `  (${s.note})` : ""}`);
 }

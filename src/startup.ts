@@ -9,7 +9,8 @@ import { loadReferenceData } from "./modules/programmes/service.js";
 export function readOrCreateSecret(dataDir: string): string {
   const file = path.join(dataDir, "session-secret");
   fs.mkdirSync(dataDir, { recursive: true });
-  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(32).toString("hex"), { mode: 0o600, flag: "wx" });
+  if (!fs.existsSync(file))
+    fs.writeFileSync(file, randomBytes(32).toString("hex"), { mode: 0o600, flag: "wx" });
   return fs.readFileSync(file, "utf8").trim();
 }
 

@@ -5,7 +5,9 @@ import { loadConfig } from "../startup.js";
 import { startServer } from "../server.js";
 
 const program = new Command("commissioner")
-  .description("Commissioner: the commissioning cycle for commissioned services.\nConfiguration comes from environment variables (see the README).")
+  .description(
+    "Commissioner: the commissioning cycle for commissioned services.\nConfiguration comes from environment variables (see the README).",
+  )
   .showHelpAfterError();
 
 program

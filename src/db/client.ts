@@ -19,7 +19,10 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema>;
 /** A database handle or an open transaction: queries take either. */
 export type Executor = Db | Tx;
 
-export const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../migrations");
+export const migrationsFolder = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../migrations",
+);
 
 export interface Database {
   db: Db;
@@ -50,8 +53,8 @@ export async function executeRows<T extends Record<string, unknown>>(
   query: ReturnType<typeof sql>,
 ): Promise<T[]> {
   // Both drivers answer with an object whose `rows` holds the records.
-  const result = (await executor.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
+  const result: unknown = await executor.execute(query);
+  return (result as { rows: T[] }).rows;
 }
 
 export interface OpenOptions {

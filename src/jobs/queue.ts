@@ -13,8 +13,16 @@ export interface ClaimedJob {
 
 /** The jobs table (DESIGN.md, scheduled work): enqueue, claim with SKIP LOCKED, finish or retry. */
 export function createJobQueue(db: Db) {
-  async function enqueue(kind: string, payload: Record<string, unknown>, runAt = new Date(), maxAttempts = 5) {
-    const [row] = await db.insert(jobs).values({ kind, payload, runAt, maxAttempts }).returning({ id: jobs.id });
+  async function enqueue(
+    kind: string,
+    payload: Record<string, unknown>,
+    runAt = new Date(),
+    maxAttempts = 5,
+  ) {
+    const [row] = await db
+      .insert(jobs)
+      .values({ kind, payload, runAt, maxAttempts })
+      .returning({ id: jobs.id });
     if (!row) throw new Error("job not stored");
     return row.id;
   }
@@ -30,17 +38,33 @@ export function createJobQueue(db: Db) {
       for (const { id } of rows) {
         const [job] = await tx
           .update(jobs)
-          .set({ status: "running", lockedBy: workerId, lockedAt: new Date(), attempts: sql`${jobs.attempts} + 1`, updatedAt: new Date() })
+          .set({
+            status: "running",
+            lockedBy: workerId,
+            lockedAt: new Date(),
+            attempts: sql`${jobs.attempts} + 1`,
+            updatedAt: new Date(),
+          })
           .where(eq(jobs.id, id))
           .returning();
-        if (job) claimed.push({ id: job.id, kind: job.kind, payload: job.payload, attempts: job.attempts, maxAttempts: job.maxAttempts });
+        if (job)
+          claimed.push({
+            id: job.id,
+            kind: job.kind,
+            payload: job.payload,
+            attempts: job.attempts,
+            maxAttempts: job.maxAttempts,
+          });
       }
       return claimed;
     });
   }
 
   async function complete(id: string) {
-    await db.update(jobs).set({ status: "done", finishedAt: new Date(), lockedBy: null, updatedAt: new Date() }).where(eq(jobs.id, id));
+    await db
+      .update(jobs)
+      .set({ status: "done", finishedAt: new Date(), lockedBy: null, updatedAt: new Date() })
+      .where(eq(jobs.id, id));
   }
 
   /** A failed attempt is retried with exponential back-off until its attempts run out. */

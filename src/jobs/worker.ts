@@ -8,7 +8,12 @@ export type JobHandler = (payload: Record<string, unknown>, job: ClaimedJob) => 
  * The in-process worker: polls the jobs table, runs handlers, and stops cleanly (finishing the job
  * in hand) when the app closes. Several instances share the table safely.
  */
-export function createWorker(queue: JobQueue, handlers: Record<string, JobHandler>, log: FastifyBaseLogger, pollMs = 1000) {
+export function createWorker(
+  queue: JobQueue,
+  handlers: Record<string, JobHandler>,
+  log: FastifyBaseLogger,
+  pollMs = 1000,
+) {
   const workerId = `worker-${randomBytes(6).toString("hex")}`;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;

@@ -13,11 +13,14 @@ export const apiAuthPlugin = fp<{ accounts: AccountsService }>(
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       const user = match?.[1] ? await accounts.userForApiToken(match[1]) : null;
       if (!user) {
-        return sendProblem(reply.header("www-authenticate", 'Bearer realm="commissioner", error="invalid_token"'), {
-          title: "Unauthorised",
-          status: 401,
-          detail: "The API token is not valid, or has been revoked",
-        });
+        return sendProblem(
+          reply.header("www-authenticate", 'Bearer realm="commissioner", error="invalid_token"'),
+          {
+            title: "Unauthorised",
+            status: 401,
+            detail: "The API token is not valid, or has been revoked",
+          },
+        );
       }
       request.user = user;
       request.actor = actorFor(user);

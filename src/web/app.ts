@@ -6,7 +6,12 @@ import multipart from "@fastify/multipart";
 import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyInstance } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { isMigrated } from "../db/client.js";
@@ -44,11 +49,22 @@ export function loggerOptions(config: Config) {
   return {
     level: config.logLevel,
     redact: {
-      paths: ["req.headers.authorization", "req.headers.cookie", "*.email", "*.password", "*.name", "*.token"],
+      paths: [
+        "req.headers.authorization",
+        "req.headers.cookie",
+        "*.email",
+        "*.password",
+        "*.name",
+        "*.token",
+      ],
       censor: "[redacted]",
     },
     serializers: {
-      req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: req.url.split("?")[0] }),
+      req: (req: { method: string; url: string; id: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url.split("?")[0],
+      }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   };
@@ -58,7 +74,7 @@ export function loggerOptions(config: Config) {
 export async function buildApp(config: Config, options: AppOptions): Promise<FastifyInstance> {
   const services = createServices(options.database, config);
   const app = Fastify({
-    logger: options.logger === undefined ? loggerOptions(config) : options.logger,
+    logger: options.logger ?? loggerOptions(config),
     trustProxy: config.trustProxy,
     bodyLimit: 1_048_576,
     routerOptions: { ignoreTrailingSlash: true },
@@ -71,7 +87,11 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
-      info: { title: "Commissioner API", version: "1.0.0", description: "The public JSON API of Commissioner (API.md)." },
+      info: {
+        title: "Commissioner API",
+        version: "1.0.0",
+        description: "The public JSON API of Commissioner (API.md).",
+      },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       security: [{ bearer: [] }],
     },
@@ -81,7 +101,11 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(formbody);
   await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 10, fields: 50 } });
   await app.register(securityHeadersPlugin, { secure: config.secureCookies });
-  await app.register(fastifyStatic, { root: path.join(govukFrontendDist, "govuk/assets"), prefix: "/assets/", maxAge: "1d" });
+  await app.register(fastifyStatic, {
+    root: path.join(govukFrontendDist, "govuk/assets"),
+    prefix: "/assets/",
+    maxAge: "1d",
+  });
   await app.register(fastifyStatic, {
     root: path.join(govukFrontendDist, "govuk"),
     prefix: "/stylesheets/",
@@ -96,7 +120,9 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     allowedPath: (p) => p.endsWith(".js") || p.endsWith(".mjs"),
     maxAge: "1d",
   });
-  app.get("/stylesheets/app.css", { schema: { hide: true } }, async (_request, reply) => reply.sendFile("app.css", path.join(here, "public")));
+  app.get("/stylesheets/app.css", { schema: { hide: true } }, async (_request, reply) =>
+    reply.sendFile("app.css", path.join(here, "public")),
+  );
   await app.register(sessionsPlugin, { config, accounts: services.accounts });
   await app.register(apiAuthPlugin, { accounts: services.accounts });
   await app.register(csrfPlugin, { config });
@@ -114,11 +140,18 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
 
   const worker = createWorker(
     services.jobs,
-    { "sessions:purge": async () => void (await services.accounts.purgeExpiredSessions()), ...options.jobHandlers },
+    {
+      "sessions:purge": async () => {
+        await services.accounts.purgeExpiredSessions();
+      },
+      ...options.jobHandlers,
+    },
     app.log,
   );
   if (config.jobsEnabled) {
-    app.addHook("onReady", async () => worker.start());
+    app.addHook("onReady", async () => {
+      worker.start();
+    });
   }
   app.addHook("onClose", async () => worker.stop());
   return app;

@@ -22,7 +22,14 @@ export function isApiRequest(request: FastifyRequest): boolean {
 
 export function sendProblem(
   reply: FastifyReply,
-  problem: { title: string; status: number; detail: string; type?: string; errors?: FieldError[]; [extra: string]: unknown },
+  problem: {
+    title: string;
+    status: number;
+    detail: string;
+    type?: string;
+    errors?: FieldError[];
+    [extra: string]: unknown;
+  },
 ) {
   const slug = problem.title.toLowerCase().replace(/[^a-z0-9]+/g, "-");
   return reply
@@ -34,12 +41,18 @@ export function sendProblem(
 function validationErrors(error: unknown): FieldError[] | null {
   if (hasZodFastifySchemaValidationErrors(error)) {
     return error.validation.map((v) => ({
-      path: v.instancePath.replace(/^\//, "").replace(/\//g, ".") || String((v.params as { issue?: { path?: unknown[] } }).issue?.path?.join(".") ?? ""),
+      path:
+        v.instancePath.replace(/^\//, "").replace(/\//g, ".") ||
+        ((v.params as { issue?: { path?: unknown[] } }).issue?.path?.join(".") ?? ""),
       message: v.message ?? "is not valid",
     }));
   }
   const fe = error as FastifyError;
-  if (fe.validation) return fe.validation.map((v) => ({ path: v.instancePath.replace(/^\//, "").replace(/\//g, "."), message: v.message ?? "is not valid" }));
+  if (fe.validation)
+    return fe.validation.map((v) => ({
+      path: v.instancePath.replace(/^\//, "").replace(/\//g, "."),
+      message: v.message ?? "is not valid",
+    }));
   return null;
 }
 
@@ -53,7 +66,13 @@ export const errorsPlugin = fp(
       const api = isApiRequest(request);
       const fieldErrors = validationErrors(error);
       if (fieldErrors) {
-        if (api) return sendProblem(reply, { title: "Invalid input", status: 400, detail: "The request has invalid fields", errors: fieldErrors });
+        if (api)
+          return sendProblem(reply, {
+            title: "Invalid input",
+            status: 400,
+            detail: "The request has invalid fields",
+            errors: fieldErrors,
+          });
         return reply.code(400).view("errors/not-found.njk", { pageTitle: "Page not found" });
       }
       if (error instanceof ProblemError) {
@@ -71,17 +90,35 @@ export const errorsPlugin = fp(
       const status = (error as FastifyError).statusCode ?? 500;
       if (status >= 400 && status < 500) {
         const fe = error as FastifyError;
-        if (api) return sendProblem(reply, { title: titleFor(status), status, detail: safeClientMessage(fe, status) });
+        if (api)
+          return sendProblem(reply, {
+            title: titleFor(status),
+            status,
+            detail: safeClientMessage(fe, status),
+          });
         return renderStatus(reply, status);
       }
       const reference = randomBytes(4).toString("hex");
       request.log.error({ err: error, reference }, "request failed");
-      if (api) return sendProblem(reply, { title: "Internal error", status: 500, detail: `Something went wrong. Reference ${reference}.` });
-      return reply.code(500).view("errors/server-error.njk", { pageTitle: "Sorry, there is a problem with the service", reference });
+      if (api)
+        return sendProblem(reply, {
+          title: "Internal error",
+          status: 500,
+          detail: `Something went wrong. Reference ${reference}.`,
+        });
+      return reply.code(500).view("errors/server-error.njk", {
+        pageTitle: "Sorry, there is a problem with the service",
+        reference,
+      });
     });
 
     app.setNotFoundHandler(async (request, reply) => {
-      if (isApiRequest(request)) return sendProblem(reply, { title: "Not found", status: 404, detail: `No such resource: ${request.method} ${request.url.split("?")[0] ?? ""}` });
+      if (isApiRequest(request))
+        return sendProblem(reply, {
+          title: "Not found",
+          status: 404,
+          detail: `No such resource: ${request.method} ${request.url.split("?")[0] ?? ""}`,
+        });
       return reply.code(404).view("errors/not-found.njk", { pageTitle: "Page not found" });
     });
   },
@@ -90,19 +127,33 @@ export const errorsPlugin = fp(
 
 function titleFor(status: number): string {
   return (
-    { 400: "Bad request", 401: "Unauthorised", 403: "Forbidden", 404: "Not found", 409: "Conflict", 413: "Too large", 415: "Unsupported media type", 422: "Unprocessable", 429: "Too many requests" }[status] ??
-    "Request refused"
+    {
+      400: "Bad request",
+      401: "Unauthorised",
+      403: "Forbidden",
+      404: "Not found",
+      409: "Conflict",
+      413: "Too large",
+      415: "Unsupported media type",
+      422: "Unprocessable",
+      429: "Too many requests",
+    }[status] ?? "Request refused"
   );
 }
 
 /** Fastify's own 4xx messages (bad JSON, body too large) are safe to show; nothing else is passed on. */
 function safeClientMessage(error: FastifyError, status: number): string {
-  if (error.code?.startsWith("FST_")) return error.message;
+  if (error.code.startsWith("FST_")) return error.message;
   return titleFor(status);
 }
 
 export function renderStatus(reply: FastifyReply, status: number) {
-  if (status === 403) return reply.code(403).view("errors/forbidden.njk", { pageTitle: "You do not have permission to see this page" });
+  if (status === 403)
+    return reply
+      .code(403)
+      .view("errors/forbidden.njk", { pageTitle: "You do not have permission to see this page" });
   if (status === 404) return reply.code(404).view("errors/not-found.njk", { pageTitle: "Page not found" });
-  return reply.code(status).view("errors/server-error.njk", { pageTitle: "Sorry, there is a problem with the service" });
+  return reply
+    .code(status)
+    .view("errors/server-error.njk", { pageTitle: "Sorry, there is a problem with the service" });
 }

@@ -33,7 +33,14 @@ export function toFormErrors(errors: FieldError[]): FormErrors {
 }
 
 /** Form values that must never travel back to the browser. */
-const SECRET_FIELDS = new Set(["password", "currentPassword", "newPassword", "confirmPassword", "code", "_csrf"]);
+const SECRET_FIELDS = new Set([
+  "password",
+  "currentPassword",
+  "newPassword",
+  "confirmPassword",
+  "code",
+  "_csrf",
+]);
 
 export function keepableValues(body: unknown): Record<string, unknown> {
   if (!body || typeof body !== "object") return {};
@@ -57,7 +64,12 @@ export async function formState(request: FastifyRequest) {
 }
 
 /** Post/Redirect/Get on error: back to the form with the errors and what was typed (secrets dropped). */
-export async function redirectWithErrors(request: FastifyRequest, reply: FastifyReply, to: string, errors: FieldError[]) {
+export async function redirectWithErrors(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  to: string,
+  errors: FieldError[],
+) {
   await setFlash(request, reply, request.server.services.accounts, request.server.config, {
     errors,
     values: keepableValues(request.body),
@@ -65,8 +77,15 @@ export async function redirectWithErrors(request: FastifyRequest, reply: Fastify
   return reply.redirect(to, 303);
 }
 
-export async function redirectWithSuccess(request: FastifyRequest, reply: FastifyReply, to: string, success: string) {
-  await setFlash(request, reply, request.server.services.accounts, request.server.config, { success } satisfies Flash);
+export async function redirectWithSuccess(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  to: string,
+  success: string,
+) {
+  await setFlash(request, reply, request.server.services.accounts, request.server.config, {
+    success,
+  } satisfies Flash);
   return reply.redirect(to, 303);
 }
 

@@ -28,13 +28,23 @@ export function requireApi(action: Action) {
       });
     }
     if (!can(request.actor, action)) {
-      return sendProblem(reply, { title: "Forbidden", status: 403, detail: `Your roles do not allow ${action}` });
+      return sendProblem(reply, {
+        title: "Forbidden",
+        status: 403,
+        detail: `Your roles do not allow ${action}`,
+      });
     }
   };
 }
 
 /** A safe place to go after sign-in: a path on this site, never another host. */
 export function safeNext(value: unknown): string {
-  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return paths.home;
+  if (
+    typeof value !== "string" ||
+    !value.startsWith("/") ||
+    value.startsWith("//") ||
+    value.startsWith("/\\")
+  )
+    return paths.home;
   return value;
 }

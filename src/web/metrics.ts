@@ -15,7 +15,11 @@ export const metricsPlugin = fp(
     });
     app.addHook("onResponse", async (request, reply) => {
       duration.observe(
-        { method: request.method, route: request.routeOptions.url ?? "unmatched", status_code: String(reply.statusCode) },
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? "unmatched",
+          status_code: String(reply.statusCode),
+        },
         reply.elapsedTime / 1000,
       );
     });

@@ -107,7 +107,13 @@ export async function beginSession(
 }
 
 /** Keeps a message for the next page (Post/Redirect/Get): in the session row, anonymous or not. */
-export async function setFlash(request: FastifyRequest, reply: FastifyReply, accounts: AccountsService, config: Config, flash: unknown) {
+export async function setFlash(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  accounts: AccountsService,
+  config: Config,
+  flash: unknown,
+) {
   if (request.browserToken && (await accounts.setSessionFields(request.browserToken, { flash }))) return;
   const token = await accounts.startSession({ flash }, request.browserToken ?? undefined);
   request.browserToken = token;

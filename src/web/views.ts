@@ -7,7 +7,7 @@ import nunjucks from "nunjucks";
 import type { Config } from "../config.js";
 import { navigationFor } from "./navigation.js";
 import { paths } from "./paths.js";
-import { ROLE_NAMES, type Role } from "../domain/roles.js";
+import { ROLE_NAMES } from "../domain/roles.js";
 import { can, type Action } from "../domain/policy.js";
 
 declare module "fastify" {
@@ -19,7 +19,8 @@ declare module "fastify" {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-export const govukFrontendDist = path.dirname(path.dirname(require.resolve("govuk-frontend/package.json"))) + "/govuk-frontend/dist";
+export const govukFrontendDist =
+  path.dirname(path.dirname(require.resolve("govuk-frontend/package.json"))) + "/govuk-frontend/dist";
 export const mojFrontendRoot = path.dirname(require.resolve("@ministryofjustice/frontend/package.json"));
 
 /** Where templates are looked up: our layouts, each module's folder, GOV.UK and MOJ Frontend. */
@@ -30,7 +31,12 @@ export const templateRoots = [
   mojFrontendRoot,
 ];
 
-const dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "Europe/London" });
+const dateFormat = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  timeZone: "Europe/London",
+});
 const dateTimeFormat = new Intl.DateTimeFormat("en-GB", {
   day: "numeric",
   month: "long",
@@ -43,8 +49,13 @@ const dateTimeFormat = new Intl.DateTimeFormat("en-GB", {
 
 export function configureNunjucks(env: nunjucks.Environment) {
   env.addFilter("date", (value: unknown) => (value ? dateFormat.format(new Date(value as string)) : ""));
-  env.addFilter("dateTime", (value: unknown) => (value ? dateTimeFormat.format(new Date(value as string)) : ""));
-  env.addFilter("roleName", (value: unknown) => ROLE_NAMES[value as Role] ?? String(value));
+  env.addFilter("dateTime", (value: unknown) =>
+    value ? dateTimeFormat.format(new Date(value as string)) : "",
+  );
+  env.addFilter(
+    "roleName",
+    (value: unknown) => (ROLE_NAMES as Partial<Record<string, string>>)[String(value)] ?? String(value),
+  );
   env.addFilter("json", (value: unknown) => JSON.stringify(value, null, 2));
   env.addGlobal("paths", paths);
 }

@@ -1,5 +1,15 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { emptyTextArray, idColumn, timestamps, versionColumn } from "./common.js";
 
 export const organisations = pgTable(
@@ -14,7 +24,10 @@ export const organisations = pgTable(
     version: versionColumn(),
     ...timestamps(),
   },
-  (t) => [uniqueIndex("organisations_code_unique").on(t.code), uniqueIndex("organisations_name_unique").on(t.name)],
+  (t) => [
+    uniqueIndex("organisations_code_unique").on(t.code),
+    uniqueIndex("organisations_name_unique").on(t.name),
+  ],
 );
 
 export const users = pgTable(
@@ -57,7 +70,10 @@ export const sessions = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     ...timestamps(),
   },
-  (t) => [uniqueIndex("sessions_token_hash_unique").on(t.tokenHash), index("sessions_expires_at").on(t.expiresAt)],
+  (t) => [
+    uniqueIndex("sessions_token_hash_unique").on(t.tokenHash),
+    index("sessions_expires_at").on(t.expiresAt),
+  ],
 );
 
 export const apiTokens = pgTable(
@@ -123,7 +139,9 @@ export const governanceMembers = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    role: text("role", { enum: ["chair", "member", "officer"] }).notNull().default("member"),
+    role: text("role", { enum: ["chair", "member", "officer"] })
+      .notNull()
+      .default("member"),
     ...timestamps(),
   },
   (t) => [uniqueIndex("governance_members_unique").on(t.bodyId, t.userId)],

@@ -9,7 +9,11 @@ import { passwordSchema } from "../users/service.js";
 import { actorFor } from "./service.js";
 
 const signInForm = z.object({
-  email: z.string().trim().min(1, "Enter your email address").max(320, "Email address must be 320 characters or fewer"),
+  email: z
+    .string()
+    .trim()
+    .min(1, "Enter your email address")
+    .max(320, "Email address must be 320 characters or fewer"),
   password: z.string().min(1, "Enter your password").max(256, "Password must be 256 characters or fewer"),
   next: z.string().optional(),
 });
@@ -29,10 +33,17 @@ const passwordForm = z
     newPassword: passwordSchema,
     confirmPassword: z.string().min(1, "Confirm your new password"),
   })
-  .refine((v) => v.newPassword === v.confirmPassword, { path: ["confirmPassword"], message: "The passwords do not match" });
+  .refine((v) => v.newPassword === v.confirmPassword, {
+    path: ["confirmPassword"],
+    message: "The passwords do not match",
+  });
 
 const tokenForm = z.object({
-  name: z.string().trim().min(1, "Enter a name for the token, like 'Reporting script'").max(100, "Name must be 100 characters or fewer"),
+  name: z
+    .string()
+    .trim()
+    .min(1, "Enter a name for the token, like 'Reporting script'")
+    .max(100, "Name must be 100 characters or fewer"),
 });
 
 function lockedMessage(until: Date): string {
@@ -61,12 +72,17 @@ export async function accountRoutes(app: FastifyInstance) {
       case "throttled":
         return reply.code(429).view("errors/too-many.njk", {
           pageTitle: "Too many sign-in attempts",
-          message: "There have been too many failed sign-in attempts from your network. Wait 15 minutes and try again.",
+          message:
+            "There have been too many failed sign-in attempts from your network. Wait 15 minutes and try again.",
         });
       case "locked":
-        return redirectWithErrors(request, reply, paths.signIn, [{ path: "email", message: lockedMessage(result.until) }]);
+        return redirectWithErrors(request, reply, paths.signIn, [
+          { path: "email", message: lockedMessage(result.until) },
+        ]);
       case "invalid":
-        return redirectWithErrors(request, reply, paths.signIn, [{ path: "email", message: "Enter a correct email address and password" }]);
+        return redirectWithErrors(request, reply, paths.signIn, [
+          { path: "email", message: "Enter a correct email address and password" },
+        ]);
       case "second-factor":
         await beginSession(request, reply, accounts, config, { pendingUserId: result.userId });
         return reply.redirect(`${paths.signInTwoFactor}?next=${encodeURIComponent(next)}`, 303);
@@ -90,13 +106,19 @@ export async function accountRoutes(app: FastifyInstance) {
         pageTitle: "Set up two-factor sign-in",
         ...state,
         secretKey,
-        otpauthUri: user ? `otpauth://totp/Commissioner:${encodeURIComponent(user.email)}?secret=${secretKey}&issuer=Commissioner` : "",
+        otpauthUri: user
+          ? `otpauth://totp/Commissioner:${encodeURIComponent(user.email)}?secret=${secretKey}&issuer=Commissioner`
+          : "",
         action: paths.signInTwoFactor,
         next,
         duringSignIn: true,
       });
     }
-    return reply.view("accounts/views/two-factor.njk", { pageTitle: "Enter your security code", ...state, next });
+    return reply.view("accounts/views/two-factor.njk", {
+      pageTitle: "Enter your security code",
+      ...state,
+      next,
+    });
   });
 
   app.post(paths.signInTwoFactor, { schema: { hide: true } }, async (request, reply) => {
@@ -111,9 +133,17 @@ export async function accountRoutes(app: FastifyInstance) {
       ? accounts.verifyTotp(totp.secret, form.code)
       : await accounts.confirmTotpSetup(actorFor(user), user.id, form.code);
     if (!ok) {
-      return redirectWithErrors(request, reply, `${paths.signInTwoFactor}?next=${encodeURIComponent(safeNext(form.next))}`, [
-        { path: "code", message: "The code is not correct or has expired. Enter the code your app shows now" },
-      ]);
+      return redirectWithErrors(
+        request,
+        reply,
+        `${paths.signInTwoFactor}?next=${encodeURIComponent(safeNext(form.next))}`,
+        [
+          {
+            path: "code",
+            message: "The code is not correct or has expired. Enter the code your app shows now",
+          },
+        ],
+      );
     }
     await beginSession(request, reply, accounts, config, { userId: user.id });
     return reply.redirect(safeNext(form.next), 303);
@@ -146,7 +176,10 @@ export async function accountRoutes(app: FastifyInstance) {
   });
 
   app.get(paths.accountPassword, ownAccount, async (request, reply) => {
-    return reply.view("accounts/views/password.njk", { pageTitle: "Change your password", ...(await formState(request)) });
+    return reply.view("accounts/views/password.njk", {
+      pageTitle: "Change your password",
+      ...(await formState(request)),
+    });
   });
 
   app.post(paths.accountPassword, ownAccount, async (request, reply) => {
@@ -155,7 +188,9 @@ export async function accountRoutes(app: FastifyInstance) {
     if (!form || !actor?.id) return reply;
     const outcome = await accounts.changePassword(actor, actor.id, form.currentPassword, form.newPassword);
     if (outcome === "wrong-current") {
-      return redirectWithErrors(request, reply, paths.accountPassword, [{ path: "currentPassword", message: "Your current password is not correct" }]);
+      return redirectWithErrors(request, reply, paths.accountPassword, [
+        { path: "currentPassword", message: "Your current password is not correct" },
+      ]);
     }
     return redirectWithSuccess(request, reply, paths.account, "Your password has been changed");
   });
@@ -180,10 +215,18 @@ export async function accountRoutes(app: FastifyInstance) {
     if (!form || !actor?.id) return reply;
     if (!(await accounts.confirmTotpSetup(actor, actor.id, form.code))) {
       return redirectWithErrors(request, reply, paths.accountTwoFactor, [
-        { path: "code", message: "The code is not correct or has expired. Enter the code your app shows now" },
+        {
+          path: "code",
+          message: "The code is not correct or has expired. Enter the code your app shows now",
+        },
       ]);
     }
-    return redirectWithSuccess(request, reply, paths.account, "Two-factor sign-in is now on for your account");
+    return redirectWithSuccess(
+      request,
+      reply,
+      paths.account,
+      "Two-factor sign-in is now on for your account",
+    );
   });
 
   app.post(paths.accountTokens, ownAccount, async (request, reply) => {
@@ -192,7 +235,11 @@ export async function accountRoutes(app: FastifyInstance) {
     if (!form || !actor?.id) return reply;
     const created = await accounts.createApiToken(actor, actor.id, form.name);
     // Shown once, on this response only: never stored in the clear or put in a redirect.
-    return reply.view("accounts/views/token-created.njk", { pageTitle: "Your new API token", token: created.token, name: created.name });
+    return reply.view("accounts/views/token-created.njk", {
+      pageTitle: "Your new API token",
+      token: created.token,
+      name: created.name,
+    });
   });
 
   app.post(paths.accountTokenRevoke(), ownAccount, async (request, reply) => {

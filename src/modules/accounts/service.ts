@@ -41,7 +41,12 @@ export interface LoadedSession {
 }
 
 export function actorFor(user: SessionUser): Actor {
-  return { id: user.id, label: `${user.name} <${user.email}>`, roles: user.roles, organisationId: user.organisationId };
+  return {
+    id: user.id,
+    label: `${user.name} <${user.email}>`,
+    roles: user.roles,
+    organisationId: user.organisationId,
+  };
 }
 
 function toRoles(values: readonly string[]): Role[] {
@@ -92,18 +97,31 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
             totpEnabled: row.totpEnabled ?? false,
           }
         : null;
-    return { id: row.id, user, pendingUserId: row.pendingUserId, flash: row.flash, oidcState: row.oidcState, expiresAt: row.expiresAt };
+    return {
+      id: row.id,
+      user,
+      pendingUserId: row.pendingUserId,
+      flash: row.flash,
+      oidcState: row.oidcState,
+      expiresAt: row.expiresAt,
+    };
   }
 
   /** Sliding expiry, written at most once per tenth of the session's length. */
   async function touchSession(session: LoadedSession): Promise<void> {
     if (session.expiresAt.getTime() - Date.now() < sessionMs * 0.9) {
-      await db.update(sessions).set({ expiresAt: new Date(Date.now() + sessionMs), updatedAt: new Date() }).where(eq(sessions.id, session.id));
+      await db
+        .update(sessions)
+        .set({ expiresAt: new Date(Date.now() + sessionMs), updatedAt: new Date() })
+        .where(eq(sessions.id, session.id));
     }
   }
 
   /** Starts a new session under a new cookie value (never reuses one: no session fixation). */
-  async function startSession(values: { userId?: string | null; pendingUserId?: string | null; flash?: unknown; oidcState?: unknown }, cookieToken = randomToken()) {
+  async function startSession(
+    values: { userId?: string | null; pendingUserId?: string | null; flash?: unknown; oidcState?: unknown },
+    cookieToken = randomToken(),
+  ) {
     await db.insert(sessions).values({
       tokenHash: sha256Hex(cookieToken),
       userId: values.userId ?? null,
@@ -119,7 +137,10 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
     await db.delete(sessions).where(eq(sessions.tokenHash, sha256Hex(cookieToken)));
   }
 
-  async function setSessionFields(cookieToken: string, values: { flash?: unknown; oidcState?: unknown }): Promise<boolean> {
+  async function setSessionFields(
+    cookieToken: string,
+    values: { flash?: unknown; oidcState?: unknown },
+  ): Promise<boolean> {
     const updated = await db
       .update(sessions)
       .set({ ...values, updatedAt: new Date() })
@@ -129,16 +150,30 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
   }
 
   async function purgeExpiredSessions(): Promise<number> {
-    const gone = await db.delete(sessions).where(lt(sessions.expiresAt, new Date())).returning({ id: sessions.id });
+    const gone = await db
+      .delete(sessions)
+      .where(lt(sessions.expiresAt, new Date()))
+      .returning({ id: sessions.id });
     const cutoff = new Date(Date.now() - SIGN_IN_LIMITS.windowMinutes * 60_000);
     await db.delete(signInAttempts).where(lt(signInAttempts.createdAt, cutoff));
     return gone.length;
   }
 
   async function userById(id: string): Promise<SessionUser | null> {
-    const [row] = await db.select().from(users).where(and(eq(users.id, id), eq(users.active, true))).limit(1);
+    const [row] = await db
+      .select()
+      .from(users)
+      .where(and(eq(users.id, id), eq(users.active, true)))
+      .limit(1);
     return row
-      ? { id: row.id, email: row.email, name: row.name, roles: toRoles(row.roles), organisationId: row.organisationId, totpEnabled: row.totpEnabled }
+      ? {
+          id: row.id,
+          email: row.email,
+          name: row.name,
+          roles: toRoles(row.roles),
+          organisationId: row.organisationId,
+          totpEnabled: row.totpEnabled,
+        }
       : null;
   }
 
@@ -150,10 +185,17 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
       .where(and(eq(signInAttempts.sourceHash, sourceKey(ip)), gt(signInAttempts.createdAt, windowStart)));
     if ((recent?.n ?? 0) >= SIGN_IN_LIMITS.failuresPerSourcePerWindow) return { kind: "throttled" };
 
-    const [row] = await db.select().from(users).where(eq(sql`lower(${users.email})`, email.trim().toLowerCase())).limit(1);
+    const [row] = await db
+      .select()
+      .from(users)
+      .where(eq(sql`lower(${users.email})`, email.trim().toLowerCase()))
+      .limit(1);
     if (row?.lockedUntil && row.lockedUntil > new Date()) return { kind: "locked", until: row.lockedUntil };
     // Verify against a fixed hash when there is no such user, so timing does not reveal who has an account.
-    const ok = row?.passwordHash && row.active ? await argonVerify(row.passwordHash, password) : (await argonVerify(DUMMY_HASH, password), false);
+    const ok =
+      row?.passwordHash && row.active
+        ? await argonVerify(row.passwordHash, password)
+        : (await argonVerify(DUMMY_HASH, password), false);
     if (!row || !ok) {
       await db.insert(signInAttempts).values({ sourceHash: sourceKey(ip) });
       if (row) {
@@ -162,18 +204,28 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
         await db.transaction(async (tx) => {
           await tx
             .update(users)
-            .set({ failedSignIns: lock ? 0 : failures, lockedUntil: lock ? new Date(Date.now() + SIGN_IN_LIMITS.lockoutMinutes * 60_000) : row.lockedUntil })
+            .set({
+              failedSignIns: lock ? 0 : failures,
+              lockedUntil: lock
+                ? new Date(Date.now() + SIGN_IN_LIMITS.lockoutMinutes * 60_000)
+                : row.lockedUntil,
+            })
             .where(eq(users.id, row.id));
           if (lock) {
-            await recordAudit(tx, { id: row.id, label: `${row.name} <${row.email}>`, roles: [], organisationId: null }, {
-              entityType: "user",
-              entityId: row.id,
-              action: "locked-out",
-              summary: { failures, minutes: SIGN_IN_LIMITS.lockoutMinutes },
-            });
+            await recordAudit(
+              tx,
+              { id: row.id, label: `${row.name} <${row.email}>`, roles: [], organisationId: null },
+              {
+                entityType: "user",
+                entityId: row.id,
+                action: "locked-out",
+                summary: { failures, minutes: SIGN_IN_LIMITS.lockoutMinutes },
+              },
+            );
           }
         });
-        if (lock) return { kind: "locked", until: new Date(Date.now() + SIGN_IN_LIMITS.lockoutMinutes * 60_000) };
+        if (lock)
+          return { kind: "locked", until: new Date(Date.now() + SIGN_IN_LIMITS.lockoutMinutes * 60_000) };
       }
       return { kind: "invalid" };
     }
@@ -185,7 +237,10 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
   }
 
   async function totpState(userId: string) {
-    const [row] = await db.select({ secret: users.totpSecret, enabled: users.totpEnabled }).from(users).where(eq(users.id, userId));
+    const [row] = await db
+      .select({ secret: users.totpSecret, enabled: users.totpEnabled })
+      .from(users)
+      .where(eq(users.id, userId));
     return row ?? null;
   }
 
@@ -198,7 +253,10 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
     const state = await totpState(userId);
     if (state?.secret && !state.enabled) return state.secret;
     const secretKey = authenticator.generateSecret();
-    await db.update(users).set({ totpSecret: secretKey, totpEnabled: false, updatedAt: new Date() }).where(eq(users.id, userId));
+    await db
+      .update(users)
+      .set({ totpSecret: secretKey, totpEnabled: false, updatedAt: new Date() })
+      .where(eq(users.id, userId));
     return secretKey;
   }
 
@@ -206,19 +264,40 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
     const state = await totpState(userId);
     if (!state?.secret || !verifyTotp(state.secret, code)) return false;
     await db.transaction(async (tx) => {
-      await tx.update(users).set({ totpEnabled: true, updatedAt: new Date(), version: sql`${users.version} + 1` }).where(eq(users.id, userId));
-      await recordAudit(tx, actor, { entityType: "user", entityId: userId, action: "two-factor-enabled", summary: {} });
+      await tx
+        .update(users)
+        .set({ totpEnabled: true, updatedAt: new Date(), version: sql`${users.version} + 1` })
+        .where(eq(users.id, userId));
+      await recordAudit(tx, actor, {
+        entityType: "user",
+        entityId: userId,
+        action: "two-factor-enabled",
+        summary: {},
+      });
     });
     return true;
   }
 
-  async function changePassword(actor: Actor, userId: string, current: string, next: string): Promise<"changed" | "wrong-current"> {
+  async function changePassword(
+    actor: Actor,
+    userId: string,
+    current: string,
+    next: string,
+  ): Promise<"changed" | "wrong-current"> {
     const [row] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, userId));
     if (!row?.hash || !(await argonVerify(row.hash, current))) return "wrong-current";
     const newHash = await hashPassword(next);
     await db.transaction(async (tx) => {
-      await tx.update(users).set({ passwordHash: newHash, updatedAt: new Date(), version: sql`${users.version} + 1` }).where(eq(users.id, userId));
-      await recordAudit(tx, actor, { entityType: "user", entityId: userId, action: "password-changed", summary: {} });
+      await tx
+        .update(users)
+        .set({ passwordHash: newHash, updatedAt: new Date(), version: sql`${users.version} + 1` })
+        .where(eq(users.id, userId));
+      await recordAudit(tx, actor, {
+        entityType: "user",
+        entityId: userId,
+        action: "password-changed",
+        summary: {},
+      });
     });
     return "changed";
   }
@@ -229,8 +308,18 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
       const inserted = await tx
         .insert(apiTokens)
         .values({ userId, name, tokenHash: sha256Hex(token), prefix: token.slice(0, 10) })
-        .returning({ id: apiTokens.id, name: apiTokens.name, prefix: apiTokens.prefix, createdAt: apiTokens.createdAt });
-      await recordAudit(tx, actor, { entityType: "api-token", entityId: inserted[0]?.id ?? "", action: "created", summary: { userId, name } });
+        .returning({
+          id: apiTokens.id,
+          name: apiTokens.name,
+          prefix: apiTokens.prefix,
+          createdAt: apiTokens.createdAt,
+        });
+      await recordAudit(tx, actor, {
+        entityType: "api-token",
+        entityId: inserted[0]?.id ?? "",
+        action: "created",
+        summary: { userId, name },
+      });
       return inserted;
     });
     if (!row) throw new Error("token not stored");
@@ -239,7 +328,13 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
 
   async function listApiTokens(userId: string) {
     return db
-      .select({ id: apiTokens.id, name: apiTokens.name, prefix: apiTokens.prefix, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt })
+      .select({
+        id: apiTokens.id,
+        name: apiTokens.name,
+        prefix: apiTokens.prefix,
+        createdAt: apiTokens.createdAt,
+        lastUsedAt: apiTokens.lastUsedAt,
+      })
       .from(apiTokens)
       .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
       .orderBy(apiTokens.createdAt);
@@ -253,7 +348,12 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
         .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
         .returning({ id: apiTokens.id });
       if (revoked.length === 0) return false;
-      await recordAudit(tx, actor, { entityType: "api-token", entityId: tokenId, action: "revoked", summary: { userId } });
+      await recordAudit(tx, actor, {
+        entityType: "api-token",
+        entityId: tokenId,
+        action: "revoked",
+        summary: { userId },
+      });
       return true;
     });
   }
@@ -275,18 +375,32 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
 
   /** Single sign-on: the user whose email the identity provider vouched for (linked by subject after). */
   async function userForOidc(subject: string, email: string | undefined): Promise<SessionUser | null> {
-    const [bySubject] = await db.select({ id: users.id }).from(users).where(eq(users.oidcSubject, subject)).limit(1);
+    const [bySubject] = await db
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.oidcSubject, subject))
+      .limit(1);
     if (bySubject) return userById(bySubject.id);
     if (!email) return null;
-    const [byEmail] = await db.select({ id: users.id, oidcSubject: users.oidcSubject }).from(users).where(eq(sql`lower(${users.email})`, email.toLowerCase())).limit(1);
+    const [byEmail] = await db
+      .select({ id: users.id, oidcSubject: users.oidcSubject })
+      .from(users)
+      .where(eq(sql`lower(${users.email})`, email.toLowerCase()))
+      .limit(1);
     if (!byEmail || byEmail.oidcSubject) return null;
-    await db.update(users).set({ oidcSubject: subject, updatedAt: new Date() }).where(eq(users.id, byEmail.id));
+    await db
+      .update(users)
+      .set({ oidcSubject: subject, updatedAt: new Date() })
+      .where(eq(users.id, byEmail.id));
     return userById(byEmail.id);
   }
 
   async function organisationName(id: string | null): Promise<string | null> {
     if (!id) return null;
-    const [row] = await db.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, id));
+    const [row] = await db
+      .select({ name: organisations.name })
+      .from(organisations)
+      .where(eq(organisations.id, id));
     return row?.name ?? null;
   }
 

@@ -73,8 +73,14 @@ export async function listAudit(db: Db, filter: AuditFilter) {
 }
 
 export async function listAuditKinds(db: Db) {
-  const entityTypes = await db.selectDistinct({ v: auditEvents.entityType }).from(auditEvents).orderBy(auditEvents.entityType);
-  const actions = await db.selectDistinct({ v: auditEvents.action }).from(auditEvents).orderBy(auditEvents.action);
+  const entityTypes = await db
+    .selectDistinct({ v: auditEvents.entityType })
+    .from(auditEvents)
+    .orderBy(auditEvents.entityType);
+  const actions = await db
+    .selectDistinct({ v: auditEvents.action })
+    .from(auditEvents)
+    .orderBy(auditEvents.action);
   return { entityTypes: entityTypes.map((r) => r.v), actions: actions.map((r) => r.v) };
 }
 

@@ -12,23 +12,119 @@ import type { OrganisationInput } from "../organisations/service.js";
 
 /** A world that looks like the framework's (issue 2, item 10): partners, providers, boards with members. */
 export const DEMO_ORGANISATIONS: OrganisationInput[] = [
-  { name: "Kent County Council", kind: "council", code: "KCC", companyNumber: undefined, charityNumber: undefined },
+  {
+    name: "Kent County Council",
+    kind: "council",
+    code: "KCC",
+    companyNumber: undefined,
+    charityNumber: undefined,
+  },
   { name: "Kent Police", kind: "partner", code: "KPOL", companyNumber: undefined, charityNumber: undefined },
-  { name: "Kent, Surrey and Sussex Probation", kind: "partner", code: "KSSPROB", companyNumber: undefined, charityNumber: undefined },
-  { name: "NHS Kent and Medway", kind: "partner", code: "NHSKM", companyNumber: undefined, charityNumber: undefined },
-  { name: "Maidstone Borough Council", kind: "partner", code: "MBC", companyNumber: undefined, charityNumber: undefined },
-  { name: "Canterbury City Council", kind: "partner", code: "CCC", companyNumber: undefined, charityNumber: undefined },
-  { name: "Thanet District Council", kind: "partner", code: "TDC", companyNumber: undefined, charityNumber: undefined },
-  { name: "Weald Recovery Partnership", kind: "provider", code: "P001", companyNumber: "08123456", charityNumber: "1150001" },
-  { name: "Medway Housing Support Trust", kind: "provider", code: "P002", companyNumber: "07234567", charityNumber: "1120002" },
-  { name: "North Downs Drug and Alcohol Service", kind: "provider", code: "P003", companyNumber: "06345678", charityNumber: "1090003" },
-  { name: "Coastal Young People's Service", kind: "provider", code: "P004", companyNumber: "09456789", charityNumber: "1160004" },
-  { name: "Garden of England Floating Support", kind: "provider", code: "P005", companyNumber: "05567890", charityNumber: undefined },
-  { name: "Pathways to Work Kent", kind: "provider", code: "P006", companyNumber: "10678901", charityNumber: undefined },
-  { name: "Harbour Care Group Ltd", kind: "supplier", code: "S001", companyNumber: "11789012", charityNumber: undefined },
-  { name: "Second Step Recovery CIC", kind: "supplier", code: "S002", companyNumber: "12890123", charityNumber: undefined },
-  { name: "Oast House Homes Ltd", kind: "supplier", code: "S003", companyNumber: "13901234", charityNumber: undefined },
-  { name: "New Leaf Support Services", kind: "supplier", code: "S004", companyNumber: "14012345", charityNumber: "1180005" },
+  {
+    name: "Kent, Surrey and Sussex Probation",
+    kind: "partner",
+    code: "KSSPROB",
+    companyNumber: undefined,
+    charityNumber: undefined,
+  },
+  {
+    name: "NHS Kent and Medway",
+    kind: "partner",
+    code: "NHSKM",
+    companyNumber: undefined,
+    charityNumber: undefined,
+  },
+  {
+    name: "Maidstone Borough Council",
+    kind: "partner",
+    code: "MBC",
+    companyNumber: undefined,
+    charityNumber: undefined,
+  },
+  {
+    name: "Canterbury City Council",
+    kind: "partner",
+    code: "CCC",
+    companyNumber: undefined,
+    charityNumber: undefined,
+  },
+  {
+    name: "Thanet District Council",
+    kind: "partner",
+    code: "TDC",
+    companyNumber: undefined,
+    charityNumber: undefined,
+  },
+  {
+    name: "Weald Recovery Partnership",
+    kind: "provider",
+    code: "P001",
+    companyNumber: "08123456",
+    charityNumber: "1150001",
+  },
+  {
+    name: "Medway Housing Support Trust",
+    kind: "provider",
+    code: "P002",
+    companyNumber: "07234567",
+    charityNumber: "1120002",
+  },
+  {
+    name: "North Downs Drug and Alcohol Service",
+    kind: "provider",
+    code: "P003",
+    companyNumber: "06345678",
+    charityNumber: "1090003",
+  },
+  {
+    name: "Coastal Young People's Service",
+    kind: "provider",
+    code: "P004",
+    companyNumber: "09456789",
+    charityNumber: "1160004",
+  },
+  {
+    name: "Garden of England Floating Support",
+    kind: "provider",
+    code: "P005",
+    companyNumber: "05567890",
+    charityNumber: undefined,
+  },
+  {
+    name: "Pathways to Work Kent",
+    kind: "provider",
+    code: "P006",
+    companyNumber: "10678901",
+    charityNumber: undefined,
+  },
+  {
+    name: "Harbour Care Group Ltd",
+    kind: "supplier",
+    code: "S001",
+    companyNumber: "11789012",
+    charityNumber: undefined,
+  },
+  {
+    name: "Second Step Recovery CIC",
+    kind: "supplier",
+    code: "S002",
+    companyNumber: "12890123",
+    charityNumber: undefined,
+  },
+  {
+    name: "Oast House Homes Ltd",
+    kind: "supplier",
+    code: "S003",
+    companyNumber: "13901234",
+    charityNumber: undefined,
+  },
+  {
+    name: "New Leaf Support Services",
+    kind: "supplier",
+    code: "S004",
+    companyNumber: "14012345",
+    charityNumber: "1180005",
+  },
 ];
 
 interface DemoUser {
@@ -40,52 +136,91 @@ interface DemoUser {
 }
 
 export const DEMO_USERS: DemoUser[] = [
-  { email: "admin@commissioner.example", name: "Alex Administrator", roles: ["administrator"], organisationCode: "KCC" },
+  {
+    email: "admin@commissioner.example",
+    name: "Alex Administrator",
+    roles: ["administrator"],
+    organisationCode: "KCC",
+  },
   {
     email: "commissioner@commissioner.example",
     name: "Chris Commissioner",
     roles: ["commissioner"],
     organisationCode: "KCC",
-    bodies: [{ code: "OPERATIONAL_TEAM", role: "member" }, { code: "JCG", role: "officer" }, { code: "CSG", role: "officer" }],
+    bodies: [
+      { code: "OPERATIONAL_TEAM", role: "member" },
+      { code: "JCG", role: "officer" },
+      { code: "CSG", role: "officer" },
+    ],
   },
   {
     email: "procurement@commissioner.example",
     name: "Pat Procurement",
     roles: ["procurement-officer"],
     organisationCode: "KCC",
-    bodies: [{ code: "SSP", role: "member" }, { code: "PROCUREMENT_MANAGER", role: "officer" }],
+    bodies: [
+      { code: "SSP", role: "member" },
+      { code: "PROCUREMENT_MANAGER", role: "officer" },
+    ],
   },
-  { email: "evaluator@commissioner.example", name: "Evie Evaluator", roles: ["evaluator"], organisationCode: "KCC" },
+  {
+    email: "evaluator@commissioner.example",
+    name: "Evie Evaluator",
+    roles: ["evaluator"],
+    organisationCode: "KCC",
+  },
   {
     email: "authorised@commissioner.example",
     name: "Ola Authorised",
     roles: ["authorised-officer"],
     organisationCode: "KCC",
-    bodies: [{ code: "DIRECTOR", role: "officer" }, { code: "PROCUREMENT_BOARD", role: "member" }],
+    bodies: [
+      { code: "DIRECTOR", role: "officer" },
+      { code: "PROCUREMENT_BOARD", role: "member" },
+    ],
   },
   {
     email: "board@commissioner.example",
     name: "Bea Board",
     roles: ["board-member"],
     organisationCode: "KPOL",
-    bodies: [{ code: "KDAAT_BOARD", role: "chair" }, { code: "SP_COMMISSIONING_BODY", role: "member" }],
+    bodies: [
+      { code: "KDAAT_BOARD", role: "chair" },
+      { code: "SP_COMMISSIONING_BODY", role: "member" },
+    ],
   },
   {
     email: "jcg@commissioner.example",
     name: "Jo Group",
     roles: ["board-member"],
     organisationCode: "NHSKM",
-    bodies: [{ code: "JCG", role: "chair" }, { code: "CSG", role: "member" }],
+    bodies: [
+      { code: "JCG", role: "chair" },
+      { code: "CSG", role: "member" },
+    ],
   },
   {
     email: "equalities@commissioner.example",
     name: "Sam Equalities",
     roles: ["commissioner"],
     organisationCode: "KCC",
-    bodies: [{ code: "EQUALITIES_TEAM", role: "member" }, { code: "LEGAL", role: "member" }],
+    bodies: [
+      { code: "EQUALITIES_TEAM", role: "member" },
+      { code: "LEGAL", role: "member" },
+    ],
   },
-  { email: "provider@commissioner.example", name: "Priya Provider", roles: ["provider-user"], organisationCode: "P001" },
-  { email: "supplier@commissioner.example", name: "Sid Supplier", roles: ["supplier-user"], organisationCode: "S001" },
+  {
+    email: "provider@commissioner.example",
+    name: "Priya Provider",
+    roles: ["provider-user"],
+    organisationCode: "P001",
+  },
+  {
+    email: "supplier@commissioner.example",
+    name: "Sid Supplier",
+    roles: ["supplier-user"],
+    organisationCode: "S001",
+  },
 ];
 
 export interface DemoSignIn {
@@ -130,11 +265,24 @@ export async function ensureDemoData(services: Services, config: Config): Promis
   return signIns;
 }
 
-async function addMember(services: Services, bodyCode: string, userId: string, role: "chair" | "member" | "officer") {
+async function addMember(
+  services: Services,
+  bodyCode: string,
+  userId: string,
+  role: "chair" | "member" | "officer",
+) {
   await services.database.db.transaction(async (tx) => {
-    const [body] = await tx.select({ id: governanceBodies.id }).from(governanceBodies).where(eq(governanceBodies.code, bodyCode));
+    const [body] = await tx
+      .select({ id: governanceBodies.id })
+      .from(governanceBodies)
+      .where(eq(governanceBodies.code, bodyCode));
     if (!body) throw new Error(`no governance body ${bodyCode}`);
     await tx.insert(governanceMembers).values({ bodyId: body.id, userId, role });
-    await recordAudit(tx, SYSTEM_ACTOR, { entityType: "governance-body", entityId: bodyCode, action: "member-added", summary: { userId, role } });
+    await recordAudit(tx, SYSTEM_ACTOR, {
+      entityType: "governance-body",
+      entityId: bodyCode,
+      action: "member-added",
+      summary: { userId, role },
+    });
   });
 }

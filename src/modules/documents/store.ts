@@ -84,7 +84,11 @@ export function createLocalBlobStorage(root: string): BlobStorage {
 }
 
 /** The document store: blobs on storage, one row each in `blobs` with size and type. */
-export function createDocumentStore(db: Db, root: string, storage: BlobStorage = createLocalBlobStorage(root)) {
+export function createDocumentStore(
+  db: Db,
+  root: string,
+  storage: BlobStorage = createLocalBlobStorage(root),
+) {
   async function save(stream: Readable, mediaType: string, limitBytes: number) {
     const { sha256, bytes } = await storage.put(stream, limitBytes);
     await db.insert(blobs).values({ sha256, bytes, mediaType }).onConflictDoNothing({ target: blobs.sha256 });

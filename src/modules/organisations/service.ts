@@ -13,12 +13,16 @@ const optionalText = z
   .trim()
   .max(50)
   .optional()
-  .transform((v) => (v ? v : undefined));
+  .transform((v) => v || undefined);
 
 /** One schema for the page form and the API body (API.md, reference data). */
 export const organisationInput = z
   .object({
-    name: z.string().trim().min(1, "Enter the organisation's name").max(200, "Name must be 200 characters or fewer"),
+    name: z
+      .string()
+      .trim()
+      .min(1, "Enter the organisation's name")
+      .max(200, "Name must be 200 characters or fewer"),
     kind: z.enum(ORGANISATION_KINDS, { error: "Select what kind of organisation it is" }),
     code: z
       .string()
@@ -32,7 +36,11 @@ export const organisationInput = z
   })
   .superRefine((value, ctx) => {
     if (value.kind === "provider" && !value.code) {
-      ctx.addIssue({ code: "custom", path: ["code"], message: "Enter a code for the provider (data files call it provider_code)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["code"],
+        message: "Enter a code for the provider (data files call it provider_code)",
+      });
     }
   });
 export type OrganisationInput = z.output<typeof organisationInput>;
@@ -51,7 +59,10 @@ export function presentOrganisation(row: typeof organisations.$inferSelect) {
 
 export function createOrganisationsService(db: Db) {
   async function list() {
-    const rows = await db.select().from(organisations).orderBy(asc(organisations.kind), asc(organisations.name));
+    const rows = await db
+      .select()
+      .from(organisations)
+      .orderBy(asc(organisations.kind), asc(organisations.name));
     return rows.map(presentOrganisation);
   }
 
@@ -65,7 +76,12 @@ export function createOrganisationsService(db: Db) {
     const [row] = await db
       .select()
       .from(organisations)
-      .where(or(eq(organisations.code, value.toUpperCase()), eq(sql`lower(${organisations.name})`, value.toLowerCase())))
+      .where(
+        or(
+          eq(organisations.code, value.toUpperCase()),
+          eq(sql`lower(${organisations.name})`, value.toLowerCase()),
+        ),
+      )
       .limit(1);
     return row ? presentOrganisation(row) : null;
   }
@@ -75,16 +91,30 @@ export function createOrganisationsService(db: Db) {
       const clash = await tx
         .select({ name: organisations.name, code: organisations.code })
         .from(organisations)
-        .where(or(eq(sql`lower(${organisations.name})`, input.name.toLowerCase()), input.code ? eq(organisations.code, input.code) : sql`false`));
+        .where(
+          or(
+            eq(sql`lower(${organisations.name})`, input.name.toLowerCase()),
+            input.code ? eq(organisations.code, input.code) : sql`false`,
+          ),
+        );
       if (clash.some((c) => c.name.toLowerCase() === input.name.toLowerCase())) {
-        throw new ConflictError("An organisation with this name already exists", [{ path: "name", message: "An organisation with this name already exists" }]);
+        throw new ConflictError("An organisation with this name already exists", [
+          { path: "name", message: "An organisation with this name already exists" },
+        ]);
       }
       if (clash.length > 0) {
-        throw new ConflictError("An organisation with this code already exists", [{ path: "code", message: "An organisation with this code already exists" }]);
+        throw new ConflictError("An organisation with this code already exists", [
+          { path: "code", message: "An organisation with this code already exists" },
+        ]);
       }
       const [row] = await tx.insert(organisations).values(input).returning();
       if (!row) throw new Error("organisation not stored");
-      await recordAudit(tx, actor, { entityType: "organisation", entityId: row.id, action: "created", summary: { ...input } });
+      await recordAudit(tx, actor, {
+        entityType: "organisation",
+        entityId: row.id,
+        action: "created",
+        summary: { ...input },
+      });
       return presentOrganisation(row);
     });
   }

@@ -34,7 +34,12 @@ export function createReferenceService(db: Db) {
   async function membersOf(bodyCodes: string[]) {
     if (bodyCodes.length === 0) return [];
     return db
-      .select({ bodyCode: governanceBodies.code, userId: users.id, name: users.name, role: governanceMembers.role })
+      .select({
+        bodyCode: governanceBodies.code,
+        userId: users.id,
+        name: users.name,
+        role: governanceMembers.role,
+      })
       .from(governanceMembers)
       .innerJoin(governanceBodies, eq(governanceBodies.id, governanceMembers.bodyId))
       .innerJoin(users, eq(users.id, governanceMembers.userId))
@@ -48,5 +53,8 @@ export function createReferenceService(db: Db) {
 /** Inserts the reference data that is missing; safe to run at every start, and keeps later edits. */
 export async function loadReferenceData(db: Executor): Promise<void> {
   await db.insert(programmes).values(PROGRAMMES).onConflictDoNothing({ target: programmes.code });
-  await db.insert(governanceBodies).values(GOVERNANCE_BODIES).onConflictDoNothing({ target: governanceBodies.code });
+  await db
+    .insert(governanceBodies)
+    .values(GOVERNANCE_BODIES)
+    .onConflictDoNothing({ target: governanceBodies.code });
 }

@@ -17,15 +17,33 @@ export const passwordSchema = z
   .max(256, "Password must be 256 characters or fewer");
 
 export const userInput = z.object({
-  email: z.string().trim().toLowerCase().pipe(z.email("Enter an email address in the correct format, like name@example.org")),
-  name: z.string().trim().min(1, "Enter the person's full name").max(200, "Name must be 200 characters or fewer"),
-  roles: z.array(z.enum(ROLE_CODES, { error: "Select a role from the list" })).min(1, "Select at least one role"),
-  organisationCode: z.string().trim().optional().transform((v) => (v ? v : undefined)),
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.email("Enter an email address in the correct format, like name@example.org")),
+  name: z
+    .string()
+    .trim()
+    .min(1, "Enter the person's full name")
+    .max(200, "Name must be 200 characters or fewer"),
+  roles: z
+    .array(z.enum(ROLE_CODES, { error: "Select a role from the list" }))
+    .min(1, "Select at least one role"),
+  organisationCode: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => v || undefined),
   password: passwordSchema.optional(),
 });
 export type UserInput = z.output<typeof userInput>;
 
-export function presentUser(row: typeof users.$inferSelect, organisationCode: string | null, organisationName: string | null) {
+export function presentUser(
+  row: typeof users.$inferSelect,
+  organisationCode: string | null,
+  organisationName: string | null,
+) {
   return {
     id: row.id,
     email: row.email,
@@ -76,19 +94,45 @@ export function createUsersService(db: Db) {
       if (input.organisationCode) {
         const value = input.organisationCode;
         [org] = await tx
-          .select({ id: organisations.id, code: organisations.code, name: organisations.name, kind: organisations.kind })
+          .select({
+            id: organisations.id,
+            code: organisations.code,
+            name: organisations.name,
+            kind: organisations.kind,
+          })
           .from(organisations)
-          .where(sql`${organisations.code} = ${value.toUpperCase()} OR lower(${organisations.name}) = ${value.toLowerCase()}`)
+          .where(
+            sql`${organisations.code} = ${value.toUpperCase()} OR lower(${organisations.name}) = ${value.toLowerCase()}`,
+          )
           .limit(1)
-          .then((rows) => rows.map((r) => { organisationId = r.id; return r; }));
-        if (!org) throw new ValidationError([{ path: "organisationCode", message: `No organisation has the code or name "${value}"` }]);
+          .then((rows) =>
+            rows.map((r) => {
+              organisationId = r.id;
+              return r;
+            }),
+          );
+        if (!org)
+          throw new ValidationError([
+            { path: "organisationCode", message: `No organisation has the code or name "${value}"` },
+          ]);
       }
       const neededKind = organisationKindFor(input.roles);
       if (neededKind && org?.kind !== neededKind) {
-        throw new ValidationError([{ path: "organisationCode", message: `A ${neededKind} user must belong to a ${neededKind} organisation` }]);
+        throw new ValidationError([
+          {
+            path: "organisationCode",
+            message: `A ${neededKind} user must belong to a ${neededKind} organisation`,
+          },
+        ]);
       }
-      const [existing] = await tx.select({ id: users.id }).from(users).where(eq(sql`lower(${users.email})`, input.email));
-      if (existing) throw new ConflictError("A user with this email address already exists", [{ path: "email", message: "A user with this email address already exists" }]);
+      const [existing] = await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(eq(sql`lower(${users.email})`, input.email));
+      if (existing)
+        throw new ConflictError("A user with this email address already exists", [
+          { path: "email", message: "A user with this email address already exists" },
+        ]);
       const [row] = await tx
         .insert(users)
         .values({ email: input.email, name: input.name, roles: input.roles, organisationId, passwordHash })
@@ -98,14 +142,25 @@ export function createUsersService(db: Db) {
         entityType: "user",
         entityId: row.id,
         action: "created",
-        summary: { email: input.email, name: input.name, roles: input.roles, organisationCode: org?.code ?? null },
+        summary: {
+          email: input.email,
+          name: input.name,
+          roles: input.roles,
+          organisationCode: org?.code ?? null,
+        },
       });
-      return { user: presentUser(row, org?.code ?? null, org?.name ?? null), generatedPassword: input.password ? null : password };
+      return {
+        user: presentUser(row, org?.code ?? null, org?.name ?? null),
+        generatedPassword: input.password ? null : password,
+      };
     });
   }
 
   async function findByEmail(email: string) {
-    const [row] = await db.select({ id: users.id }).from(users).where(eq(sql`lower(${users.email})`, email.trim().toLowerCase()));
+    const [row] = await db
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(sql`lower(${users.email})`, email.trim().toLowerCase()));
     return row ? get(row.id) : null;
   }
 

@@ -1,0 +1,194 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { PGlite } from "@electric-sql/pglite";
+import * as cheerio from "cheerio";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import pg from "pg";
+import { inject } from "vitest";
+import { configFromEnvironment, type Config } from "../src/config.js";
+import { openDatabase, type Database } from "../src/db/client.js";
+import { SYSTEM_ACTOR } from "../src/domain/policy.js";
+import type { Role } from "../src/domain/roles.js";
+import { loadReferenceData } from "../src/modules/programmes/service.js";
+import type { Services } from "../src/services.js";
+import { buildApp } from "../src/web/app.js";
+import { withDatabase } from "./global-setup.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    pgTemplate: string;
+    pgliteTemplate: string;
+  }
+}
+
+/** A fresh, migrated database of its own for one test file: PGlite by default, PostgreSQL with TEST_DATABASE_URL. */
+export async function createTestDatabase(): Promise<Database> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (url) {
+    const name = `commissioner_t_${process.pid}_${randomBytes(4).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject("pgTemplate")}`);
+    await admin.end();
+    const database = await openDatabase({
+      databaseUrl: withDatabase(url, name),
+      dataDir: os.tmpdir(),
+      poolSize: 4,
+    });
+    await loadReferenceData(database.db);
+    const close = () => database.close();
+    return {
+      ...database,
+      close: async () => {
+        await close();
+        const dropper = new pg.Client({ connectionString: url });
+        await dropper.connect();
+        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await dropper.end();
+      },
+    };
+  }
+  const tarball = fs.readFileSync(inject("pgliteTemplate"));
+  const engine = await PGlite.create({ loadDataDir: new Blob([tarball]) });
+  const database = await openDatabase({ dataDir: os.tmpdir(), pglite: engine });
+  await loadReferenceData(database.db);
+  return database;
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "commissioner-test-"));
+  return configFromEnvironment({
+    DATA_DIR: dataDir,
+    SESSION_SECRET: randomBytes(32).toString("hex"),
+    LOG_LEVEL: "silent",
+    JOBS_ENABLED: "false",
+    ...overrides,
+  });
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  services: Services;
+  database: Database;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** The real app on a real database of its own (STYLE.md, example 1); close it in afterAll. */
+export async function buildTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+  const config = testConfig(overrides);
+  const database = await createTestDatabase();
+  const app = await buildApp(config, { database, logger: false });
+  await app.ready();
+  return {
+    app,
+    services: app.services,
+    database,
+    config,
+    close: async () => {
+      await app.close();
+      await database.close();
+      fs.rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const TEST_PASSWORD = "correct horse battery staple";
+let counter = 0;
+
+/** A user with the given roles (and an organisation when the role needs one). */
+export async function createUser(
+  services: Services,
+  roles: Role[],
+  extra: { email?: string; organisationCode?: string } = {},
+) {
+  counter++;
+  let organisationCode = extra.organisationCode;
+  if (!organisationCode && (roles.includes("provider-user") || roles.includes("supplier-user"))) {
+    const kind = roles.includes("provider-user") ? "provider" : "supplier";
+    const code = `T${process.pid % 1000}${counter}${randomBytes(2).toString("hex")}`.toUpperCase();
+    await services.organisations.create(SYSTEM_ACTOR, {
+      name: `Test ${kind} ${code}`,
+      kind,
+      code,
+      companyNumber: undefined,
+      charityNumber: undefined,
+    });
+    organisationCode = code;
+  }
+  const { user } = await services.users.create(SYSTEM_ACTOR, {
+    email: extra.email ?? `user${counter}-${randomBytes(3).toString("hex")}@test.example`,
+    name: `Test User ${counter}`,
+    roles,
+    organisationCode,
+    password: TEST_PASSWORD,
+  });
+  return user;
+}
+
+/** Cookies from a response, to send back on the next request. */
+export function cookiesFrom(
+  response: LightMyRequestResponse,
+  previous: Record<string, string> = {},
+): Record<string, string> {
+  const jar = { ...previous };
+  for (const c of response.cookies) jar[c.name] = c.value;
+  return jar;
+}
+
+/** GETs a page and returns its CSRF token and cookies, as a browser would have them. */
+export async function formToken(app: FastifyInstance, url: string, cookies: Record<string, string> = {}) {
+  const response = await app.inject({ method: "GET", url, cookies });
+  const $ = cheerio.load(response.body);
+  return { csrf: $('input[name="_csrf"]').first().val() as string, cookies: cookiesFrom(response, cookies) };
+}
+
+/** Signs in through the real sign-in form; returns the cookies of the signed-in browser. */
+export async function signIn(app: FastifyInstance, email: string, password = TEST_PASSWORD) {
+  const { csrf, cookies } = await formToken(app, "/sign-in");
+  const response = await app.inject({
+    method: "POST",
+    url: "/sign-in",
+    cookies,
+    payload: { _csrf: csrf, email, password, next: "/" },
+  });
+  if (response.statusCode !== 303 || response.headers.location === "/sign-in") {
+    throw new Error(`sign-in refused (${response.statusCode} to ${String(response.headers.location)})`);
+  }
+  return cookiesFrom(response, cookies);
+}
+
+/** POSTs a form the way a browser does, with the CSRF token of the page it came from. */
+export async function postForm(
+  app: FastifyInstance,
+  pageUrl: string,
+  actionUrl: string,
+  cookies: Record<string, string>,
+  fields: Record<string, string | string[]>,
+) {
+  const { csrf, cookies: jar } = await formToken(app, pageUrl, cookies);
+  const body = new URLSearchParams();
+  body.append("_csrf", csrf);
+  for (const [k, v] of Object.entries(fields))
+    for (const item of Array.isArray(v) ? v : [v]) body.append(k, item);
+  const response = await app.inject({
+    method: "POST",
+    url: actionUrl,
+    cookies: jar,
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    payload: body.toString(),
+  });
+  return { response, cookies: cookiesFrom(response, jar) };
+}
+
+/** An API token for a user, made through the service (the API tests make their own through the API too). */
+export async function apiTokenFor(services: Services, userId: string): Promise<string> {
+  const created = await services.accounts.createApiToken(SYSTEM_ACTOR, userId, "test");
+  return created.token;
+}
+
+export function html(body: string) {
+  return cheerio.load(body);
+}
