@@ -47,7 +47,58 @@ export function createReferenceService(db: Db) {
       .orderBy(asc(governanceBodies.code), asc(users.name));
   }
 
-  return { listProgrammes, getProgramme, listGovernanceBodies, membersOf };
+  /** Every body with its members (name and role), in the framework's order (§2). */
+  async function listGovernanceBodiesWithMembers() {
+    const bodies = await listGovernanceBodies();
+    const members = await membersOf(bodies.map((b) => b.code));
+    return bodies.map((b) => ({
+      ...b,
+      members: members
+        .filter((m) => m.bodyCode === b.code)
+        .map((m) => ({ userId: m.userId, name: m.name, role: m.role })),
+    }));
+  }
+
+  /** One body with its members, by its code (any case); null when there is none. */
+  async function getGovernanceBody(code: string) {
+    const [row] = await db
+      .select()
+      .from(governanceBodies)
+      .where(eq(governanceBodies.code, code.toUpperCase()));
+    if (!row) return null;
+    const members = await membersOf([row.code]);
+    return {
+      code: row.code,
+      name: row.name,
+      kind: row.kind,
+      parentCode: row.parentCode,
+      programmeCodes: row.programmeCodes,
+      description: row.description,
+      paragraph: row.paragraph,
+      members: members.map((m) => ({ userId: m.userId, name: m.name, role: m.role })),
+    };
+  }
+
+  /** A programme with the governance bodies that serve it (§2.1), or null for an unknown code. */
+  async function getProgrammeWithGovernance(code: string) {
+    const programme = await getProgramme(code);
+    if (!programme) return null;
+    const bodies = await listGovernanceBodies();
+    return {
+      ...programme,
+      governanceBodies: bodies.filter((b) => b.programmeCodes.includes(programme.code)),
+    };
+  }
+
+  return {
+    listProgrammes,
+    getProgramme,
+    getProgrammeWithGovernance,
+    listGovernanceBodies,
+    listGovernanceBodiesWithMembers,
+    getGovernanceBody,
+    membersOf,
+  };
 }
 
 /** Inserts the reference data that is missing; safe to run at every start, and keeps later edits. */

@@ -33,6 +33,7 @@ export const userInput = z.object({
   organisationCode: z
     .string()
     .trim()
+    .max(200, "Organisation must be 200 characters or fewer")
     .optional()
     .transform((v) => v || undefined),
   password: passwordSchema.optional(),
@@ -49,6 +50,7 @@ export function presentUser(
     email: row.email,
     name: row.name,
     roles: row.roles.filter(isRole),
+    organisationId: row.organisationId,
     organisationCode,
     organisationName,
     active: row.active,
@@ -104,6 +106,8 @@ export function createUsersService(db: Db) {
           .where(
             sql`${organisations.code} = ${value.toUpperCase()} OR lower(${organisations.name}) = ${value.toLowerCase()}`,
           )
+          // A code match wins over another organisation whose name happens to be the same text.
+          .orderBy(sql`(${organisations.code} IS NOT DISTINCT FROM ${value.toUpperCase()}) DESC`)
           .limit(1)
           .then((rows) =>
             rows.map((r) => {
