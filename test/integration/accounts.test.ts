@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticator } from "otplib";
 import {
@@ -207,5 +208,56 @@ describe("account", () => {
     const account = await t.app.inject({ url: "/account", cookies });
     expect(account.body).not.toContain(token);
     expect(account.body).toContain("Reporting script");
+  });
+});
+
+describe("sessions and tokens end", () => {
+  it("signs a person out when their session has expired", async () => {
+    const user = await createUser(t.services, ["commissioner"]);
+    const cookies = await signIn(t.app, user.email);
+    expect((await t.app.inject({ url: "/", cookies })).statusCode).toBe(200);
+    await t.database.rows(
+      sql`UPDATE sessions SET expires_at = now() - interval '1 minute' WHERE user_id = ${user.id}`,
+    );
+    const after = await t.app.inject({ url: "/", cookies });
+    expect(after.statusCode).toBe(303);
+    expect(after.headers.location).toBe("/sign-in?next=%2F");
+  });
+
+  it("refuses a revoked API token", async () => {
+    const user = await createUser(t.services, ["commissioner"]);
+    const cookies = await signIn(t.app, user.email);
+    const { response } = await postForm(t.app, "/account", "/account/tokens", cookies, {
+      name: "Soon revoked",
+    });
+    const token = html(response.body)("#token").text().trim();
+    const auth = { authorization: `Bearer ${token}` };
+    expect((await t.app.inject({ url: "/api/v1/programmes", headers: auth })).statusCode).toBe(200);
+    const account = await t.app.inject({ url: "/account", cookies });
+    const revokeAction = html(account.body)('form[action$="/revoke"]').attr("action") ?? "";
+    const revoked = await postForm(t.app, "/account", revokeAction, cookies, {});
+    expect(revoked.response.headers.location).toBe("/account");
+    expect((await t.app.inject({ url: "/api/v1/programmes", headers: auth })).statusCode).toBe(401);
+  });
+
+  it("does not let one person revoke another's token", async () => {
+    const owner = await createUser(t.services, ["commissioner"]);
+    const created = await t.services.accounts.createApiToken(
+      { id: owner.id, label: "o", roles: ["commissioner"], organisationId: null },
+      owner.id,
+      "mine",
+    );
+    const other = await createUser(t.services, ["commissioner"]);
+    const cookies = await signIn(t.app, other.email);
+    const attempt = await postForm(t.app, "/account", `/account/tokens/${created.id}/revoke`, cookies, {});
+    expect(attempt.response.statusCode).toBe(404);
+    expect(
+      (
+        await t.app.inject({
+          url: "/api/v1/programmes",
+          headers: { authorization: `Bearer ${created.token}` },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 });
