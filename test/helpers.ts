@@ -6,6 +6,7 @@ import { PGlite } from "@electric-sql/pglite";
 import * as cheerio from "cheerio";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import pg from "pg";
+import { authenticator } from "otplib";
 import { inject } from "vitest";
 import { configFromEnvironment, type Config } from "../src/config.js";
 import { openDatabase, type Database } from "../src/db/client.js";
@@ -45,6 +46,15 @@ export async function createTestDatabase(): Promise<Database> {
         await close();
         const dropper = new pg.Client({ connectionString: url });
         await dropper.connect();
+        // pool.end() resolves before the server has let go of every connection: wait for them.
+        for (let i = 0; i < 50; i++) {
+          const { rows } = await dropper.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1",
+            [name],
+          );
+          if (!rows[0]?.n) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
         await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         await dropper.end();
       },
@@ -191,4 +201,17 @@ export async function apiTokenFor(services: Services, userId: string): Promise<s
 
 export function html(body: string) {
   return cheerio.load(body);
+}
+
+/** Administrators set up two-factor at their first sign-in: go through it as a browser would. */
+export async function signInAdministrator(app: FastifyInstance, email: string, password = TEST_PASSWORD) {
+  const first = await postForm(app, "/sign-in", "/sign-in", {}, { email, password, next: "/" });
+  const setup = await app.inject({ url: "/sign-in/two-factor", cookies: first.cookies });
+  const secret = html(setup.body)("#secret-key").text().trim();
+  const done = await postForm(app, "/sign-in/two-factor", "/sign-in/two-factor", first.cookies, {
+    securityCode: authenticator.generate(secret),
+    next: "/",
+  });
+  if (done.response.headers.location !== "/") throw new Error("two-factor sign-in refused");
+  return cookiesFrom(done.response, first.cookies);
 }

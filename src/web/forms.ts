@@ -38,7 +38,7 @@ const SECRET_FIELDS = new Set([
   "currentPassword",
   "newPassword",
   "confirmPassword",
-  "code",
+  "securityCode",
   "_csrf",
 ]);
 

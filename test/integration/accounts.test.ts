@@ -137,7 +137,7 @@ describe("two-factor sign-in", () => {
       "/sign-in/two-factor?next=%2Faccount",
       "/sign-in/two-factor",
       first.cookies,
-      { code: "000000", next: "/account" },
+      { securityCode: "000000", next: "/account" },
     );
     expect(wrong.response.headers.location).toContain("/sign-in/two-factor");
 
@@ -146,7 +146,7 @@ describe("two-factor sign-in", () => {
       "/sign-in/two-factor?next=%2Faccount",
       "/sign-in/two-factor",
       first.cookies,
-      { code: authenticator.generate(secret), next: "/account" },
+      { securityCode: authenticator.generate(secret), next: "/account" },
     );
     expect(ok.response.headers.location).toBe("/account");
     const cookies = cookiesFrom(ok.response, first.cookies);

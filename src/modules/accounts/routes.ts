@@ -19,7 +19,7 @@ const signInForm = z.object({
 });
 
 const codeForm = z.object({
-  code: z
+  securityCode: z
     .string()
     .trim()
     .min(1, "Enter the 6-digit code from your authenticator app")
@@ -130,8 +130,8 @@ export async function accountRoutes(app: FastifyInstance) {
     const user = await accounts.userById(pending);
     if (!user || !totp?.secret) return reply.redirect(paths.signIn, 303);
     const ok = totp.enabled
-      ? accounts.verifyTotp(totp.secret, form.code)
-      : await accounts.confirmTotpSetup(actorFor(user), user.id, form.code);
+      ? accounts.verifyTotp(totp.secret, form.securityCode)
+      : await accounts.confirmTotpSetup(actorFor(user), user.id, form.securityCode);
     if (!ok) {
       return redirectWithErrors(
         request,
@@ -139,7 +139,7 @@ export async function accountRoutes(app: FastifyInstance) {
         `${paths.signInTwoFactor}?next=${encodeURIComponent(safeNext(form.next))}`,
         [
           {
-            path: "code",
+            path: "securityCode",
             message: "The code is not correct or has expired. Enter the code your app shows now",
           },
         ],
@@ -213,10 +213,10 @@ export async function accountRoutes(app: FastifyInstance) {
     const form = await parseForm(request, reply, codeForm, paths.accountTwoFactor);
     const actor = request.actor;
     if (!form || !actor?.id) return reply;
-    if (!(await accounts.confirmTotpSetup(actor, actor.id, form.code))) {
+    if (!(await accounts.confirmTotpSetup(actor, actor.id, form.securityCode))) {
       return redirectWithErrors(request, reply, paths.accountTwoFactor, [
         {
-          path: "code",
+          path: "securityCode",
           message: "The code is not correct or has expired. Enter the code your app shows now",
         },
       ]);

@@ -21,7 +21,7 @@ export const programmesApi: FastifyPluginAsyncZod = async (app) => {
   app.get(
     "/api/v1/programmes",
     {
-      preHandler: requireApi("programmes:read"),
+      preValidation: requireApi("programmes:read"),
       schema: {
         tags: ["reference data"],
         summary: "The programmes with their aims and outcomes (framework §1.1–1.2)",
@@ -36,7 +36,7 @@ export const programmesApi: FastifyPluginAsyncZod = async (app) => {
   app.get(
     "/api/v1/programmes/:code",
     {
-      preHandler: requireApi("programmes:read"),
+      preValidation: requireApi("programmes:read"),
       schema: {
         tags: ["reference data"],
         summary: "One programme",

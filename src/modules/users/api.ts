@@ -1,5 +1,144 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { canActForUser } from "../../domain/policy.js";
+import { ROLE_CODES } from "../../domain/roles.js";
+import { listOf, listQuery, pageList, problemResponses } from "../../web/api-schemas.js";
+import { requireApi } from "../../web/guards.js";
+import { ForbiddenError, NotFoundError } from "../../web/problems.js";
+import { userInput } from "./service.js";
 
-export const usersApi: FastifyPluginAsyncZod = async () => {
-  // Filled in by the capability's own work.
+export const userSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  roles: z.array(z.enum(ROLE_CODES)),
+  organisationId: z.uuid().nullable(),
+  organisationCode: z.string().nullable(),
+  organisationName: z.string().nullable(),
+  active: z.boolean(),
+  twoFactor: z.boolean(),
+  version: z.number().int(),
+});
+
+const createdUserSchema = userSchema.extend({
+  generatedPassword: z
+    .string()
+    .optional()
+    .describe("only when no password was given; shown once and never again"),
+});
+
+const tokenBody = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(1, "Enter a name for the token, like 'Reporting script'")
+      .max(100, "Name must be 100 characters or fewer")
+      .optional(),
+  })
+  .nullish()
+  .describe("optional; without a body the token is called 'API token'");
+
+const createdTokenSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: z.string(),
+  token: z.string().describe("shown once; send it as 'Authorization: Bearer <token>'"),
+});
+
+const idParams = z.object({ id: z.uuid() });
+
+/**
+ * GET, POST /api/v1/users, GET /api/v1/users/:id and POST /api/v1/users/:id/tokens (API.md, reference
+ * data). Permission is checked before validation (preValidation), so a caller who may not act learns
+ * nothing from a 400.
+ */
+export const usersApi: FastifyPluginAsyncZod = async (app) => {
+  const { users, accounts } = app.services;
+
+  app.get(
+    "/api/v1/users",
+    {
+      preValidation: requireApi("users:read"),
+      schema: {
+        tags: ["reference data"],
+        summary: "Every user, by name (administrators)",
+        querystring: listQuery,
+        response: { 200: listOf(userSchema), ...problemResponses },
+      },
+    },
+    async (request) => pageList(await users.list(), request.query),
+  );
+
+  app.post(
+    "/api/v1/users",
+    {
+      preValidation: requireApi("users:create"),
+      schema: {
+        tags: ["reference data"],
+        summary: "Adds a user (administrators); a password is generated and returned once when none is given",
+        body: userInput,
+        response: { 201: createdUserSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor;
+      if (!actor) throw new Error("no actor after requireApi");
+      const { user, generatedPassword } = await users.create(actor, request.body);
+      return reply
+        .code(201)
+        .header("cache-control", "no-store")
+        .send(generatedPassword ? { ...user, generatedPassword } : user);
+    },
+  );
+
+  app.get(
+    "/api/v1/users/:id",
+    {
+      preValidation: requireApi("users:read"),
+      schema: {
+        tags: ["reference data"],
+        summary: "One user (administrators)",
+        params: idParams,
+        response: { 200: userSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const user = await users.get(request.params.id);
+      if (!user) throw new NotFoundError("No user has this id");
+      return user;
+    },
+  );
+
+  app.post(
+    "/api/v1/users/:id/tokens",
+    {
+      preValidation: requireApi("tokens:create-own"),
+      schema: {
+        tags: ["reference data"],
+        summary: "A new API token for a user: yourself, or anyone if you are an administrator",
+        params: idParams,
+        body: tokenBody,
+        response: { 201: createdTokenSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor;
+      if (!actor) throw new Error("no actor after requireApi");
+      const { id } = request.params;
+      // Refused before looking the user up, so nobody learns which ids exist.
+      if (!canActForUser(actor, id)) throw new ForbiddenError("You can create API tokens only for yourself");
+      const user = await users.get(id);
+      if (!user) throw new NotFoundError("No user has this id");
+      const created = await accounts.createApiToken(actor, user.id, request.body?.name ?? "API token");
+      return reply.code(201).header("cache-control", "no-store").send({
+        id: created.id,
+        name: created.name,
+        prefix: created.prefix,
+        createdAt: created.createdAt.toISOString(),
+        token: created.token,
+      });
+    },
+  );
 };

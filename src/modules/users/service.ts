@@ -5,6 +5,7 @@ import type { Actor } from "../../domain/policy.js";
 import type { Db } from "../../db/client.js";
 import { organisations, users } from "../../db/schema/index.js";
 import { recordAudit } from "../audit/service.js";
+import { isUniqueViolation } from "../organisations/service.js";
 import { hashPassword } from "../accounts/service.js";
 import { randomToken } from "../accounts/tokens.js";
 import { ConflictError, ValidationError } from "../../web/problems.js";
@@ -60,6 +61,11 @@ export function presentUser(
 }
 export type PresentedUser = ReturnType<typeof presentUser>;
 
+const DUPLICATE_EMAIL = "A user with this email address already exists";
+function duplicateEmail() {
+  return new ConflictError(DUPLICATE_EMAIL, [{ path: "email", message: DUPLICATE_EMAIL }]);
+}
+
 /** Provider and supplier users belong to an organisation of that kind. */
 function organisationKindFor(roles: readonly Role[]): "provider" | "supplier" | null {
   if (roles.includes("provider-user")) return "provider";
@@ -90,74 +96,76 @@ export function createUsersService(db: Db) {
   async function create(actor: Actor, input: UserInput) {
     const password = input.password ?? randomToken(12);
     const passwordHash = await hashPassword(password);
-    return db.transaction(async (tx) => {
-      let organisationId: string | null = null;
-      let org: { code: string | null; name: string; kind: string } | undefined;
-      if (input.organisationCode) {
-        const value = input.organisationCode;
-        [org] = await tx
-          .select({
-            id: organisations.id,
-            code: organisations.code,
-            name: organisations.name,
-            kind: organisations.kind,
-          })
-          .from(organisations)
-          .where(
-            sql`${organisations.code} = ${value.toUpperCase()} OR lower(${organisations.name}) = ${value.toLowerCase()}`,
-          )
-          // A code match wins over another organisation whose name happens to be the same text.
-          .orderBy(sql`(${organisations.code} IS NOT DISTINCT FROM ${value.toUpperCase()}) DESC`)
-          .limit(1)
-          .then((rows) =>
-            rows.map((r) => {
-              organisationId = r.id;
-              return r;
-            }),
-          );
-        if (!org)
+    try {
+      return await db.transaction(async (tx) => {
+        let org: { id: string; code: string | null; name: string; kind: string } | undefined;
+        if (input.organisationCode) {
+          const value = input.organisationCode;
+          [org] = await tx
+            .select({
+              id: organisations.id,
+              code: organisations.code,
+              name: organisations.name,
+              kind: organisations.kind,
+            })
+            .from(organisations)
+            .where(
+              sql`${organisations.code} = ${value.toUpperCase()} OR lower(${organisations.name}) = ${value.toLowerCase()}`,
+            )
+            // A code match wins over another organisation whose name happens to be the same text.
+            .orderBy(sql`(${organisations.code} IS NOT DISTINCT FROM ${value.toUpperCase()}) DESC`)
+            .limit(1);
+          if (!org)
+            throw new ValidationError([
+              { path: "organisationCode", message: `No organisation has the code or name "${value}"` },
+            ]);
+        }
+        const neededKind = organisationKindFor(input.roles);
+        if (neededKind && org?.kind !== neededKind) {
           throw new ValidationError([
-            { path: "organisationCode", message: `No organisation has the code or name "${value}"` },
+            {
+              path: "organisationCode",
+              message: `A ${neededKind} user must belong to a ${neededKind} organisation`,
+            },
           ]);
-      }
-      const neededKind = organisationKindFor(input.roles);
-      if (neededKind && org?.kind !== neededKind) {
-        throw new ValidationError([
-          {
-            path: "organisationCode",
-            message: `A ${neededKind} user must belong to a ${neededKind} organisation`,
+        }
+        const [existing] = await tx
+          .select({ id: users.id })
+          .from(users)
+          .where(eq(sql`lower(${users.email})`, input.email));
+        if (existing) throw duplicateEmail();
+        const [row] = await tx
+          .insert(users)
+          .values({
+            email: input.email,
+            name: input.name,
+            roles: input.roles,
+            organisationId: org?.id ?? null,
+            passwordHash,
+          })
+          .returning();
+        if (!row) throw new Error("user not stored");
+        await recordAudit(tx, actor, {
+          entityType: "user",
+          entityId: row.id,
+          action: "created",
+          summary: {
+            email: input.email,
+            name: input.name,
+            roles: input.roles,
+            organisationCode: org?.code ?? null,
           },
-        ]);
-      }
-      const [existing] = await tx
-        .select({ id: users.id })
-        .from(users)
-        .where(eq(sql`lower(${users.email})`, input.email));
-      if (existing)
-        throw new ConflictError("A user with this email address already exists", [
-          { path: "email", message: "A user with this email address already exists" },
-        ]);
-      const [row] = await tx
-        .insert(users)
-        .values({ email: input.email, name: input.name, roles: input.roles, organisationId, passwordHash })
-        .returning();
-      if (!row) throw new Error("user not stored");
-      await recordAudit(tx, actor, {
-        entityType: "user",
-        entityId: row.id,
-        action: "created",
-        summary: {
-          email: input.email,
-          name: input.name,
-          roles: input.roles,
-          organisationCode: org?.code ?? null,
-        },
+        });
+        return {
+          user: presentUser(row, org?.code ?? null, org?.name ?? null),
+          generatedPassword: input.password ? null : password,
+        };
       });
-      return {
-        user: presentUser(row, org?.code ?? null, org?.name ?? null),
-        generatedPassword: input.password ? null : password,
-      };
-    });
+    } catch (error) {
+      // Two requests raced past the check above: the unique index on the email decides.
+      if (isUniqueViolation(error)) throw duplicateEmail();
+      throw error;
+    }
   }
 
   async function findByEmail(email: string) {
