@@ -1,30 +1,16 @@
-import { Command } from "commander";
-import { ConfigError } from "../config.js";
-import { DataDirectoryLockedError } from "../db/client.js";
-import { loadConfig } from "../startup.js";
-import { startServer } from "../server.js";
+import { buildProgram } from "./program.js";
+import { describeFailure } from "./errors.js";
 
-const program = new Command("commissioner")
-  .description(
-    "Commissioner: the commissioning cycle for commissioned services.\nConfiguration comes from environment variables (see the README).",
-  )
-  .showHelpAfterError();
-
-program
-  .command("serve")
-  .description("run the web app (what `npm start` runs)")
-  .option("--port <port>", "port to listen on (default: PORT or 3000)")
-  .action(async (options: { port?: string }) => {
-    const config = loadConfig();
-    await startServer(config, options.port ? Number(options.port) : config.port);
-  });
-
+/**
+ * `commissioner`: every failure ends here and becomes one clear message on stderr and an exit code
+ * (1 refused or failed, 2 bad usage or configuration) rather than a stack trace.
+ */
 try {
-  await program.parseAsync(process.argv);
+  await buildProgram().parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof DataDirectoryLockedError) {
-    console.error(error.message);
-    process.exit(2);
-  }
-  throw error;
+  const failure = describeFailure(error);
+  if (failure.message) console.error(failure.message);
+  if (!failure.expected && ["debug", "trace"].includes(process.env.LOG_LEVEL ?? "") && error instanceof Error)
+    console.error(error.stack);
+  process.exitCode = failure.exitCode;
 }

@@ -21,6 +21,7 @@ export const paths = {
   programme: (code = ":code") => `/programmes/${code}`,
   governance: "/governance",
   audit: "/audit",
+  auditVerify: "/audit/verify",
   accessibility: "/accessibility",
   cookies: "/cookies",
   privacy: "/privacy",

@@ -1,5 +1,69 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { PROGRAMMES } from "../../db/reference-data.js";
+import { can } from "../../domain/policy.js";
+import { requirePage } from "../../web/guards.js";
+import { paths } from "../../web/paths.js";
+import { NotFoundError } from "../../web/problems.js";
+import { KIND_LABELS } from "../governance/diagram.js";
 
-export const programmeRoutes: FastifyPluginAsyncZod = async () => {
-  // Filled in by the capability's own work.
+/** The framework's order (§1.1): SP, KDAAT, KSE, KSAS; programmes added later follow by code. */
+export function byFrameworkOrder<T extends { code: string }>(items: T[]): T[] {
+  const rank = (code: string) => {
+    const i = PROGRAMMES.findIndex((p) => p.code === code);
+    return i === -1 ? PROGRAMMES.length : i;
+  };
+  return [...items].sort((a, b) => rank(a.code) - rank(b.code) || a.code.localeCompare(b.code));
+}
+
+/** The programme pages (framework §1.1–1.2), readable by everyone signed in. */
+export const programmeRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { reference } = app.services;
+
+  app.get(
+    paths.programmes,
+    { preHandler: requirePage("programmes:read"), schema: { hide: true } },
+    async (_request, reply) => {
+      const programmes = byFrameworkOrder(await reference.listProgrammes()).map((p) => ({
+        code: p.code,
+        name: p.name,
+        href: paths.programme(p.code),
+        aimCount: p.aims.length,
+        outcomeCount: p.outcomes.length,
+      }));
+      return reply.view("programmes/views/programmes.njk", { pageTitle: "Programmes", programmes });
+    },
+  );
+
+  app.get(
+    paths.programme(),
+    {
+      preHandler: requirePage("programmes:read"),
+      schema: { hide: true, params: z.object({ code: z.string().max(20) }) },
+    },
+    async (request, reply) => {
+      const programme = await reference.getProgrammeWithGovernance(request.params.code);
+      if (!programme) throw new NotFoundError(`No programme has the code ${request.params.code}`);
+      // Suppliers and providers may read programmes but not the governance structure (policy).
+      const showGovernance = can(request.actor, "governance:read");
+      return reply.view("programmes/views/programme.njk", {
+        pageTitle: programme.name,
+        programme: {
+          code: programme.code,
+          name: programme.name,
+          aims: programme.aims,
+          outcomes: programme.outcomes,
+        },
+        governanceBodies: showGovernance
+          ? programme.governanceBodies.map((b) => ({
+              code: b.code,
+              name: b.name,
+              kindLabel: KIND_LABELS[b.kind],
+              paragraph: b.paragraph,
+              href: `${paths.governance}#body-${b.code}`,
+            }))
+          : null,
+      });
+    },
+  );
 };
