@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Config } from "./config.js";
 import type { Database } from "./db/client.js";
 import { buildApp } from "./web/app.js";
-import { ensureDemoData } from "./modules/demo/demo.js";
+import { ensureDemoData, formatSignIns, type DemoSignIn } from "./modules/demo/demo.js";
 import { openAndPrepare } from "./startup.js";
 
 /** Starts the web app: open, migrate, demo data on first run, listen, and close cleanly on a signal. */
@@ -49,8 +49,7 @@ export async function startServer(
   return { app, database };
 }
 
-function printSignIns(signIns: { role: string; email: string; password: string; note?: string }[]) {
+function printSignIns(signIns: DemoSignIn[]) {
   console.log("\nDemo sign-ins (demo data only — change or remove these before real use):");
-  for (const s of signIns)
-    console.log(`  ${s.role.padEnd(20)} ${s.email.padEnd(36)} ${s.password}${s.note ? `  (${s.note})` : ""}`);
+  for (const line of formatSignIns(signIns)) console.log(line);
 }

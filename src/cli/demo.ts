@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { sql } from "drizzle-orm";
 import { users } from "../db/schema/index.js";
-import { ensureDemoData, type DemoSignIn } from "../modules/demo/demo.js";
+import { ensureDemoData, formatSignIns, type DemoSignIn } from "../modules/demo/demo.js";
 import { consoleOutput, withServices, type CliContext, type Output } from "./context.js";
 import { refused } from "./errors.js";
 
@@ -15,8 +15,7 @@ export async function runDemo(context: CliContext, output: Output = consoleOutpu
     );
   const signIns = (await ensureDemoData(context.services, context.config)) ?? [];
   output.out("Demo data loaded. Sign-ins (demo data only — change or remove these before real use):");
-  for (const s of signIns)
-    output.out(`  ${s.role.padEnd(20)} ${s.email.padEnd(36)} ${s.password}${s.note ? `  (${s.note})` : ""}`);
+  for (const line of formatSignIns(signIns)) output.out(line);
   return signIns;
 }
 

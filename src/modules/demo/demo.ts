@@ -223,6 +223,13 @@ export const DEMO_USERS: DemoUser[] = [
   },
 ];
 
+/** One line per demo sign-in, aligned, for the console. */
+export function formatSignIns(signIns: DemoSignIn[]): string[] {
+  return signIns.map(
+    (s) => `  ${s.role.padEnd(20)} ${s.email.padEnd(36)} ${s.password}${s.note ? `  (${s.note})` : ""}`,
+  );
+}
+
 export interface DemoSignIn {
   role: string;
   email: string;
