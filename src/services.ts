@@ -13,7 +13,10 @@ export function createServices(database: Database, config: Config) {
   const db = database.db;
   return {
     database,
-    accounts: createAccountsService(db, config.sessionSecret, config.sessionHours),
+    // With the embedded database one process owns the data, so the signed-in path may cache briefly.
+    accounts: createAccountsService(db, config.sessionSecret, config.sessionHours, {
+      cacheMs: database.kind === "pglite" ? 5_000 : 0,
+    }),
     organisations: createOrganisationsService(db),
     users: createUsersService(db),
     reference: createReferenceService(db),

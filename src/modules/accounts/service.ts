@@ -6,6 +6,7 @@ import type { Actor } from "../../domain/policy.js";
 import type { Db } from "../../db/client.js";
 import { apiTokens, organisations, sessions, signInAttempts, users } from "../../db/schema/index.js";
 import { recordAudit } from "../audit/service.js";
+import { TtlCache } from "./cache.js";
 import { hmacHex, newApiToken, randomToken, sha256Hex } from "./tokens.js";
 
 /** Sign-in throttling (issue 2, item 4): held as data so an administrator can read the policy. */
@@ -60,30 +61,83 @@ export type SignInResult =
   | { kind: "locked"; until: Date }
   | { kind: "throttled" };
 
-export function createAccountsService(db: Db, secret: string, sessionHours: number) {
+export interface AccountsOptions {
+  /** How long the signed-in path may reuse a session or token lookup; 0 with a shared database server. */
+  cacheMs?: number;
+}
+
+export function createAccountsService(
+  db: Db,
+  secret: string,
+  sessionHours: number,
+  options: AccountsOptions = {},
+) {
   const sessionMs = sessionHours * 3_600_000;
   const sourceKey = (ip: string) => hmacHex(secret, `source:${ip}`);
+  const sessionCache = new TtlCache<LoadedSession | null>(options.cacheMs ?? 0);
+  const tokenCache = new TtlCache<SessionUser | null>(options.cacheMs ?? 0);
+
+  // Built once: the signed-in path runs this on every request (bench/http.ts measured its cost).
+  const sessionByTokenHash = db
+    .select({
+      id: sessions.id,
+      pendingUserId: sessions.pendingUserId,
+      flash: sessions.flash,
+      oidcState: sessions.oidcState,
+      expiresAt: sessions.expiresAt,
+      userId: users.id,
+      email: users.email,
+      name: users.name,
+      roles: users.roles,
+      organisationId: users.organisationId,
+      totpEnabled: users.totpEnabled,
+      active: users.active,
+    })
+    .from(sessions)
+    .leftJoin(users, eq(users.id, sessions.userId))
+    .where(
+      and(
+        eq(sessions.tokenHash, sql.placeholder("tokenHash")),
+        gt(sessions.expiresAt, sql.placeholder("now")),
+      ),
+    )
+    .limit(1)
+    .prepare("load_session");
+
+  const userByTokenHash = db
+    .select({
+      tokenId: apiTokens.id,
+      lastUsedAt: apiTokens.lastUsedAt,
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      roles: users.roles,
+      organisationId: users.organisationId,
+      totpEnabled: users.totpEnabled,
+    })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(
+      and(
+        eq(apiTokens.tokenHash, sql.placeholder("tokenHash")),
+        isNull(apiTokens.revokedAt),
+        eq(users.active, true),
+      ),
+    )
+    .limit(1)
+    .prepare("user_by_token");
 
   async function loadSession(cookieToken: string): Promise<LoadedSession | null> {
-    const rows = await db
-      .select({
-        id: sessions.id,
-        pendingUserId: sessions.pendingUserId,
-        flash: sessions.flash,
-        oidcState: sessions.oidcState,
-        expiresAt: sessions.expiresAt,
-        userId: users.id,
-        email: users.email,
-        name: users.name,
-        roles: users.roles,
-        organisationId: users.organisationId,
-        totpEnabled: users.totpEnabled,
-        active: users.active,
-      })
-      .from(sessions)
-      .leftJoin(users, eq(users.id, sessions.userId))
-      .where(and(eq(sessions.tokenHash, sha256Hex(cookieToken)), gt(sessions.expiresAt, new Date())))
-      .limit(1);
+    const tokenHash = sha256Hex(cookieToken);
+    const cached = sessionCache.get(tokenHash);
+    if (cached !== undefined && (!cached || cached.expiresAt > new Date())) return cached;
+    const session = await querySession(tokenHash);
+    sessionCache.set(tokenHash, session);
+    return session;
+  }
+
+  async function querySession(tokenHash: string): Promise<LoadedSession | null> {
+    const rows = await sessionByTokenHash.execute({ tokenHash, now: new Date() });
     const row = rows[0];
     if (!row) return null;
     const user =
@@ -110,6 +164,7 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
   /** Sliding expiry, written at most once per tenth of the session's length. */
   async function touchSession(session: LoadedSession): Promise<void> {
     if (session.expiresAt.getTime() - Date.now() < sessionMs * 0.9) {
+      sessionCache.clear();
       await db
         .update(sessions)
         .set({ expiresAt: new Date(Date.now() + sessionMs), updatedAt: new Date() })
@@ -134,6 +189,7 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
   }
 
   async function endSession(cookieToken: string): Promise<void> {
+    sessionCache.delete(sha256Hex(cookieToken));
     await db.delete(sessions).where(eq(sessions.tokenHash, sha256Hex(cookieToken)));
   }
 
@@ -141,6 +197,7 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
     cookieToken: string,
     values: { flash?: unknown; oidcState?: unknown },
   ): Promise<boolean> {
+    sessionCache.delete(sha256Hex(cookieToken));
     const updated = await db
       .update(sessions)
       .set({ ...values, updatedAt: new Date() })
@@ -341,6 +398,7 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
   }
 
   async function revokeApiToken(actor: Actor, userId: string, tokenId: string): Promise<boolean> {
+    tokenCache.clear();
     return db.transaction(async (tx) => {
       const revoked = await tx
         .update(apiTokens)
@@ -360,17 +418,26 @@ export function createAccountsService(db: Db, secret: string, sessionHours: numb
 
   /** The user behind a bearer token, or null. */
   async function userForApiToken(token: string): Promise<SessionUser | null> {
-    const [row] = await db
-      .select({ tokenId: apiTokens.id, userId: apiTokens.userId, lastUsedAt: apiTokens.lastUsedAt })
-      .from(apiTokens)
-      .where(and(eq(apiTokens.tokenHash, sha256Hex(token)), isNull(apiTokens.revokedAt)))
-      .limit(1);
-    if (!row) return null;
-    // Recorded at most once a minute so that API reads stay reads.
-    if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+    const tokenHash = sha256Hex(token);
+    const cached = tokenCache.get(tokenHash);
+    if (cached !== undefined) return cached;
+    const [row] = await userByTokenHash.execute({ tokenHash });
+    if (row && (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000)) {
+      // Recorded at most once a minute so that API reads stay reads.
       await db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.tokenId));
     }
-    return userById(row.userId);
+    const user = row
+      ? {
+          id: row.id,
+          email: row.email,
+          name: row.name,
+          roles: toRoles(row.roles),
+          organisationId: row.organisationId,
+          totpEnabled: row.totpEnabled,
+        }
+      : null;
+    tokenCache.set(tokenHash, user);
+    return user;
   }
 
   /** Single sign-on: the user whose email the identity provider vouched for (linked by subject after). */
