@@ -1,4 +1,4 @@
-import { and, eq, lte, sql } from "drizzle-orm";
+import { and, eq, gte, lte, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { executeRows } from "../db/client.js";
 import { jobs } from "../db/schema/index.js";
@@ -84,13 +84,44 @@ export function createJobQueue(db: Db) {
       .where(eq(jobs.id, job.id));
   }
 
-  /** Jobs left "running" by an instance that died are put back in the queue. */
+  /**
+   * A job claimed but not started (its worker is stopping) goes back to the queue at once, and the
+   * claim does not count as an attempt.
+   */
+  async function release(job: ClaimedJob) {
+    await db
+      .update(jobs)
+      .set({
+        status: "queued",
+        attempts: sql`greatest(${jobs.attempts} - 1, 0)`,
+        lockedBy: null,
+        lockedAt: null,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(jobs.id, job.id), eq(jobs.status, "running")));
+  }
+
+  /**
+   * Jobs left "running" by an instance that died are put back in the queue; one that has already
+   * used all its attempts is marked failed instead, so a job that kills its worker cannot loop forever.
+   */
   async function requeueStale(olderThanMs = 15 * 60_000) {
     const cutoff = new Date(Date.now() - olderThanMs);
+    const stale = and(eq(jobs.status, "running"), lte(jobs.lockedAt, cutoff));
+    await db
+      .update(jobs)
+      .set({
+        status: "failed",
+        lastError: "abandoned by its worker after its last attempt",
+        finishedAt: new Date(),
+        lockedBy: null,
+        updatedAt: new Date(),
+      })
+      .where(and(stale, gte(jobs.attempts, jobs.maxAttempts)));
     const rows = await db
       .update(jobs)
-      .set({ status: "queued", lockedBy: null, updatedAt: new Date() })
-      .where(and(eq(jobs.status, "running"), lte(jobs.lockedAt, cutoff)))
+      .set({ status: "queued", lockedBy: null, lockedAt: null, updatedAt: new Date() })
+      .where(stale)
       .returning({ id: jobs.id });
     return rows.length;
   }
@@ -100,6 +131,16 @@ export function createJobQueue(db: Db) {
     return row ?? null;
   }
 
-  return { enqueue, claim, complete, fail, requeueStale, get };
+  /** Queues a job of this kind unless one is already waiting: how recurring work keeps itself going. */
+  async function ensureQueued(kind: string, runAt = new Date()) {
+    const [waiting] = await db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.kind, kind), eq(jobs.status, "queued")))
+      .limit(1);
+    return waiting ? waiting.id : enqueue(kind, {}, runAt);
+  }
+
+  return { enqueue, ensureQueued, claim, complete, fail, release, requeueStale, get };
 }
 export type JobQueue = ReturnType<typeof createJobQueue>;

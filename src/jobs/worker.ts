@@ -4,6 +4,13 @@ import type { ClaimedJob, JobQueue } from "./queue.js";
 
 export type JobHandler = (payload: Record<string, unknown>, job: ClaimedJob) => Promise<void>;
 
+export interface WorkerOptions {
+  /** A job "running" longer than this is taken to be abandoned by a dead instance and requeued. */
+  staleAfterMs?: number;
+  /** How often this worker looks for abandoned jobs (any instance may put them back). */
+  staleCheckEveryMs?: number;
+}
+
 /**
  * The in-process worker: polls the jobs table, runs handlers, and stops cleanly (finishing the job
  * in hand) when the app closes. Several instances share the table safely.
@@ -13,15 +20,33 @@ export function createWorker(
   handlers: Record<string, JobHandler>,
   log: FastifyBaseLogger,
   pollMs = 1000,
+  options: WorkerOptions = {},
 ) {
   const workerId = `worker-${randomBytes(6).toString("hex")}`;
+  const staleAfterMs = options.staleAfterMs ?? 15 * 60_000;
+  const staleCheckEveryMs = options.staleCheckEveryMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let stopped = true;
+  /** Set by stop(): jobs claimed but not yet started are released rather than run. */
+  let stopping = false;
+  let lastStaleCheck = 0;
 
   async function runOnce(): Promise<number> {
+    if (Date.now() - lastStaleCheck >= staleCheckEveryMs) {
+      lastStaleCheck = Date.now();
+      const requeued = await queue.requeueStale(staleAfterMs);
+      if (requeued > 0) log.warn({ requeued }, "requeued jobs abandoned by their worker");
+    }
     const claimed = await queue.claim(workerId);
+    let ran = 0;
     for (const job of claimed) {
+      // Stopping: the job in hand is finished, the ones not started go straight back to the queue.
+      if (stopping) {
+        await queue.release(job);
+        continue;
+      }
+      ran++;
       const handler = handlers[job.kind];
       try {
         if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
@@ -32,12 +57,13 @@ export function createWorker(
         await queue.fail(job, error instanceof Error ? error.message : String(error));
       }
     }
-    return claimed.length;
+    return ran;
   }
 
   function schedule() {
     if (stopped) return;
     timer = setTimeout(() => {
+      timer = undefined;
       running = runOnce().catch((error: unknown) => {
         log.error({ err: error }, "job worker poll failed");
         return 0;
@@ -50,12 +76,16 @@ export function createWorker(
     workerId,
     runOnce,
     start() {
+      if (!stopped) return;
       stopped = false;
+      stopping = false;
       schedule();
     },
     async stop() {
       stopped = true;
+      stopping = true;
       if (timer) clearTimeout(timer);
+      timer = undefined;
       await running;
     },
   };

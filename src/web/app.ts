@@ -42,6 +42,8 @@ declare module "fastify" {
   }
 }
 
+export const PURGE_SESSIONS_JOB = "sessions:purge";
+
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
 /** Log lines carry no personal data: no addresses, no query strings, no cookies, tokens or emails. */
@@ -83,6 +85,15 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   app.decorate("config", config);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // Graceful shutdown: a response sent after close() began ends its keep-alive connection, so the
+  // server closes as soon as the requests in flight are done, not a keep-alive timeout later.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -141,8 +152,10 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   const worker = createWorker(
     services.jobs,
     {
-      "sessions:purge": async () => {
+      // Recurring: each run queues the next, an hour on.
+      [PURGE_SESSIONS_JOB]: async () => {
         await services.accounts.purgeExpiredSessions();
+        await services.jobs.enqueue(PURGE_SESSIONS_JOB, {}, new Date(Date.now() + 3_600_000));
       },
       ...options.jobHandlers,
     },
@@ -150,6 +163,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   );
   if (config.jobsEnabled) {
     app.addHook("onReady", async () => {
+      await services.jobs.ensureQueued(PURGE_SESSIONS_JOB);
       worker.start();
     });
   }

@@ -49,6 +49,10 @@ function lazyDiscovery(oidc: OidcConfig) {
   return () => {
     if (!pending) {
       const issuer = new URL(oidc.issuer);
+      // Deprecated only to stand out: plain HTTP is allowed to an issuer on this machine alone.
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
+      const allowHttp = client.allowInsecureRequests;
+      const execute = issuer.protocol === "http:" && isLoopback(issuer) ? [allowHttp] : [];
       pending = client
         .discovery(
           issuer,
@@ -56,12 +60,7 @@ function lazyDiscovery(oidc: OidcConfig) {
           oidc.clientSecret,
           // Without a secret this is a public client; PKCE protects the code exchange.
           oidc.clientSecret ? undefined : client.None(),
-          {
-            timeout: 10,
-            ...(issuer.protocol === "http:" && isLoopback(issuer)
-              ? { execute: [client.allowInsecureRequests] }
-              : {}),
-          },
+          { timeout: 10, execute },
         )
         .catch((error: unknown) => {
           pending = undefined;
@@ -85,7 +84,8 @@ export const oidcRoutes: FastifyPluginAsyncZod = async (app) => {
 
   /** Back to the sign-in page with one message, nothing signed in. */
   function refuse(request: FastifyRequest, reply: FastifyReply, message: string, next?: string) {
-    const to = next && next !== paths.home ? `${paths.signIn}?next=${encodeURIComponent(next)}` : paths.signIn;
+    const to =
+      next && next !== paths.home ? `${paths.signIn}?next=${encodeURIComponent(next)}` : paths.signIn;
     return redirectWithErrors(request, reply, to, [{ path: "email", message }]);
   }
 
@@ -109,6 +109,7 @@ export const oidcRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const next = safeNext(request.query.next);
+      if (request.actor) return reply.redirect(next, 303);
       let discovered: client.Configuration;
       try {
         discovered = await configuration();
@@ -172,7 +173,12 @@ export const oidcRoutes: FastifyPluginAsyncZod = async (app) => {
         },
         "OpenID Connect sign-in refused",
       );
-      return refuse(request, reply, refusedByProvider ? OIDC_MESSAGES.refused : OIDC_MESSAGES.failed, kept.next);
+      return refuse(
+        request,
+        reply,
+        refusedByProvider ? OIDC_MESSAGES.refused : OIDC_MESSAGES.failed,
+        kept.next,
+      );
     }
     if (!claims) return refuse(request, reply, OIDC_MESSAGES.failed, kept.next);
 

@@ -41,6 +41,9 @@ export function createLocalBlobStorage(root: string): BlobStorage {
       const temp = path.join(root, "tmp", randomBytes(12).toString("hex"));
       const hash = createHash("sha256");
       let bytes = 0;
+      // The temporary file is created before any byte is read, so that a refusal can always remove it
+      // (a write stream opened lazily could create it after the clean-up below had run).
+      const handle = await fs.promises.open(temp, "wx");
       try {
         await pipeline(
           stream,
@@ -52,7 +55,7 @@ export function createLocalBlobStorage(root: string): BlobStorage {
               yield chunk;
             }
           },
-          fs.createWriteStream(temp),
+          handle.createWriteStream(),
         );
         const sha256 = hash.digest("hex");
         const final = pathFor(sha256);
@@ -61,7 +64,8 @@ export function createLocalBlobStorage(root: string): BlobStorage {
         fs.renameSync(temp, final);
         return { sha256, bytes };
       } finally {
-        fs.rmSync(temp, { force: true });
+        await handle.close().catch(() => undefined);
+        await fs.promises.rm(temp, { force: true });
       }
     },
     read(sha256) {

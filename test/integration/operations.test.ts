@@ -1,0 +1,258 @@
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { sql } from "drizzle-orm";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Config } from "../../src/config.js";
+import type { Database } from "../../src/db/client.js";
+import { buildApp } from "../../src/web/app.js";
+import { createTestDatabase, html, testConfig } from "../helpers.js";
+
+/** A detail that must never reach a browser: it stands for SQL, paths and secrets inside an error. */
+const INTERNAL_DETAIL = "relation secret_table_xyz does not exist (password=hunter2)";
+
+interface OpsApp {
+  app: FastifyInstance;
+  database: Database;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app with a few test-only routes added before it is ready (buildTestApp is ready already,
+ * and Fastify takes no routes after that).
+ */
+async function buildOpsApp(addRoutes: (app: FastifyInstance) => void): Promise<OpsApp> {
+  const config = testConfig();
+  const database = await createTestDatabase();
+  const app = await buildApp(config, { database, logger: false });
+  addRoutes(app);
+  await app.ready();
+  let closed = false;
+  return {
+    app,
+    database,
+    config,
+    close: async () => {
+      if (!closed) await app.close();
+      closed = true;
+      await database.close();
+      fs.rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function throwingRoutes(app: FastifyInstance) {
+  const boom = async () => {
+    throw new Error(INTERNAL_DETAIL);
+  };
+  app.get("/test/boom", { schema: { hide: true } }, boom);
+  app.get("/api/v1/test/boom", { schema: { hide: true } }, boom);
+}
+
+/** What a page or problem must not show: the error's message, a stack frame or a source path. */
+function expectNothingLeaked(body: string) {
+  expect(body).not.toContain("secret_table_xyz");
+  expect(body).not.toContain("hunter2");
+  expect(body).not.toMatch(/\bat [\w.<>]+ \(/);
+  expect(body).not.toMatch(/\.(ts|js):\d+/);
+  expect(body).not.toContain(process.cwd());
+  expect(body).not.toContain("node_modules");
+}
+
+describe("operations endpoints and error pages", () => {
+  let ops: OpsApp;
+  beforeAll(async () => {
+    ops = await buildOpsApp(throwingRoutes);
+  });
+  afterAll(async () => ops.close());
+
+  it("answers /healthz", async () => {
+    const response = await ops.app.inject({ url: "/healthz" });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: "ok" });
+  });
+
+  it("answers /readyz with 200 on a migrated database", async () => {
+    const response = await ops.app.inject({ url: "/readyz" });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: "ready" });
+  });
+
+  it("serves Prometheus metrics including request durations after a request", async () => {
+    await ops.app.inject({ url: "/healthz" });
+    const response = await ops.app.inject({ url: "/metrics" });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(response.body).toContain("# TYPE http_request_duration_seconds histogram");
+    expect(response.body).toMatch(
+      /^http_request_duration_seconds_count\{[^}]*route="\/healthz"[^}]*\} [1-9]\d*$/m,
+    );
+    expect(response.body).toContain("process_cpu_seconds_total");
+  });
+
+  it("sends security headers, with a fresh CSP nonce that matches every script tag on the page", async () => {
+    const response = await ops.app.inject({ url: "/sign-in" });
+    expect(response.statusCode).toBe(200);
+    const csp = String(response.headers["content-security-policy"]);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).not.toContain("unsafe-inline");
+    const nonce = /script-src [^;]*'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(response.headers["x-content-type-options"]).toBe("nosniff");
+    expect(response.headers["referrer-policy"]).toBe("same-origin");
+    expect(response.headers["x-powered-by"]).toBeUndefined();
+
+    const $ = html(response.body);
+    const scripts = $("script");
+    expect(scripts.length).toBeGreaterThanOrEqual(2);
+    scripts.each((_i, el) => {
+      expect($(el).attr("nonce")).toBe(nonce);
+    });
+
+    const again = await ops.app.inject({ url: "/sign-in" });
+    expect(String(again.headers["content-security-policy"])).not.toContain(`'nonce-${nonce ?? ""}'`);
+  });
+
+  it("answers an unknown page with the GOV.UK 404 page and nothing from inside", async () => {
+    const response = await ops.app.inject({ url: "/no-such-page?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E" });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers["content-type"]).toMatch(/^text\/html/);
+    const $ = html(response.body);
+    expect($("h1").text()).toContain("Page not found");
+    expect(response.body).not.toContain("<script>alert(1)");
+    expectNothingLeaked(response.body);
+  });
+
+  it("answers an unknown API resource with a problem document", async () => {
+    const response = await ops.app.inject({ url: "/api/v1/no-such-thing" });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({ status: 404, title: "Not found" });
+  });
+
+  it("answers a failing page with the GOV.UK 500 page: a reference, no message, no stack trace", async () => {
+    const response = await ops.app.inject({ url: "/test/boom" });
+    expect(response.statusCode).toBe(500);
+    expect(response.headers["content-type"]).toMatch(/^text\/html/);
+    const $ = html(response.body);
+    expect($("h1").text()).toContain("Sorry, there is a problem with the service");
+    expect($("main").text()).toMatch(/quote reference [0-9a-f]{8}/);
+    expectNothingLeaked(response.body);
+    // The error page is a page like any other: it carries the security headers too.
+    expect(response.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+  });
+
+  it("answers a failing API call with a problem document carrying a reference and nothing more", async () => {
+    const response = await ops.app.inject({ url: "/api/v1/test/boom" });
+    expect(response.statusCode).toBe(500);
+    expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    const problem = response.json<Record<string, unknown>>();
+    expect(problem).toMatchObject({ status: 500, title: "Internal error" });
+    expect(typeof problem.type).toBe("string");
+    expect(String(problem.detail)).toMatch(/^Something went wrong\. Reference [0-9a-f]{8}\.$/);
+    expect(Object.keys(problem).sort()).toEqual(["detail", "status", "title", "type"]);
+    expectNothingLeaked(response.body);
+  });
+});
+
+describe("readiness", () => {
+  it("answers /readyz with 503 while a migration is missing", async () => {
+    const ops = await buildOpsApp(() => undefined);
+    try {
+      await ops.database.db.execute(
+        sql`DELETE FROM drizzle.__drizzle_migrations WHERE id = (SELECT max(id) FROM drizzle.__drizzle_migrations)`,
+      );
+      const response = await ops.app.inject({ url: "/readyz" });
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toEqual({ status: "not ready" });
+      // Liveness does not depend on the database.
+      expect((await ops.app.inject({ url: "/healthz" })).statusCode).toBe(200);
+    } finally {
+      await ops.close();
+    }
+  });
+});
+
+describe("graceful shutdown", () => {
+  /** An app with a route that takes 300 ms, listening on a real port. */
+  async function slowApp() {
+    let signal: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      signal = resolve;
+    });
+    const ops = await buildOpsApp((app) => {
+      app.get("/test/slow", { schema: { hide: true } }, async () => {
+        signal();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { finished: true };
+      });
+    });
+    await ops.app.listen({ port: 0, host: "127.0.0.1" });
+    const { port } = ops.app.server.address() as AddressInfo;
+    return { ops, started, port };
+  }
+
+  /** One request on a connection of its own (no keep-alive), as a load balancer's probe makes it. */
+  function getOnce(port: number, path: string) {
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = http.get({ host: "127.0.0.1", port, path, agent: false }, (response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (body += chunk));
+        response.on("end", () => {
+          resolve({ status: response.statusCode ?? 0, body });
+        });
+        response.on("error", reject);
+      });
+      request.on("error", reject);
+    });
+  }
+
+  it("finishes a request in flight when the app closes, then takes no more", async () => {
+    const { ops, started, port } = await slowApp();
+    try {
+      const inFlight = getOnce(port, "/test/slow");
+      await started;
+      const closing = ops.app.close();
+
+      const response = await inFlight;
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body)).toEqual({ finished: true });
+      await closing;
+      expect(ops.app.server.listening).toBe(false);
+      await expect(getOnce(port, "/healthz")).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      await ops.close();
+    }
+  });
+
+  // Known bug, outside this file: a response finished after close() began still says keep-alive, so
+  // the server waits for the browser's idle connection to time out (Fastify's default is 72 s) before
+  // it closes. The fix is two hooks in src/web/app.ts (preClose sets a flag; onSend adds
+  // "Connection: close" while closing). Remove `.fails` once that is in.
+  it("closes a browser's kept-alive connection as soon as its in-flight response is sent", async () => {
+    const { ops, started, port } = await slowApp();
+    try {
+      // fetch keeps its connection alive, as a browser does.
+      const inFlight = fetch(`http://127.0.0.1:${port}/test/slow`);
+      await started;
+      const closing = ops.app.close().then(() => "closed" as const);
+
+      const response = await inFlight;
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ finished: true });
+      const outcome = await Promise.race([
+        closing,
+        new Promise((resolve) => setTimeout(resolve, 2_000, "still open")),
+      ]);
+      expect(outcome).toBe("closed");
+    } finally {
+      ops.app.server.closeAllConnections();
+      await ops.close();
+    }
+  });
+});
