@@ -1,46 +1,19 @@
 import { sql } from "drizzle-orm";
-import { authenticator } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR, type Actor } from "../../src/domain/policy.js";
 import { listAudit, verifyAuditChain } from "../../src/modules/audit/service.js";
 import { ConflictError } from "../../src/web/problems.js";
 import {
   buildTestApp,
-  cookiesFrom,
   createUser,
   html,
-  postForm,
   signIn,
-  TEST_PASSWORD,
+  signInAdministrator,
   type TestApp,
 } from "../helpers.js";
 
 let t: TestApp;
 let admin: Record<string, string>;
-
-/** Signs an administrator in: password, then set up TOTP from the page's secret key and enter a code. */
-async function signInAdministrator(app: TestApp["app"], email: string) {
-  const first = await postForm(
-    app,
-    "/sign-in",
-    "/sign-in",
-    {},
-    { email, password: TEST_PASSWORD, next: "/" },
-  );
-  if (!String(first.response.headers.location).startsWith("/sign-in/two-factor"))
-    throw new Error("expected the two-factor step");
-  const setup = await app.inject({ url: "/sign-in/two-factor", cookies: first.cookies });
-  const $ = html(setup.body);
-  const secret = $("#secret-key").text().trim();
-  // The code field is the one the browser would fill from an authenticator app.
-  const field = $('input[autocomplete="one-time-code"]').attr("name") ?? "securityCode";
-  const done = await postForm(app, "/sign-in/two-factor", "/sign-in/two-factor", first.cookies, {
-    [field]: authenticator.generate(secret),
-    next: "/",
-  });
-  if (done.response.headers.location !== "/") throw new Error("two-factor sign-in refused");
-  return cookiesFrom(done.response, first.cookies);
-}
 
 const actor: Actor = { id: null, label: "audit test", roles: ["administrator"], organisationId: null };
 const organisation = (name: string) => ({

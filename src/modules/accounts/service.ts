@@ -317,21 +317,26 @@ export function createAccountsService(
     return secretKey;
   }
 
-  async function confirmTotpSetup(actor: Actor, userId: string, code: string): Promise<boolean> {
-    const state = await totpState(userId);
-    if (!state?.secret || !verifyTotp(state.secret, code)) return false;
+  /** Changes one user's own account fields, with its audit record, in one transaction. */
+  async function updateOwnAccount(
+    actor: Actor,
+    userId: string,
+    values: Partial<Pick<typeof users.$inferInsert, "passwordHash" | "totpEnabled">>,
+    action: string,
+  ) {
     await db.transaction(async (tx) => {
       await tx
         .update(users)
-        .set({ totpEnabled: true, updatedAt: new Date(), version: sql`${users.version} + 1` })
+        .set({ ...values, updatedAt: new Date(), version: sql`${users.version} + 1` })
         .where(eq(users.id, userId));
-      await recordAudit(tx, actor, {
-        entityType: "user",
-        entityId: userId,
-        action: "two-factor-enabled",
-        summary: {},
-      });
+      await recordAudit(tx, actor, { entityType: "user", entityId: userId, action, summary: {} });
     });
+  }
+
+  async function confirmTotpSetup(actor: Actor, userId: string, code: string): Promise<boolean> {
+    const state = await totpState(userId);
+    if (!state?.secret || !verifyTotp(state.secret, code)) return false;
+    await updateOwnAccount(actor, userId, { totpEnabled: true }, "two-factor-enabled");
     return true;
   }
 
@@ -343,19 +348,7 @@ export function createAccountsService(
   ): Promise<"changed" | "wrong-current"> {
     const [row] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, userId));
     if (!row?.hash || !(await argonVerify(row.hash, current))) return "wrong-current";
-    const newHash = await hashPassword(next);
-    await db.transaction(async (tx) => {
-      await tx
-        .update(users)
-        .set({ passwordHash: newHash, updatedAt: new Date(), version: sql`${users.version} + 1` })
-        .where(eq(users.id, userId));
-      await recordAudit(tx, actor, {
-        entityType: "user",
-        entityId: userId,
-        action: "password-changed",
-        summary: {},
-      });
-    });
+    await updateOwnAccount(actor, userId, { passwordHash: await hashPassword(next) }, "password-changed");
     return "changed";
   }
 
