@@ -35,6 +35,23 @@ export const PERMISSIONS = {
   "users:create": ["administrator"],
   "users:update": ["administrator"],
   "audit:read": ["administrator"],
+  // Rules explained (issue 3, item 4): anyone signed in may ask which approvals and standstill apply.
+  "rules:read": ANY_SIGNED_IN,
+  // Commissioning projects (issue 3): council and partnership staff only.
+  "projects:read": STAFF_ROLES,
+  "projects:create": ["administrator", "commissioner", "procurement-officer"],
+  "projects:update": ["administrator", "commissioner", "procurement-officer"],
+  "documents:upload": ["administrator", "commissioner", "procurement-officer"],
+  /** Members record their body's decisions; officers may record on a body's behalf with the minutes reference. */
+  "decisions:record": ["administrator", "commissioner", "procurement-officer", "authorised-officer", "board-member"],
+  "checklist:update": ["administrator", "commissioner", "procurement-officer"],
+  "risks:manage": ["administrator", "commissioner", "procurement-officer"],
+  "eqia:manage": ["administrator", "commissioner", "procurement-officer"],
+  "eqia:sign-off": ["administrator", "commissioner", "procurement-officer", "authorised-officer", "board-member"],
+  // Client-level data and indicators (issue 4): providers import only their own provider codes.
+  "datasets:import": ["administrator", "commissioner", "provider-user"],
+  "datasets:replace": ["administrator", "commissioner", "provider-user"],
+  "indicators:read": [...STAFF_ROLES, "provider-user"],
   "outbox:read": ["administrator"],
 } as const satisfies Record<string, readonly Role[]>;
 
