@@ -11,6 +11,16 @@ import { programmesApi } from "../modules/programmes/api.js";
 import { programmeRoutes } from "../modules/programmes/routes.js";
 import { usersApi } from "../modules/users/api.js";
 import { userRoutes } from "../modules/users/routes.js";
+import { rulesApi } from "../modules/rules/api.js";
+import { rulesRoutes } from "../modules/rules/routes.js";
+import { projectsApi } from "../modules/projects/api.js";
+import { projectRoutes } from "../modules/projects/routes.js";
+import { checklistApi } from "../modules/checklist/api.js";
+import { checklistRoutes } from "../modules/checklist/routes.js";
+import { datasetsApi } from "../modules/datasets/api.js";
+import { datasetRoutes } from "../modules/datasets/routes.js";
+import { indicatorsApi } from "../modules/indicators/api.js";
+import { indicatorRoutes } from "../modules/indicators/routes.js";
 
 /** Each capability registers its pages and API here (one line each). */
 export async function registerModules(app: FastifyInstance): Promise<void> {
@@ -26,5 +36,15 @@ export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(userRoutes);
   await app.register(usersApi);
   await app.register(auditRoutes);
+  await app.register(rulesRoutes);
+  await app.register(rulesApi);
+  await app.register(projectRoutes);
+  await app.register(projectsApi);
+  await app.register(checklistRoutes);
+  await app.register(checklistApi);
+  await app.register(datasetRoutes);
+  await app.register(datasetsApi);
+  await app.register(indicatorRoutes);
+  await app.register(indicatorsApi);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }
