@@ -21,6 +21,10 @@ import { datasetsApi } from "../modules/datasets/api.js";
 import { datasetRoutes } from "../modules/datasets/routes.js";
 import { indicatorsApi } from "../modules/indicators/api.js";
 import { indicatorRoutes } from "../modules/indicators/routes.js";
+import { risksApi } from "../modules/risks/api.js";
+import { riskRoutes } from "../modules/risks/routes.js";
+import { eqiaApi } from "../modules/eqia/api.js";
+import { eqiaRoutes } from "../modules/eqia/routes.js";
 
 /** Each capability registers its pages and API here (one line each). */
 export async function registerModules(app: FastifyInstance): Promise<void> {
@@ -46,5 +50,9 @@ export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(datasetsApi);
   await app.register(indicatorRoutes);
   await app.register(indicatorsApi);
+  await app.register(riskRoutes);
+  await app.register(risksApi);
+  await app.register(eqiaRoutes);
+  await app.register(eqiaApi);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }
