@@ -13,6 +13,7 @@ export default tseslint.config(
       "bin/*.js",
       "*.config.js",
       "src/web/public/**",
+      ".ci/**",
     ],
   },
   eslint.configs.recommended,
