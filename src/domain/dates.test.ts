@@ -39,6 +39,8 @@ describe("working days (England and Wales bank holidays from date-holidays)", ()
     ["2022-09-19", false, "one-off: the Queen's funeral"],
     ["2023-05-08", false, "one-off: the coronation"],
     ["2012-06-05", false, "one-off: the diamond jubilee"],
+    ["2012-06-04", false, "spring bank holiday moved for the 2012 jubilee"],
+    ["2012-05-28", true, "the usual spring date, moved in 2012"],
     ["2020-05-08", false, "VE day moved 2020"],
     ["2020-05-04", true, "the usual early May date, moved in 2020"],
   ])("%s is a working day: %s (%s)", (date, expected) => {

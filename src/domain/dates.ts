@@ -59,6 +59,16 @@ const calendars = {
 };
 const yearCache = new Map<string, Set<IsoDate>>();
 
+/** Where date-holidays (3.37) is wrong, held as data with the reason. */
+const CORRECTIONS: { year: number; remove: IsoDate; add: IsoDate; reason: string }[] = [
+  {
+    year: 2012,
+    remove: "2012-05-28",
+    add: "2012-06-04",
+    reason: "spring bank holiday moved for the Diamond Jubilee",
+  },
+];
+
 /**
  * Bank holidays of one year from `date-holidays` (GB; ENG, and SCT/NIR when every part of the UK
  * counts), keeping only days of type `public`: that includes substitute days and one-off holidays.
@@ -67,10 +77,15 @@ export function bankHolidays(year: number, area: BankHolidayArea = "england-and-
   const key = `${year}:${area}`;
   const cached = yearCache.get(key);
   if (cached) return cached;
-  const regions = area === "england-and-wales" ? [calendars.ENG] : [calendars.ENG, calendars.SCT, calendars.NIR];
+  const regions =
+    area === "england-and-wales" ? [calendars.ENG] : [calendars.ENG, calendars.SCT, calendars.NIR];
   const days = new Set<IsoDate>();
   for (const calendar of regions) {
     for (const h of calendar.getHolidays(year)) if (h.type === "public") days.add(h.date.slice(0, 10));
+  }
+  for (const fix of CORRECTIONS.filter((c) => c.year === year)) {
+    days.delete(fix.remove);
+    days.add(fix.add);
   }
   yearCache.set(key, days);
   return days;
@@ -84,7 +99,11 @@ export function isWorkingDay(date: IsoDate, area: BankHolidayArea = "england-and
 }
 
 /** The nth working day after `date` (n ≥ 1); `date` itself never counts. */
-export function addWorkingDays(date: IsoDate, n: number, area: BankHolidayArea = "england-and-wales"): IsoDate {
+export function addWorkingDays(
+  date: IsoDate,
+  n: number,
+  area: BankHolidayArea = "england-and-wales",
+): IsoDate {
   let d = date;
   let counted = 0;
   while (counted < n) {

@@ -14,6 +14,7 @@ const NAV: NavItem[] = [
   { text: "Governance", href: paths.governance, action: "governance:read" },
   { text: "Organisations", href: paths.organisations, action: "organisations:read" },
   { text: "Users", href: paths.users, action: "users:read" },
+  { text: "Rules", href: paths.rules, action: "rules:read" },
   { text: "Audit log", href: paths.audit, action: "audit:read" },
 ];
 

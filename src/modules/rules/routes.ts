@@ -1,5 +1,67 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { approvalsFor } from "../../domain/approvals.js";
+import { todayInLondon } from "../../domain/regimes.js";
+import { standstill } from "../../domain/standstill.js";
+import { requirePage } from "../../web/guards.js";
+import { paths } from "../../web/paths.js";
+import { byFrameworkOrder } from "../programmes/routes.js";
+import {
+  isSubmitted,
+  parseRulesForm,
+  presentRegimes,
+  presentResults,
+  programmeItems,
+  regimeItems,
+  formValues,
+} from "./presenter.js";
 
-export const rulesRoutes: FastifyPluginAsyncZod = async () => {
-  // Filled in by the capability's own work.
+/**
+ * The rules page (issue 3, item 4): anyone signed in enters a value, regime, programme and date and
+ * reads which approvals, thresholds, notices and standstill apply, each with its reason and source.
+ * A GET search form: it changes nothing, so errors are shown on the same page, with what was typed.
+ */
+export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { reference } = app.services;
+
+  app.get(
+    paths.rules,
+    { preHandler: requirePage("rules:read"), schema: { hide: true } },
+    async (request, reply) => {
+      const query = (request.query ?? {}) as Record<string, unknown>;
+      const today = todayInLondon();
+      const programmes = byFrameworkOrder(await reference.listProgrammes());
+      const page = (values: ReturnType<typeof formValues>, extra: Record<string, unknown>) =>
+        reply.view("rules/views/rules.njk", {
+          pageTitle: "Rules explained",
+          values,
+          regimeItems: regimeItems(values.regime),
+          programmeItems: programmeItems(programmes, values.programme),
+          regimes: presentRegimes(),
+          ...extra,
+        });
+
+      if (!isSubmitted(query)) return page(formValues(query, today), {});
+      const parsed = parseRulesForm(query, today);
+      if (!parsed.ok) return page(parsed.values, { errors: parsed.errors });
+
+      const { question } = parsed;
+      const answer = approvalsFor({
+        regime: question.regime,
+        valuePence: question.valuePence,
+        programmeCode: question.programmeCode,
+        on: question.on,
+      });
+      const period = standstill({
+        regime: question.regime,
+        notifiedOn: question.on,
+        byElectronicMeans: question.byElectronicMeans,
+      });
+      const bodies = new Map((await reference.listGovernanceBodies()).map((b) => [b.code, b.name]));
+      const programme =
+        programmes.find((p) => p.code === question.programmeCode)?.name ?? question.programmeCode;
+      return page(parsed.values, {
+        results: presentResults(question, answer, period, { bodies, programme }),
+      });
+    },
+  );
 };

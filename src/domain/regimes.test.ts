@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import {
+  appliesOn,
+  contractsFinderOn,
+  getRegime,
+  REGIME_CODES,
+  REGIMES,
+  regimeInForceOn,
+  thresholdOn,
+  todayInLondon,
+  type Sourced,
+} from "./regimes.js";
+
+describe("the regime in force on a date (RULES.md, regimes: applies to procurements started)", () => {
+  it.each([
+    ["2006-01-30", null],
+    ["2006-01-31", "PCR2006"],
+    ["2013-03-23", "PCR2006"],
+    ["2015-02-25", "PCR2006"],
+    ["2015-02-26", "PCR2015"],
+    ["2024-01-01", "PCR2015"], // the Provider Selection Regime starts, but is never the default
+    ["2025-02-23", "PCR2015"],
+    ["2025-02-24", "PA2023"],
+    ["2030-01-01", "PA2023"],
+  ])("%s → %s", (date, expected) => {
+    expect(regimeInForceOn(date)).toBe(expected);
+  });
+
+  it("holds the Provider Selection Regime, chosen only when asked for", () => {
+    expect(appliesOn("PSR", "2023-12-31")).toBe(false);
+    expect(appliesOn("PSR", "2024-01-01")).toBe(true);
+    expect(getRegime("PSR").chosenOnly).toBe(true);
+  });
+});
+
+describe("thresholds by date, in pence (RULES.md, threshold for these services)", () => {
+  it.each([
+    ["PCR2006", "2011-12-31", null],
+    ["PCR2006", "2012-01-01", 17_393_400], // £173,934; the framework quotes £173,935
+    ["PCR2006", "2013-12-31", 17_393_400],
+    ["PCR2006", "2014-01-01", null],
+    ["PCR2015", "2015-02-26", 62_505_000], // light touch £625,050 net (2015)
+    ["PCR2015", "2015-12-31", 62_505_000],
+    ["PCR2015", "2016-01-01", null],
+    ["PCR2015", "2021-12-31", null],
+    ["PCR2015", "2022-01-01", 66_354_000], // £663,540 incl. VAT from 1 Jan 2022
+    ["PCR2015", "2025-02-23", 66_354_000],
+    ["PA2023", "2025-02-24", 66_354_000], // light touch £663,540 incl. VAT
+    ["PA2023", "2027-06-01", 66_354_000],
+    ["PSR", "2025-06-01", null], // none
+  ] as const)("%s on %s → %s", (regime, date, pence) => {
+    expect(thresholdOn(regime, date)?.valuePence ?? null).toBe(pence);
+  });
+
+  it.each([
+    ["2025-02-24", 21_490_400],
+    ["2025-12-31", 21_490_400],
+    ["2026-01-01", 20_772_000],
+  ])("PA 2023 goods and services for sub-central authorities on %s → %i", (date, pence) => {
+    expect(thresholdOn("PA2023", date, "goods-and-services")?.valuePence).toBe(pence);
+  });
+
+  it("notes the framework's £173,935 beside the regulations' £173,934", () => {
+    const t = thresholdOn("PCR2006", "2013-01-01");
+    expect(t?.rulesText).toContain("£173,935");
+    expect(t?.note).toContain("£173,935");
+    expect(t?.vat).toBe("net");
+  });
+
+  it.each([
+    ["2015-02-26", 2_500_000, "net"],
+    ["2021-12-31", 2_500_000, "net"],
+    ["2022-01-01", 3_000_000, "incl-vat"],
+  ])("Contracts Finder figure on %s is %i pence (%s)", (date, pence, vat) => {
+    expect(contractsFinderOn(date)).toMatchObject({ valuePence: pence, vat });
+  });
+});
+
+describe("every value carries its source", () => {
+  const sourced: [string, Sourced][] = REGIMES.flatMap((r) => [
+    [`${r.code} applies`, r.applies],
+    [`${r.code} services`, r.services],
+    ...r.thresholds.map((t): [string, Sourced] => [`${r.code} threshold from ${t.from}`, t]),
+    [`${r.code} standstill`, r.standstill],
+    [`${r.code} working day`, r.workingDay],
+    ...[...r.awardPublication, ...r.otherDuties].map((d): [string, Sourced] => [`${r.code} ${d.code}`, d]),
+  ]);
+
+  it.each(sourced)("%s has RULES.md text and a source", (_name, value) => {
+    expect(value.rulesText.length).toBeGreaterThan(0);
+    expect(value.source.length).toBeGreaterThan(0);
+  });
+
+  it.each(sourced.filter(([, v]) => v.rulesText.includes("check")))(
+    "%s is marked (check) in RULES.md and flagged as such",
+    (_name, value) => {
+      expect(value.check).toBeTruthy();
+    },
+  );
+
+  it("holds the four regimes with the standstill and working day each uses", () => {
+    expect(REGIME_CODES).toEqual(["PCR2006", "PCR2015", "PA2023", "PSR"]);
+    expect(REGIMES.map((r) => [r.code, r.standstill.dayKind, r.standstill.days, r.workingDay.area])).toEqual([
+      ["PCR2006", "calendar", 10, "england-and-wales"],
+      ["PCR2015", "calendar", 10, "england-and-wales"],
+      ["PA2023", "working", 8, "any-part-of-uk"],
+      ["PSR", "working", 8, "england-and-wales"],
+    ]);
+  });
+
+  it("keeps money in whole pence", () => {
+    for (const t of REGIMES.flatMap((r) => r.thresholds))
+      expect(Number.isSafeInteger(t.valuePence)).toBe(true);
+  });
+});
+
+describe("todayInLondon", () => {
+  it.each([
+    ["2025-06-30T23:30:00Z", "2025-07-01"], // British Summer Time: already 1 July in London
+    ["2025-12-31T23:30:00Z", "2025-12-31"], // GMT
+  ])("%s → %s", (instant, date) => {
+    expect(todayInLondon(new Date(instant))).toBe(date);
+  });
+});
