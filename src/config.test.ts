@@ -23,6 +23,10 @@ describe("configuration from the environment", () => {
     [{ SESSION_SECRET: "short" }, "SESSION_SECRET: must be at least 32 characters"],
     [{ DATABASE_URL: "postgres://localhost/db" }, "SESSION_SECRET: required when DATABASE_URL is set"],
     [
+      { DATABASE_URL: "postgres://localhost/db", SESSION_SECRET: "s".repeat(32) },
+      "PSEUDONYMISATION_SECRET: required when DATABASE_URL is set",
+    ],
+    [
       { OIDC_ISSUER: "https://id.example" },
       "OIDC_*: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_REDIRECT_URI together",
     ],
@@ -36,6 +40,7 @@ describe("configuration from the environment", () => {
     const config = configFromEnvironment({
       DATABASE_URL: "postgres://u@h/db",
       SESSION_SECRET: secret,
+      PSEUDONYMISATION_SECRET: secret,
       OIDC_ISSUER: "https://id.example",
       OIDC_CLIENT_ID: "commissioner",
       OIDC_REDIRECT_URI: "https://app.example/sign-in/oidc/callback",

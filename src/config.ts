@@ -22,6 +22,13 @@ export const environmentSchema = z.object({
     .describe(
       "secret that signs cookies; required with DATABASE_URL, generated and kept in DATA_DIR otherwise",
     ),
+  PSEUDONYMISATION_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters")
+    .optional()
+    .describe(
+      "key that pseudonymises client identifiers on import; required with DATABASE_URL, generated and kept in DATA_DIR otherwise; never change it once data is imported",
+    ),
   SESSION_HOURS: z.coerce.number().positive().default(8).describe("hours a session lasts without use"),
   SECURE_COOKIES: z
     .enum(["true", "false"])
@@ -63,6 +70,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   sessionSecret: string;
+  /** Keys HMAC-SHA-256 of client_ref (INDICATORS.md): changing it would split every client in two. */
+  pseudonymisationSecret: string;
   sessionHours: number;
   secureCookies: boolean;
   trustProxy: boolean;
@@ -92,16 +101,21 @@ export function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
   return result.data;
 }
 
-/** Builds the app's configuration; `readSecret` supplies the kept secret for the embedded database. */
+/** Builds the app's configuration; `readSecret` supplies a kept secret (by name) for the embedded database. */
 export function configFromEnvironment(
   env: NodeJS.ProcessEnv,
-  readSecret?: (dataDir: string) => string,
+  readSecret?: (dataDir: string, name: "session-secret" | "pseudonymisation-secret") => string,
 ): Config {
   const e = parseEnvironment(env);
   const dataDir = path.resolve(e.DATA_DIR);
   if (e.DATABASE_URL && !e.SESSION_SECRET) {
     throw new ConfigError(
       "Configuration is not valid:\n  SESSION_SECRET: required when DATABASE_URL is set, so that every instance signs cookies alike",
+    );
+  }
+  if (e.DATABASE_URL && !e.PSEUDONYMISATION_SECRET) {
+    throw new ConfigError(
+      "Configuration is not valid:\n  PSEUDONYMISATION_SECRET: required when DATABASE_URL is set, so that every instance pseudonymises client identifiers alike",
     );
   }
   const oidcParts = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_REDIRECT_URI];
@@ -115,7 +129,12 @@ export function configFromEnvironment(
     host: e.HOST,
     dataDir,
     databaseUrl: e.DATABASE_URL,
-    sessionSecret: e.SESSION_SECRET ?? (readSecret ? readSecret(dataDir) : randomBytes(32).toString("hex")),
+    sessionSecret:
+      e.SESSION_SECRET ??
+      (readSecret ? readSecret(dataDir, "session-secret") : randomBytes(32).toString("hex")),
+    pseudonymisationSecret:
+      e.PSEUDONYMISATION_SECRET ??
+      (readSecret ? readSecret(dataDir, "pseudonymisation-secret") : randomBytes(32).toString("hex")),
     sessionHours: e.SESSION_HOURS,
     secureCookies: e.SECURE_COOKIES,
     trustProxy: e.TRUST_PROXY,

@@ -6,11 +6,17 @@ import { createUsersService } from "./modules/users/service.js";
 import { createReferenceService } from "./modules/programmes/service.js";
 import { createDocumentStore } from "./modules/documents/store.js";
 import { createJobQueue } from "./jobs/queue.js";
+import { createChecklistService } from "./modules/checklist/service.js";
+import { createRisksService } from "./modules/risks/service.js";
+import { createEqiaService } from "./modules/eqia/service.js";
+import { createDatasetsService } from "./modules/datasets/service.js";
+import { createProjectsService } from "./modules/projects/service.js";
 import path from "node:path";
 
 /** The one composition root (STYLE.md, example 2): every service is made here and handed to routes. */
 export function createServices(database: Database, config: Config) {
   const db = database.db;
+  const documents = createDocumentStore(db, path.join(config.dataDir, "documents"));
   return {
     database,
     // With the embedded database one process owns the data, so the signed-in path may cache briefly.
@@ -20,8 +26,14 @@ export function createServices(database: Database, config: Config) {
     organisations: createOrganisationsService(db),
     users: createUsersService(db),
     reference: createReferenceService(db),
-    documents: createDocumentStore(db, path.join(config.dataDir, "documents")),
+    documents,
     jobs: createJobQueue(db),
+    checklist: createChecklistService(db),
+    risks: createRisksService(db),
+    eqia: createEqiaService(db),
+    // Client-level data imports; client_ref is hashed under PSEUDONYMISATION_SECRET.
+    datasets: createDatasetsService(database, config.pseudonymisationSecret),
+    projects: createProjectsService(db, documents),
   };
 }
 

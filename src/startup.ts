@@ -5,9 +5,15 @@ import { configFromEnvironment, type Config } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { loadReferenceData } from "./modules/programmes/service.js";
 
-/** SESSION_SECRET for the embedded database: made once and kept beside the data, so restarts keep sessions. */
-export function readOrCreateSecret(dataDir: string): string {
-  const file = path.join(dataDir, "session-secret");
+/**
+ * Secrets for the embedded database (SESSION_SECRET, PSEUDONYMISATION_SECRET): made once and kept
+ * beside the data, so restarts keep sessions and pseudonyms.
+ */
+export function readOrCreateSecret(
+  dataDir: string,
+  name: "session-secret" | "pseudonymisation-secret",
+): string {
+  const file = path.join(dataDir, name);
   fs.mkdirSync(dataDir, { recursive: true });
   if (!fs.existsSync(file))
     fs.writeFileSync(file, randomBytes(32).toString("hex"), { mode: 0o600, flag: "wx" });

@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { registerAudit } from "./audit.js";
 import { registerBackup } from "./backup.js";
 import { registerDemo } from "./demo.js";
+import { registerImport } from "./import.js";
 import { registerMigrate } from "./migrate.js";
 import { registerServe } from "./serve.js";
 import { registerUsers } from "./users.js";
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
   registerUsers(program);
   registerAudit(program);
   registerBackup(program);
+  registerImport(program);
   return program;
 }

@@ -10,6 +10,8 @@ interface NavItem {
 /** The service navigation, filtered by the one policy so nobody sees a link they may not follow. */
 const NAV: NavItem[] = [
   { text: "Home", href: paths.home, action: "home:view" },
+  { text: "Projects", href: paths.projects, action: "projects:read" },
+  { text: "Client data", href: paths.datasets, action: "datasets:import" },
   { text: "Programmes", href: paths.programmes, action: "programmes:read" },
   { text: "Governance", href: paths.governance, action: "governance:read" },
   { text: "Organisations", href: paths.organisations, action: "organisations:read" },

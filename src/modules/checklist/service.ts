@@ -1,0 +1,494 @@
+import { and, asc, eq, inArray, notInArray, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db, Executor } from "../../db/client.js";
+import { checklistTasks, decisions, projectDocuments } from "../../db/schema/index.js";
+import {
+  CHECKLIST_TEMPLATE,
+  TASK_STATUSES,
+  TEMPLATE_TASKS,
+  checklistFor,
+  describeCompletion,
+  relevanceAt,
+  tasksCompletedBy,
+  tasksTouchedBy,
+  templateTask,
+  type EvidenceItem,
+  type EvidenceType,
+  type TaskStatus,
+} from "../../domain/checklist-template.js";
+import { PROCUREMENT_BOARD_ABOVE_PENCE } from "../../domain/approvals.js";
+import { SYSTEM_ACTOR, type Actor } from "../../domain/policy.js";
+import { recordAudit } from "../audit/service.js";
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../../web/problems.js";
+import { findProject, isoDateField, todayIso, type ProjectContext } from "./project-context.js";
+
+export const TASK_STATUS_NAMES: Record<TaskStatus, string> = {
+  "not-started": "Not started",
+  planned: "Planned",
+  "in-progress": "In progress",
+  completed: "Completed",
+  "not-applicable": "Not applicable",
+};
+
+export const STALE_TASK_MESSAGE = "Someone else changed this task while you were editing it";
+
+type TaskRow = typeof checklistTasks.$inferSelect;
+
+/**
+ * Creates the project's Appendix C tasks (46), each "not started", or "not applicable" with the
+ * reason when the value makes it irrelevant. Call it inside the transaction that creates the project.
+ * Safe to call again: tasks that exist are left alone. Returns how many tasks it created.
+ */
+export async function instantiateChecklist(
+  tx: Executor,
+  input: { projectId: string; estimatedValuePence: number },
+): Promise<number> {
+  const rows = checklistFor(input.estimatedValuePence).flatMap((section) =>
+    section.tasks.map((task) => ({
+      projectId: input.projectId,
+      taskKey: task.key,
+      section: task.section,
+      position: task.position,
+      status: task.applicable ? ("not-started" as const) : ("not-applicable" as const),
+      notApplicableReason: task.notApplicableReason,
+    })),
+  );
+  const created = await tx
+    .insert(checklistTasks)
+    .values(rows)
+    .onConflictDoNothing({ target: [checklistTasks.projectId, checklistTasks.taskKey] })
+    .returning({ id: checklistTasks.id });
+  return created.length;
+}
+
+/**
+ * When a project's value changes (PATCH /projects/:id), call this in the same transaction: tasks the
+ * new value makes irrelevant and that nobody has started become "not applicable" with the reason;
+ * tasks the system had set aside for the old value come back as "not started". Returns the changed keys.
+ */
+export async function revalueChecklist(
+  tx: Executor,
+  input: { projectId: string; estimatedValuePence: number; actor?: Actor },
+): Promise<string[]> {
+  const rows = await tx.select().from(checklistTasks).where(eq(checklistTasks.projectId, input.projectId));
+  const changed: string[] = [];
+  for (const row of rows) {
+    const task = templateTask(row.taskKey);
+    if (!task?.relevance) continue;
+    const { applicable, reason } = relevanceAt(task, input.estimatedValuePence);
+    let next: { status: TaskStatus; notApplicableReason: string | null } | null = null;
+    if (!applicable && row.status === "not-started")
+      next = { status: "not-applicable", notApplicableReason: reason };
+    if (applicable && row.status === "not-applicable" && row.notApplicableReason === task.relevance.reason)
+      next = { status: "not-started", notApplicableReason: null };
+    if (!next) continue;
+    await tx
+      .update(checklistTasks)
+      .set({ ...next, version: sql`${checklistTasks.version} + 1`, updatedAt: new Date() })
+      .where(eq(checklistTasks.id, row.id));
+    changed.push(row.taskKey);
+  }
+  if (changed.length) {
+    await recordAudit(tx, input.actor ?? SYSTEM_ACTOR, {
+      entityType: "checklist",
+      entityId: input.projectId,
+      action: "relevance-changed",
+      summary: { estimatedValuePence: input.estimatedValuePence, taskKeys: changed },
+    });
+  }
+  return changed;
+}
+
+export interface EvidenceInput {
+  projectId: string;
+  type: EvidenceType;
+  /** document: its kind (API.md kinds); decision: the kind of what was decided; record: its code. */
+  kind?: string | undefined;
+  /** decision only: the governance body that decided. */
+  bodyCode?: string | undefined;
+  /** decision only: a rejection completes nothing. */
+  decision?: "approved" | "approved-with-conditions" | "rejected" | undefined;
+  /** The document, decision or record (uuid) that is the evidence. */
+  id: string;
+  /** The date the evidence appeared: the task's completed date. */
+  on: string;
+  /** Who caused it; the system when absent. */
+  actor?: Actor | undefined;
+}
+
+/** Documents and approvals the project already holds, as evidence (for tasks that need several). */
+async function heldEvidence(tx: Executor, projectId: string): Promise<EvidenceItem[]> {
+  const documents = await tx
+    .select({ kind: projectDocuments.kind })
+    .from(projectDocuments)
+    .where(eq(projectDocuments.projectId, projectId));
+  const decided = await tx
+    .select({ bodyCode: decisions.bodyCode, decision: decisions.decision, kind: projectDocuments.kind })
+    .from(decisions)
+    .leftJoin(
+      projectDocuments,
+      and(eq(decisions.subjectType, "document"), eq(projectDocuments.id, decisions.subjectId)),
+    )
+    .where(eq(decisions.projectId, projectId));
+  return [
+    ...documents.map((d) => ({ type: "document" as const, kind: d.kind })),
+    ...decided.map((d) => ({
+      type: "decision" as const,
+      kind: d.kind ?? undefined,
+      bodyCode: d.bodyCode,
+      decision: d.decision,
+    })),
+  ];
+}
+
+/**
+ * Evidence appeared (a document was uploaded, a decision recorded, a record made): completes the
+ * tasks it is the evidence for, unless they are already completed or not applicable. Call it inside
+ * the transaction that stores the evidence. Returns the keys of the tasks it completed.
+ */
+export async function recordEvidence(tx: Executor, input: EvidenceInput): Promise<string[]> {
+  const item: EvidenceItem = {
+    type: input.type,
+    kind: input.kind,
+    bodyCode: input.bodyCode,
+    decision: input.decision,
+  };
+  const touched = tasksTouchedBy(item);
+  if (touched.length === 0) return [];
+  const needsAll = touched.some((key) => templateTask(key)?.completedBy?.match === "all");
+  const complete = needsAll
+    ? tasksCompletedBy([...(await heldEvidence(tx, input.projectId)), item])
+    : touched;
+  const keys = touched.filter((key) => complete.includes(key));
+  if (keys.length === 0) return [];
+  const project = await findProject(tx, input.projectId);
+  if (!project) throw new NotFoundError("No project has this id");
+  await ensureChecklist(tx, project);
+  const done = await tx
+    .update(checklistTasks)
+    .set({
+      status: "completed",
+      completedOn: input.on,
+      evidenceType: input.type,
+      evidenceId: input.id,
+      completedAutomatically: true,
+      notApplicableReason: null,
+      version: sql`${checklistTasks.version} + 1`,
+      updatedAt: new Date(),
+    })
+    .where(
+      and(
+        eq(checklistTasks.projectId, input.projectId),
+        inArray(checklistTasks.taskKey, keys),
+        notInArray(checklistTasks.status, ["completed", "not-applicable"]),
+      ),
+    )
+    .returning({ key: checklistTasks.taskKey });
+  const doneKeys = done.map((d) => d.key).sort(compareKeys);
+  if (doneKeys.length) {
+    await recordAudit(tx, input.actor ?? SYSTEM_ACTOR, {
+      entityType: "checklist",
+      entityId: input.projectId,
+      action: "completed-automatically",
+      summary: {
+        taskKeys: doneKeys,
+        evidence: { type: input.type, kind: input.kind ?? null, id: input.id, on: input.on },
+      },
+    });
+  }
+  return doneKeys;
+}
+
+function compareKeys(a: string, b: string): number {
+  const [as = 0, ap = 0] = a.split(".").map(Number);
+  const [bs = 0, bp = 0] = b.split(".").map(Number);
+  return as - bs || ap - bp;
+}
+
+/** Projects created before the checklist existed (or by a path that did not make it) get it on first use. */
+async function ensureChecklist(tx: Executor, project: ProjectContext) {
+  const [count] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(checklistTasks)
+    .where(eq(checklistTasks.projectId, project.id));
+  if ((count?.n ?? 0) < TEMPLATE_TASKS.length) {
+    await instantiateChecklist(tx, {
+      projectId: project.id,
+      estimatedValuePence: project.estimatedValuePence,
+    });
+  }
+}
+
+/** One schema for the API body; the page builds the same fields from its form. */
+export const taskUpdateInput = z.object({
+  status: z.enum(TASK_STATUSES, { error: "Select the task's status" }).optional(),
+  plannedOn: isoDateField("Planned date").nullable().optional(),
+  completedOn: isoDateField("Completed date").nullable().optional(),
+  notApplicableReason: z
+    .string()
+    .trim()
+    .max(2000, "Reason must be 2,000 characters or fewer")
+    .nullable()
+    .optional(),
+  evidenceId: z
+    .uuid("Evidence must be the id of a document or decision of this project")
+    .nullable()
+    .optional(),
+  evidenceNote: z
+    .string()
+    .trim()
+    .max(2000, "Evidence note must be 2,000 characters or fewer")
+    .nullable()
+    .optional(),
+  version: z.number({ error: "Send the version of the task you read" }).int().min(1),
+});
+export type TaskUpdateInput = z.output<typeof taskUpdateInput>;
+
+export interface EvidenceOption {
+  id: string;
+  type: "document" | "decision";
+  label: string;
+}
+
+export function presentTask(row: TaskRow, project: ProjectContext, today: string) {
+  const task = templateTask(row.taskKey);
+  const relevance = task
+    ? relevanceAt(task, project.estimatedValuePence)
+    : { applicable: true, reason: null };
+  const open = row.status !== "completed" && row.status !== "not-applicable";
+  return {
+    id: row.id,
+    key: row.taskKey,
+    section: row.section,
+    position: row.position,
+    text: task?.text ?? row.taskKey,
+    details: [...(task?.details ?? [])],
+    evidencedBy: task?.evidencedBy ?? "",
+    status: row.status,
+    statusName: TASK_STATUS_NAMES[row.status],
+    plannedOn: row.plannedOn,
+    completedOn: row.completedOn,
+    notApplicableReason: row.notApplicableReason,
+    /** Not applicable because of the project's value (the system's reason, not a person's). */
+    notApplicableByValue:
+      row.status === "not-applicable" &&
+      !relevance.applicable &&
+      row.notApplicableReason === relevance.reason,
+    evidenceType: row.evidenceType,
+    evidenceId: row.evidenceId,
+    evidenceNote: row.evidenceNote,
+    completedAutomatically: row.completedAutomatically,
+    /** How the task completes itself, or null when a person completes it. */
+    completesWhen: task ? describeCompletion(task) : null,
+    applicable: relevance.applicable,
+    valueNote:
+      task?.overOneMillionNote && project.estimatedValuePence > PROCUREMENT_BOARD_ABOVE_PENCE
+        ? task.overOneMillionNote
+        : null,
+    overdue: open && row.plannedOn !== null && row.plannedOn < today,
+    version: row.version,
+  };
+}
+export type PresentedTask = ReturnType<typeof presentTask>;
+
+export function createChecklistService(db: Db) {
+  async function rowsOf(projectId: string) {
+    return db
+      .select()
+      .from(checklistTasks)
+      .where(eq(checklistTasks.projectId, projectId))
+      .orderBy(asc(checklistTasks.section), asc(checklistTasks.position));
+  }
+
+  /** The project's checklist by section (API.md: GET /projects/:id/checklist); null for no such project. */
+  async function get(projectId: string) {
+    const project = await findProject(db, projectId);
+    if (!project) return null;
+    let rows = await rowsOf(projectId);
+    if (rows.length < TEMPLATE_TASKS.length) {
+      await db.transaction((tx) => ensureChecklist(tx, project));
+      rows = await rowsOf(projectId);
+    }
+    const today = todayIso();
+    const tasks = rows.map((r) => presentTask(r, project, today));
+    const applicable = tasks.filter((t) => t.status !== "not-applicable");
+    return {
+      project,
+      sections: CHECKLIST_TEMPLATE.map((s) => ({
+        number: s.number,
+        title: s.title,
+        tasks: tasks.filter((t) => t.section === s.number),
+      })),
+      progress: {
+        total: tasks.length,
+        applicable: applicable.length,
+        completed: applicable.filter((t) => t.status === "completed").length,
+        overdue: tasks.filter((t) => t.overdue).length,
+      },
+    };
+  }
+
+  /** One task by its id or its key ("4.3"). */
+  async function getTask(projectId: string, taskRef: string) {
+    const checklist = await get(projectId);
+    if (!checklist) return null;
+    const task = checklist.sections
+      .flatMap((s) => s.tasks)
+      .find((t) => t.id === taskRef || t.key === taskRef);
+    return task ? { project: checklist.project, task } : null;
+  }
+
+  /** Documents and decisions of the project that a person may link a task to. */
+  async function evidenceOptions(projectId: string): Promise<EvidenceOption[]> {
+    const documents = await db
+      .select({ id: projectDocuments.id, title: projectDocuments.title, kind: projectDocuments.kind })
+      .from(projectDocuments)
+      .where(eq(projectDocuments.projectId, projectId))
+      .orderBy(asc(projectDocuments.kind), asc(projectDocuments.title));
+    const decided = await db
+      .select({
+        id: decisions.id,
+        bodyCode: decisions.bodyCode,
+        decision: decisions.decision,
+        decidedOn: decisions.decidedOn,
+        minutesRef: decisions.minutesRef,
+      })
+      .from(decisions)
+      .where(eq(decisions.projectId, projectId))
+      .orderBy(asc(decisions.decidedOn));
+    return [
+      ...documents.map((d) => ({
+        id: d.id,
+        type: "document" as const,
+        label: `Document: ${d.title} (${d.kind})`,
+      })),
+      ...decided.map((d) => ({
+        id: d.id,
+        type: "decision" as const,
+        label: `Decision: ${d.bodyCode} ${d.decision} on ${d.decidedOn} (minutes ${d.minutesRef})`,
+      })),
+    ];
+  }
+
+  async function evidenceTypeOf(
+    projectId: string,
+    evidenceId: string,
+  ): Promise<"document" | "decision" | null> {
+    const [document] = await db
+      .select({ id: projectDocuments.id })
+      .from(projectDocuments)
+      .where(and(eq(projectDocuments.id, evidenceId), eq(projectDocuments.projectId, projectId)));
+    if (document) return "document";
+    const [decision] = await db
+      .select({ id: decisions.id })
+      .from(decisions)
+      .where(and(eq(decisions.id, evidenceId), eq(decisions.projectId, projectId)));
+    return decision ? "decision" : null;
+  }
+
+  /**
+   * Updates one task (API.md: PATCH /projects/:id/checklist/:taskId). A stale version is refused
+   * with 409 and nothing changes; "not applicable" needs a reason; "completed" takes today when no
+   * date is given; a planned task needs its planned date.
+   */
+  async function update(actor: Actor, projectId: string, taskRef: string, input: TaskUpdateInput) {
+    const found = await getTask(projectId, taskRef);
+    if (!found) throw new NotFoundError("No task of this project has this id or key");
+    const { project, task: current } = found;
+    if (current.version !== input.version) {
+      throw new ConflictError(STALE_TASK_MESSAGE, [], { current });
+    }
+    const today = todayIso();
+    const status = input.status ?? current.status;
+    const errors: FieldError[] = [];
+    const plannedOn = input.plannedOn === undefined ? current.plannedOn : input.plannedOn;
+    let completedOn = input.completedOn === undefined ? current.completedOn : input.completedOn;
+    let reason =
+      input.notApplicableReason === undefined ? current.notApplicableReason : input.notApplicableReason;
+    if (status === "not-applicable" && !reason) {
+      errors.push({ path: "notApplicableReason", message: "Enter why this task is not applicable" });
+    }
+    if (status !== "not-applicable") reason = null;
+    if (status === "planned" && !plannedOn) {
+      errors.push({ path: "plannedOn", message: "Enter the date this task is planned for" });
+    }
+    if (status === "completed") {
+      completedOn ??= today;
+      if (completedOn > today) {
+        errors.push({ path: "completedOn", message: "Completed date must be today or in the past" });
+      }
+    } else if (input.completedOn) {
+      errors.push({ path: "completedOn", message: "Only a completed task has a completed date" });
+    } else {
+      completedOn = null;
+    }
+    let evidenceType = current.evidenceType;
+    const evidenceId = input.evidenceId === undefined ? current.evidenceId : input.evidenceId;
+    // The evidence already linked (a record the system made, say) is kept as it is.
+    if (input.evidenceId && input.evidenceId !== current.evidenceId) {
+      evidenceType = await evidenceTypeOf(projectId, input.evidenceId);
+      if (!evidenceType) {
+        errors.push({ path: "evidenceId", message: "Choose a document or decision of this project" });
+      }
+    } else if (input.evidenceId === null) {
+      evidenceType = null;
+    }
+    if (errors.length) throw new ValidationError(errors, errors.map((e) => e.message).join("; "));
+
+    const changes = {
+      status,
+      plannedOn,
+      completedOn,
+      notApplicableReason: reason,
+      evidenceId,
+      evidenceType,
+      evidenceNote: input.evidenceNote === undefined ? current.evidenceNote : input.evidenceNote || null,
+      completedAutomatically:
+        status === "completed" && current.status === "completed" && current.completedAutomatically,
+    };
+    const changed = Object.fromEntries(
+      Object.entries(changes).filter(([k, v]) => (current as Record<string, unknown>)[k] !== v),
+    );
+
+    return db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(checklistTasks)
+        .set({ ...changes, version: sql`${checklistTasks.version} + 1`, updatedAt: new Date() })
+        .where(and(eq(checklistTasks.id, current.id), eq(checklistTasks.version, input.version)))
+        .returning();
+      if (!row) throw new ConflictError(STALE_TASK_MESSAGE);
+      await recordAudit(tx, actor, {
+        entityType: "checklist-task",
+        entityId: row.id,
+        action: "updated",
+        summary: { projectId, taskKey: row.taskKey, changes: changed },
+      });
+      return presentTask(row, project, today);
+    });
+  }
+
+  /** Tasks of many projects that are overdue (pipeline dashboard): planned date passed, not done. */
+  async function overdueCount(projectIds: string[]) {
+    if (projectIds.length === 0) return new Map<string, number>();
+    const rows = await db
+      .select({ projectId: checklistTasks.projectId, n: sql<number>`count(*)::int` })
+      .from(checklistTasks)
+      .where(
+        and(
+          inArray(checklistTasks.projectId, projectIds),
+          or(
+            eq(checklistTasks.status, "planned"),
+            eq(checklistTasks.status, "in-progress"),
+            eq(checklistTasks.status, "not-started"),
+          ),
+          sql`${checklistTasks.plannedOn} < ${todayIso()}`,
+        ),
+      )
+      .groupBy(checklistTasks.projectId);
+    return new Map(rows.map((r) => [r.projectId, r.n]));
+  }
+
+  return { get, getTask, update, evidenceOptions, overdueCount };
+}
+
+export type ChecklistService = ReturnType<typeof createChecklistService>;

@@ -1,0 +1,69 @@
+/**
+ * Equality impact assessment screening (App C 1 and 3): the protected characteristics of the
+ * Equality Act 2010, plus carers, each with an impact and its evidence. Pure rules, no I/O, so the
+ * stage gate (src/domain/stages.ts, "EqIA screening done") can take their answer as a flag.
+ */
+
+export const CHARACTERISTICS = [
+  { code: "age", name: "Age" },
+  { code: "disability", name: "Disability" },
+  { code: "gender-reassignment", name: "Gender reassignment" },
+  { code: "marriage-civil-partnership", name: "Marriage and civil partnership" },
+  { code: "pregnancy-maternity", name: "Pregnancy and maternity" },
+  { code: "race", name: "Race" },
+  { code: "religion-belief", name: "Religion or belief" },
+  { code: "sex", name: "Sex" },
+  { code: "sexual-orientation", name: "Sexual orientation" },
+  { code: "carers", name: "Carers" },
+] as const;
+export type CharacteristicCode = (typeof CHARACTERISTICS)[number]["code"];
+export const CHARACTERISTIC_CODES = CHARACTERISTICS.map((c) => c.code) as [
+  CharacteristicCode,
+  ...CharacteristicCode[],
+];
+
+export const IMPACTS = ["positive", "neutral", "negative", "unknown"] as const;
+export type Impact = (typeof IMPACTS)[number];
+
+export const IMPACT_NAMES: Record<Impact, string> = {
+  positive: "Positive",
+  neutral: "Neutral",
+  negative: "Negative",
+  unknown: "Not known yet",
+};
+
+export interface ScreeningEntry {
+  characteristic: string;
+  impact: string | null;
+  evidence: string;
+  mitigation?: string | null | undefined;
+}
+
+export interface ScreeningAssessment {
+  entries: readonly ScreeningEntry[];
+}
+
+function entryFor(entries: readonly ScreeningEntry[], code: string) {
+  return entries.find((e) => e.characteristic === code);
+}
+
+/** The characteristics still without an impact or without evidence for it. */
+export function missingScreening(entries: readonly ScreeningEntry[]): CharacteristicCode[] {
+  return CHARACTERISTIC_CODES.filter((code) => {
+    const entry = entryFor(entries, code);
+    return !entry?.impact || !(IMPACTS as readonly string[]).includes(entry.impact) || !entry.evidence.trim();
+  });
+}
+
+/**
+ * "EqIA screening done" (App C 1; stage 2 gate): every characteristic has an impact and the
+ * evidence for it. A missing assessment is not done.
+ */
+export function eqiaScreeningDone(assessment: ScreeningAssessment | null | undefined): boolean {
+  return Boolean(assessment) && missingScreening(assessment?.entries ?? []).length === 0;
+}
+
+/** A full assessment is needed when any impact screened is negative or not known yet. */
+export function screeningRequiresFullAssessment(entries: readonly ScreeningEntry[]): boolean {
+  return entries.some((e) => e.impact === "negative" || e.impact === "unknown");
+}

@@ -1,0 +1,324 @@
+import { z } from "zod";
+import { isIsoDate, type IsoDate } from "../../domain/dates.js";
+import { MAX_PENCE, parsePounds, type PoundsError } from "../../domain/money.js";
+import { REGIME_CODES, regimeInForceOn, type RegimeCode } from "../../domain/regimes.js";
+import { DOCUMENT_KINDS, PROGRAMME_CODES } from "../../domain/stages.js";
+import type { FieldError } from "../../web/problems.js";
+
+/**
+ * One schema per body (STYLE.md): the API validates these directly; the pages turn their form fields
+ * (pounds, day/month/year) into the same inputs and report errors on the form's own fields.
+ */
+
+const dateFormat = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "Europe/London",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+});
+
+/** Today's date in England, as `YYYY-MM-DD`. */
+export function todayInLondon(now = new Date()): IsoDate {
+  return dateFormat.format(now);
+}
+
+/**
+ * The regime a project runs under when none is chosen: the one in force on its start date
+ * (src/domain/regimes.ts; PCR 2006 for anything earlier than that regime's start).
+ */
+export function defaultRegime(startedOn: IsoDate): RegimeCode {
+  return regimeInForceOn(startedOn) ?? "PCR2006";
+}
+
+const isoDate = (label: string) =>
+  z
+    .string({ error: `Enter ${label}` })
+    .trim()
+    .refine(isIsoDate, {
+      message: `${label[0]?.toUpperCase() ?? ""}${label.slice(1)} must be a real date in the form YYYY-MM-DD`,
+    });
+
+const title = z
+  .string({ error: "Enter the project's title" })
+  .trim()
+  .min(1, "Enter the project's title")
+  .max(200, "Title must be 200 characters or fewer");
+
+const programmeCode = z.enum(PROGRAMME_CODES, { error: "Select the lead programme" });
+
+const value = z
+  .number({ error: "Enter the estimated whole-life value in pence" })
+  .int("Estimated value must be a whole number of pence")
+  .min(0, "Estimated value cannot be negative")
+  .max(MAX_PENCE, "Estimated value is too large");
+
+const contractMonths = z
+  .number({ error: "Contract length must be a number of months" })
+  .int("Contract length must be a whole number of months")
+  .min(1, "Contract length must be at least 1 month")
+  .max(600, "Contract length must be 600 months or fewer");
+
+const description = z.string().trim().max(5000, "Description must be 5,000 characters or fewer");
+
+export const projectCreateInput = z.object({
+  title,
+  programmeCode,
+  programmeCodes: z
+    .array(z.enum(PROGRAMME_CODES, { error: "Select only known programmes" }))
+    .max(PROGRAMME_CODES.length)
+    .optional()
+    .describe("other programmes, for joint commissioning"),
+  description: description.optional(),
+  leadCommissionerId: z.uuid("Select the lead commissioner").optional().describe("default: the creator"),
+  estimatedValuePence: value.describe("whole-life value including extension options"),
+  contractMonths: contractMonths.optional(),
+  regime: z
+    .enum(REGIME_CODES, { error: "Select a procurement regime" })
+    .optional()
+    .describe("default: the regime in force on startedOn"),
+  startedOn: isoDate("the start date").optional().describe("YYYY-MM-DD; default today"),
+});
+export type ProjectCreateInput = z.output<typeof projectCreateInput>;
+
+export const projectPatchInput = z.object({
+  title: title.optional(),
+  programmeCode: programmeCode.optional(),
+  programmeCodes: z
+    .array(z.enum(PROGRAMME_CODES, { error: "Select only known programmes" }))
+    .max(4)
+    .optional(),
+  description: description.optional(),
+  leadCommissionerId: z.uuid("Select the lead commissioner").nullable().optional(),
+  estimatedValuePence: value.optional(),
+  contractMonths: contractMonths.nullable().optional(),
+  regime: z.enum(REGIME_CODES, { error: "Select a procurement regime" }).optional(),
+  startedOn: isoDate("the start date").optional(),
+  version: z
+    .number({ error: "Send the version you last read" })
+    .int()
+    .min(1)
+    .describe("the version you last read; a stale one gets 409 and changes nothing"),
+});
+export type ProjectPatchInput = z.output<typeof projectPatchInput>;
+
+/** The stored stage values ("1".."5", "closed"), as the list filter takes them. */
+export const STAGE_FILTERS = ["1", "2", "3", "4", "5", "closed"] as const;
+
+export const projectListQuery = z.object({
+  programmeCode: z.enum(PROGRAMME_CODES).optional().describe("lead or joint programme"),
+  programme: z.enum(PROGRAMME_CODES).optional().describe("same as programmeCode"),
+  stage: z.enum(STAGE_FILTERS).optional(),
+  overdue: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => v === "true")
+    .describe("only projects with checklist tasks planned before today and not done"),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const DECISION_VALUES = ["approved", "rejected", "approved-with-conditions"] as const;
+
+export const decisionInput = z
+  .object({
+    subjectId: z
+      .uuid("Select what was decided on")
+      .describe("a document of this project (its latest version is recorded), or the project's own id"),
+    bodyCode: z
+      .string({ error: "Select the body that decided" })
+      .trim()
+      .min(1, "Select the body that decided")
+      .max(50)
+      .transform((v) => v.toUpperCase()),
+    decision: z.enum(DECISION_VALUES, { error: "Select the decision" }),
+    decidedOn: isoDate("the meeting date").refine((d) => d <= todayInLondon(), {
+      message: "The meeting date must be today or in the past",
+    }),
+    minutesRef: z
+      .string({ error: "Enter the minutes reference" })
+      .trim()
+      .min(1, "Enter the minutes reference")
+      .max(200, "Minutes reference must be 200 characters or fewer"),
+    conditions: z
+      .string()
+      .trim()
+      .max(5000, "Conditions must be 5,000 characters or fewer")
+      .optional()
+      .transform((v) => v || undefined),
+    memberId: z
+      .uuid("Select the member")
+      .optional()
+      .describe("when an officer records on the body's behalf: the member who chaired or confirmed it"),
+  })
+  .superRefine((v, ctx) => {
+    if (v.decision === "approved-with-conditions" && !v.conditions) {
+      ctx.addIssue({ code: "custom", path: ["conditions"], message: "Enter the conditions of the approval" });
+    }
+  });
+export type DecisionInput = z.output<typeof decisionInput>;
+
+export const documentFields = z.object({
+  kind: z.enum(DOCUMENT_KINDS, { error: "Select the kind of document" }),
+  title: z
+    .string({ error: "Enter the document's title" })
+    .trim()
+    .min(1, "Enter the document's title")
+    .max(200, "Title must be 200 characters or fewer"),
+});
+
+export const rejectInput = z.object({
+  reason: z
+    .string({ error: "Enter why the recommendation was rejected" })
+    .trim()
+    .min(1, "Enter why the recommendation was rejected")
+    .max(5000, "Reason must be 5,000 characters or fewer"),
+  version: z.number().int().min(1).optional(),
+});
+
+/** The body is optional: sending `version` refuses the move when the project changed since. */
+export const advanceInput = z
+  .object({ version: z.number().int().min(1).optional().describe("refuse if the project changed since") })
+  .nullish();
+
+// ---------------------------------------------------------------------------------------------------
+// Page forms: what a person types, turned into the inputs above.
+
+const POUNDS_MESSAGES: Record<PoundsError, string> = {
+  empty: "Enter the estimated whole-life value",
+  format: "Estimated value must be an amount in pounds, like 250000 or £1,250,000.50",
+  pence: "Estimated value can only have 2 numbers after the decimal point",
+  negative: "Estimated value cannot be negative",
+  "too-large": "Estimated value is too large",
+};
+
+type FormBody = Record<string, unknown>;
+
+function text(body: FormBody, name: string): string {
+  const v = body[name];
+  if (Array.isArray(v)) return typeof v[0] === "string" ? v[0] : "";
+  return typeof v === "string" ? v : "";
+}
+
+function list(body: FormBody, name: string): string[] {
+  const v = body[name];
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === "string" && x !== "");
+  return typeof v === "string" && v !== "" ? [v] : [];
+}
+
+/** A GOV.UK date input (name-day, name-month, name-year) as `YYYY-MM-DD`; "" when left empty. */
+export function dateFromParts(body: FormBody, name: string): string {
+  const day = text(body, `${name}-day`).trim();
+  const month = text(body, `${name}-month`).trim();
+  const year = text(body, `${name}-year`).trim();
+  if (!day && !month && !year) return "";
+  return `${year.padStart(4, "0")}-${month.padStart(2, "0")}-${day.padStart(2, "0")}`;
+}
+
+function intOrUndefined(raw: string): number | undefined | "bad" {
+  const t = raw.trim();
+  if (t === "") return undefined;
+  return /^\d+$/.test(t) ? Number(t) : "bad";
+}
+
+/** Field names on the page form, where they differ from the API's. */
+const PAGE_PATHS: Record<string, string> = {
+  estimatedValuePence: "estimatedValue",
+  startedOn: "startedOn.day",
+  decidedOn: "decidedOn.day",
+};
+
+export function toPagePaths(errors: FieldError[]): FieldError[] {
+  return errors.map((e) => ({ ...e, path: PAGE_PATHS[e.path] ?? e.path }));
+}
+
+function issues(error: z.ZodError): FieldError[] {
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.map(String).join(".") || "form";
+    if (seen.has(path)) continue;
+    seen.add(path);
+    out.push({ path, message: issue.message });
+  }
+  return out;
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+/** The project form (create and edit): fields as typed, turned into the API's input. */
+function projectFields(body: FormBody): { raw: Record<string, unknown>; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const raw: Record<string, unknown> = {
+    title: text(body, "title"),
+    programmeCode: text(body, "programmeCode") || undefined,
+    programmeCodes: list(body, "programmeCodes"),
+    description: text(body, "description"),
+    regime: text(body, "regime") || undefined,
+    leadCommissionerId: text(body, "leadCommissionerId") || undefined,
+  };
+  const pounds = parsePounds(text(body, "estimatedValue"));
+  if (pounds.ok) raw.estimatedValuePence = pounds.pence;
+  else errors.push({ path: "estimatedValue", message: POUNDS_MESSAGES[pounds.error] });
+  const months = intOrUndefined(text(body, "contractMonths"));
+  if (months === "bad")
+    errors.push({ path: "contractMonths", message: "Contract length must be a whole number of months" });
+  else raw.contractMonths = months;
+  const startedOn = dateFromParts(body, "startedOn");
+  if (startedOn) raw.startedOn = startedOn;
+  return { raw, errors };
+}
+
+export function parseProjectForm(body: FormBody): Parsed<ProjectCreateInput> {
+  const { raw, errors } = projectFields(body);
+  const result = projectCreateInput.safeParse(raw);
+  const all = [...errors, ...(result.success ? [] : toPagePaths(issues(result.error)))];
+  const unique = all.filter((e, i) => all.findIndex((x) => x.path === e.path) === i);
+  if (unique.length || !result.success) return { ok: false, errors: unique };
+  return { ok: true, value: result.data };
+}
+
+export function parseProjectEditForm(body: FormBody): Parsed<ProjectPatchInput> {
+  const { raw, errors } = projectFields(body);
+  const version = intOrUndefined(text(body, "version"));
+  const result = projectPatchInput.safeParse({
+    ...raw,
+    leadCommissionerId: raw.leadCommissionerId ?? null,
+    contractMonths: raw.contractMonths ?? null,
+    version: version === "bad" ? undefined : version,
+  });
+  const all = [...errors, ...(result.success ? [] : toPagePaths(issues(result.error)))];
+  const unique = all.filter((e, i) => all.findIndex((x) => x.path === e.path) === i);
+  if (unique.length || !result.success) return { ok: false, errors: unique };
+  return { ok: true, value: result.data };
+}
+
+export function parseDecisionForm(body: FormBody): Parsed<DecisionInput> {
+  const result = decisionInput.safeParse({
+    subjectId: text(body, "subjectId") || undefined,
+    bodyCode: text(body, "bodyCode") || undefined,
+    decision: text(body, "decision") || undefined,
+    decidedOn: dateFromParts(body, "decidedOn") || undefined,
+    minutesRef: text(body, "minutesRef"),
+    conditions: text(body, "conditions"),
+    memberId: text(body, "memberId") || undefined,
+  });
+  if (!result.success) return { ok: false, errors: toPagePaths(issues(result.error)) };
+  return { ok: true, value: result.data };
+}
+
+export function parseRejectForm(body: FormBody): Parsed<z.output<typeof rejectInput>> {
+  const version = intOrUndefined(text(body, "version"));
+  const result = rejectInput.safeParse({
+    reason: text(body, "reason"),
+    version: typeof version === "number" ? version : undefined,
+  });
+  if (!result.success) return { ok: false, errors: issues(result.error) };
+  return { ok: true, value: result.data };
+}
+
+export function formVersion(body: FormBody): number | undefined {
+  const v = intOrUndefined(text(body, "version"));
+  return typeof v === "number" ? v : undefined;
+}
+
+export { issues as zodIssues };

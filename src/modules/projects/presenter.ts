@@ -1,0 +1,244 @@
+import { formatPence } from "../../domain/money.js";
+import {
+  DOCUMENT_KIND_NAMES,
+  STAGE_NAMES,
+  isDocumentKind,
+  parseStage,
+  type Gate,
+  type MissingOutput,
+  type Stage,
+} from "../../domain/stages.js";
+import { ACCEPTED_TYPES } from "./upload.js";
+import type { ProjectRow } from "./queries.js";
+
+/** Shapes what leaves the projects capability: the API's project and the pages' view models (no I/O). */
+
+export function stageOf(row: Pick<ProjectRow, "stage">): Stage {
+  return parseStage(row.stage) ?? 1;
+}
+
+export function stageLabel(stage: Stage): string {
+  return stage === "closed" ? "Closed" : `Stage ${stage}`;
+}
+
+export function kindName(kind: string): string {
+  return isDocumentKind(kind) ? DOCUMENT_KIND_NAMES[kind] : kind;
+}
+
+export function presentGate(gate: Gate) {
+  return {
+    canAdvance: gate.canAdvance,
+    nextStage: gate.nextStage,
+    missing: gate.missing.map((m) => ({ ...m })),
+  };
+}
+
+export function presentProject(row: ProjectRow, leadCommissionerName: string | null, gate: Gate) {
+  const stage = stageOf(row);
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    programmeCode: row.programmeCode,
+    programmeCodes: row.programmeCodes,
+    leadCommissionerId: row.leadCommissionerId,
+    leadCommissionerName,
+    estimatedValuePence: row.estimatedValuePence,
+    contractMonths: row.contractMonths,
+    regime: row.regime,
+    startedOn: row.startedOn,
+    stage,
+    stageName: STAGE_NAMES[stage],
+    outcome: row.outcome,
+    outcomeReason: row.outcomeReason,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    gate: presentGate(gate),
+  };
+}
+export type PresentedProject = ReturnType<typeof presentProject>;
+
+/** The GOV.UK tag colour of each stage. */
+const STAGE_TAG_CLASSES: Record<string, string> = {
+  "1": "govuk-tag--blue",
+  "2": "govuk-tag--turquoise",
+  "3": "govuk-tag--purple",
+  "4": "govuk-tag--orange",
+  "5": "govuk-tag--green",
+  closed: "govuk-tag--grey",
+};
+
+export function stageTag(stage: Stage) {
+  return { text: stageLabel(stage), classes: STAGE_TAG_CLASSES[String(stage)] ?? "" };
+}
+
+export function money(pence: number): string {
+  return formatPence(pence);
+}
+
+export interface BodyRef {
+  code: string;
+  name: string;
+}
+
+/** Who must decide what next: the gate's missing approvals, grouped by body. */
+export function nextDecisions(gate: Gate, bodies: readonly BodyRef[]) {
+  const byBody = new Map<
+    string,
+    { bodyCode: string; bodyName: string; items: { text: string; paragraph: string }[] }
+  >();
+  for (const m of gate.missing) {
+    if (m.kind !== "approval" || !m.bodyCode) continue;
+    const bodyName = bodies.find((b) => b.code === m.bodyCode)?.name ?? m.bodyCode;
+    const entry = byBody.get(m.bodyCode) ?? { bodyCode: m.bodyCode, bodyName, items: [] };
+    entry.items.push({ text: approvalText(m), paragraph: m.paragraph });
+    byBody.set(m.bodyCode, entry);
+  }
+  return [...byBody.values()];
+}
+
+function approvalText(m: MissingOutput): string {
+  if (m.output === "procurement-plan") return "Sign off the procurement plan";
+  const name = kindName(m.output).toLowerCase();
+  if (m.version) return `Approve the ${name} (version ${m.version})`;
+  return `Approve the ${name}, once it is uploaded`;
+}
+
+/** The missing list as a GOV.UK error summary, each item with its paragraph. */
+export function missingAsErrors(missing: readonly MissingOutput[]) {
+  return missing.map((m) => ({ path: "gate", message: `${m.reason} (${m.paragraph})` }));
+}
+
+interface TimelineRow {
+  seq: number;
+  at: string;
+  actorLabel: string;
+  actorName: string | null;
+  entityType: string;
+  entityId: string;
+  action: string;
+  summary: Record<string, unknown>;
+}
+
+function str(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return "";
+}
+
+function num(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+const DECISION_WORDS: Record<string, string> = {
+  approved: "approved",
+  rejected: "rejected",
+  "approved-with-conditions": "approved with conditions",
+};
+
+const FIELD_NAMES: Record<string, string> = {
+  title: "title",
+  description: "description",
+  programmeCode: "lead programme",
+  programmeCodes: "joint programmes",
+  leadCommissionerId: "lead commissioner",
+  estimatedValuePence: "estimated value",
+  contractMonths: "contract length",
+  regime: "procurement regime",
+  startedOn: "start date",
+};
+
+/** Records other capabilities write about the project (checklist, risks, EqIA). */
+const OTHER_ENTITY_NAMES: Record<string, string> = {
+  checklist: "Checklist",
+  "checklist-task": "Checklist task",
+  risk: "Risk",
+  eqia: "Equality impact assessment",
+};
+
+const dayFormat = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  timeZone: "UTC",
+});
+
+/** `YYYY-MM-DD` as "1 April 2025"; anything else as it is. */
+function day(value: unknown): string {
+  const text = str(value);
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) ? dayFormat.format(new Date(`${text}T00:00:00Z`)) : text;
+}
+
+function stageText(value: unknown): string {
+  const s = str(value);
+  return s === "closed" ? "closed" : `stage ${s}`;
+}
+
+/** One sentence for each audit record on the timeline. */
+export function describeEvent(row: TimelineRow): string {
+  const s = row.summary;
+  const key = `${row.entityType}:${row.action}`;
+  switch (key) {
+    case "project:created": {
+      const value = num(s.estimatedValuePence);
+      return `Started the project “${str(s.title)}” (${str(s.programmeCode)}${value === null ? "" : `, ${money(value)}`})`;
+    }
+    case "project:updated": {
+      const changes = s.changes && typeof s.changes === "object" ? Object.keys(s.changes) : [];
+      const names = changes.map((c) => FIELD_NAMES[c] ?? c);
+      return names.length ? `Changed the ${names.join(", ")}` : "Changed the project";
+    }
+    case "project:advanced":
+      return str(s.to) === "closed"
+        ? `Closed the project after ${stageText(s.from)}`
+        : `Moved the project from ${stageText(s.from)} to ${stageText(s.to)}`;
+    case "project:rejected":
+      return `Recorded that the recommendation was rejected and the procurement ended (§3.17): ${str(s.reason)}${
+        s.costAvoidancePaperRequired === true ? ". A cost avoidance paper is required" : ""
+      }`;
+    case "document:uploaded":
+      return `Uploaded the ${kindName(str(s.kind)).toLowerCase()} “${str(s.title)}”, version ${str(s.version)}`;
+    case "decision:recorded": {
+      const subject =
+        str(s.subjectType) === "project"
+          ? "the project (procurement plan or recommendation)"
+          : `the ${kindName(str(s.subjectKind)).toLowerCase()} “${str(s.subjectTitle)}” (version ${str(s.subjectVersion)})`;
+      const who = str(s.bodyCode);
+      const behalf = s.onBehalf === true ? ", recorded on its behalf" : "";
+      return `${who} ${DECISION_WORDS[str(s.decision)] ?? str(s.decision)} ${subject} at its meeting on ${day(
+        s.decidedOn,
+      )} (minutes ${str(s.minutesRef)}${behalf})`;
+    }
+    case "checklist:completed-automatically": {
+      const keys = Array.isArray(s.taskKeys) ? s.taskKeys.map(str).join(", ") : "";
+      return `Checklist ${keys.includes(",") ? "tasks" : "task"} ${keys} completed by the evidence recorded`;
+    }
+    default: {
+      const name = OTHER_ENTITY_NAMES[row.entityType] ?? row.entityType;
+      const title = str(s.title);
+      return `${name}${title ? ` “${title}”` : ""}: ${row.action.replace(/-/g, " ")}`;
+    }
+  }
+}
+
+export function presentTimelineItem(row: TimelineRow) {
+  return {
+    at: row.at,
+    actor: row.actorName ?? row.actorLabel,
+    action: `${row.entityType}.${row.action}`,
+    summary: describeEvent(row),
+    entityType: row.entityType,
+    entityId: row.entityId,
+  };
+}
+
+export function fileTypeName(mediaType: string): string {
+  return ACCEPTED_TYPES[mediaType]?.name ?? mediaType;
+}
+
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1_048_576) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1_048_576).toFixed(1)} MB`;
+}
