@@ -10,6 +10,7 @@ import { createChecklistService } from "./modules/checklist/service.js";
 import { createRisksService } from "./modules/risks/service.js";
 import { createEqiaService } from "./modules/eqia/service.js";
 import { createDatasetsService } from "./modules/datasets/service.js";
+import { createIndicatorsService } from "./modules/indicators/service.js";
 import { createProjectsService } from "./modules/projects/service.js";
 import path from "node:path";
 
@@ -33,6 +34,8 @@ export function createServices(database: Database, config: Config) {
     eqia: createEqiaService(db),
     // Client-level data imports; client_ref is hashed under PSEUDONYMISATION_SECRET.
     datasets: createDatasetsService(database, config.pseudonymisationSecret),
+    // Indicators computed in SQL from that data (issue 4, item 2).
+    indicators: createIndicatorsService(database),
     projects: createProjectsService(db, documents),
   };
 }

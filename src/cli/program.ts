@@ -3,6 +3,7 @@ import { registerAudit } from "./audit.js";
 import { registerBackup } from "./backup.js";
 import { registerDemo } from "./demo.js";
 import { registerImport } from "./import.js";
+import { registerIndicators } from "./indicators.js";
 import { registerMigrate } from "./migrate.js";
 import { registerServe } from "./serve.js";
 import { registerUsers } from "./users.js";
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerBackup(program);
   registerImport(program);
+  registerIndicators(program);
   return program;
 }

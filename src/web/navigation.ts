@@ -12,6 +12,7 @@ const NAV: NavItem[] = [
   { text: "Home", href: paths.home, action: "home:view" },
   { text: "Projects", href: paths.projects, action: "projects:read" },
   { text: "Client data", href: paths.datasets, action: "datasets:import" },
+  { text: "Indicators", href: paths.indicators, action: "indicators:read" },
   { text: "Programmes", href: paths.programmes, action: "programmes:read" },
   { text: "Governance", href: paths.governance, action: "governance:read" },
   { text: "Organisations", href: paths.organisations, action: "organisations:read" },

@@ -1,5 +1,162 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { Framework, IndicatorDefinition } from "../../domain/indicators/definitions.js";
+import { formatPercentage, type DatasetKind } from "../../domain/indicators/terms.js";
+import { toFormErrors, zodFieldErrors } from "../../web/forms.js";
+import { requirePage } from "../../web/guards.js";
+import { paths } from "../../web/paths.js";
+import { ForbiddenError } from "../../web/problems.js";
+import { FRAMEWORK_NAMES, FRAMEWORKS, valuesQuerySchema, type IndicatorValue } from "./service.js";
 
-export const indicatorRoutes: FastifyPluginAsyncZod = async () => {
-  // Filled in by the capability's own work.
+/** The capability's own paths, built from the shared one (STYLE.md, example 10). */
+export const indicatorPaths = {
+  library: paths.indicators,
+  values: `${paths.indicators}/values`,
+  valuesFor: (framework: Framework, periodEnd: string) =>
+    `${paths.indicators}/values?${new URLSearchParams({ framework, periodEnd }).toString()}`,
+} as const;
+
+const SOURCE_NAMES: Record<DatasetKind, string> = {
+  "treatment-journeys": "Treatment journeys file (treatment-journeys): one row per treatment episode",
+  "sp-outcomes": "Housing-related support outcomes file (sp-outcomes): one row per service user's stay",
+  "hia-activity": "Home improvement agency activity file (hia-activity): one row per referral",
+};
+
+const UNITS: Record<Framework, string> = { A: "people", B: "stays", HIA: "referrals" };
+
+function periodText(definition: IndicatorDefinition): string {
+  if (definition.code === "SM07") return "The financial year to date: 1 April to the period end.";
+  return definition.periodDefault === "quarter"
+    ? "The quarter (three months) ending on the period end."
+    : "The 12 months ending on the period end.";
+}
+
+/** The library page: each framework's indicators in plain English (presenter, no I/O). */
+export function presentLibrary(definitions: readonly IndicatorDefinition[]) {
+  return FRAMEWORKS.map((framework) => ({
+    framework,
+    id: `framework-${framework.toLowerCase()}`,
+    heading: FRAMEWORK_NAMES[framework],
+    indicators: definitions
+      .filter((d) => d.framework === framework)
+      .map((d) => ({
+        code: d.code,
+        id: `indicator-${d.code.toLowerCase()}`,
+        name: d.name,
+        kind:
+          d.kind === "count"
+            ? `A count of ${UNITS[framework]}.`
+            : `A percentage of ${UNITS[framework]}, to one decimal place (rounded half up); no value when there is nothing to divide by.`,
+        numerator: d.numerator,
+        denominator: d.denominator,
+        period: periodText(d),
+        source: SOURCE_NAMES[d.source],
+        fields: [...d.fields],
+        followUp: d.needsFollowUp === true,
+      })),
+  }));
+}
+
+const numberText = (n: number) => n.toLocaleString("en-GB");
+
+function figureText(value: number | "*" | null, kind: IndicatorDefinition["kind"]): string {
+  if (value === "*") return "*";
+  if (value === null) return kind === "count" ? "" : "No value";
+  return kind === "count" ? numberText(value) : `${formatPercentage(value)}%`;
+}
+
+/** The values page: one table per indicator, all providers first (presenter, no I/O). */
+export function presentValues(
+  definitions: readonly IndicatorDefinition[],
+  values: readonly IndicatorValue[],
+) {
+  return definitions
+    .map((d) => {
+      const rows = values.filter((v) => v.code === d.code);
+      const first = rows[0];
+      return {
+        code: d.code,
+        id: `values-${d.code.toLowerCase()}`,
+        name: d.name,
+        isCount: d.kind === "count",
+        period: first ? `${longDate(first.periodStart)} to ${longDate(first.periodEnd)}` : "",
+        provisional: rows.some((r) => !r.complete),
+        rows: rows.map((r) => ({
+          provider: r.providerCode ?? "All providers",
+          isAll: r.providerCode === null,
+          suppressed: r.suppressed,
+          numerator: figureText(r.numerator, "count"),
+          denominator: figureText(r.denominator, "count"),
+          value: figureText(r.value, d.kind),
+        })),
+      };
+    })
+    .filter((table) => table.rows.length > 0);
+}
+
+const dateFormat = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  timeZone: "UTC",
+});
+const longDate = (iso: string) => dateFormat.format(new Date(`${iso}T00:00:00Z`));
+
+const FRAMEWORK_ITEMS = FRAMEWORKS.map((framework) => ({
+  value: framework,
+  text: FRAMEWORK_NAMES[framework],
+}));
+
+/** The indicator library and the computed values (issue 4, items 2 and 3). Charts are still to come. */
+export const indicatorRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { indicators } = app.services;
+  const read = { preHandler: requirePage("indicators:read"), schema: { hide: true } };
+
+  app.get(indicatorPaths.library, read, async (_request, reply) =>
+    reply.view("indicators/views/library.njk", {
+      pageTitle: "Indicator library",
+      frameworks: presentLibrary(indicators.definitions()),
+      indicatorPaths,
+    }),
+  );
+
+  app.get(indicatorPaths.values, read, async (request, reply) => {
+    const actor = request.actor;
+    if (!actor) return reply;
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    const values = {
+      framework: typeof query.framework === "string" ? query.framework : "",
+      periodEnd: typeof query.periodEnd === "string" ? query.periodEnd : "",
+      providerCode: typeof query.providerCode === "string" ? query.providerCode : "",
+    };
+    const view = (status: number, extra: Record<string, unknown>) =>
+      reply.code(status).view("indicators/views/values.njk", {
+        pageTitle: "Indicator values",
+        values,
+        frameworks: FRAMEWORK_ITEMS,
+        indicatorPaths,
+        ...extra,
+      });
+    // The form on its own until it is sent.
+    if (!("framework" in query) && !("periodEnd" in query)) return view(200, {});
+    const parsed = valuesQuerySchema.safeParse(query);
+    if (!parsed.success) return view(400, { errors: toFormErrors(zodFieldErrors(parsed.error)) });
+    try {
+      const computed = await indicators.values(actor, parsed.data);
+      const definitions = indicators.definitions().filter((d) => d.framework === parsed.data.framework);
+      return await view(200, {
+        result: {
+          frameworkName: FRAMEWORK_NAMES[parsed.data.framework],
+          periodEnd: longDate(parsed.data.periodEnd),
+          providerCode: parsed.data.providerCode,
+          anySuppressed: computed.some((v) => v.suppressed),
+          anyProvisional: computed.some((v) => !v.complete),
+          tables: presentValues(definitions, computed),
+        },
+      });
+    } catch (error) {
+      if (error instanceof ForbiddenError)
+        return view(403, { errors: toFormErrors([{ path: "providerCode", message: error.message }]) });
+      throw error;
+    }
+  });
 };

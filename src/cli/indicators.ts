@@ -1,0 +1,102 @@
+import type { Command } from "commander";
+import type { Database } from "../db/client.js";
+import type { IndicatorResult } from "../domain/indicators/reference.js";
+import { computeIndicators, valuesQuerySchema, type ValuesQuery } from "../modules/indicators/service.js";
+import { consoleOutput, withServices, type Output } from "./context.js";
+import { usageError } from "./errors.js";
+
+export const INDICATOR_FORMATS = ["json", "csv"] as const;
+export type IndicatorFormat = (typeof INDICATOR_FORMATS)[number];
+
+export interface IndicatorsArguments extends ValuesQuery {
+  readonly format: IndicatorFormat;
+}
+
+/** Checks the options before the database is opened (exit 2 on a mistake), with the API's own schema. */
+export function parseIndicatorsArguments(options: {
+  framework?: string;
+  periodEnd?: string;
+  provider?: string;
+  format?: string;
+}): IndicatorsArguments {
+  const parsed = valuesQuerySchema.safeParse({
+    framework: options.framework,
+    periodEnd: options.periodEnd,
+    providerCode: options.provider,
+  });
+  if (!parsed.success) {
+    const byField: Record<string, string> = { framework: "--framework", periodEnd: "--period-end" };
+    throw usageError(
+      parsed.error.issues
+        .map((i) => {
+          const field = String(i.path[0] ?? "");
+          return `${byField[field] ?? "--provider"}: ${i.message}`;
+        })
+        .join("\n"),
+    );
+  }
+  const format = options.format ?? "json";
+  if (!(INDICATOR_FORMATS as readonly string[]).includes(format))
+    throw usageError(`--format: "${format}" is not a format. Use json or csv`);
+  return { ...parsed.data, format: format as IndicatorFormat };
+}
+
+const COLUMNS = [
+  "code",
+  "providerCode",
+  "periodStart",
+  "periodEnd",
+  "numerator",
+  "denominator",
+  "value",
+  "complete",
+] as const satisfies readonly (keyof IndicatorResult)[];
+
+/** A CSV field: quoted when it holds a comma, a quote or a line end (RFC 4180); null is empty. */
+function csvField(value: string | number | boolean | null): string {
+  if (value === null) return "";
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function indicatorsCsv(results: readonly IndicatorResult[]): string[] {
+  return [COLUMNS.join(","), ...results.map((r) => COLUMNS.map((c) => csvField(r[c])).join(","))];
+}
+
+/**
+ * Computes a framework's indicators for a period end (every provider and all together, or one
+ * provider) and prints them, as the API's items: a JSON array, or CSV with a header row. Run by an
+ * operator, so nothing is suppressed.
+ */
+export async function runIndicators(
+  context: { database: Database },
+  args: IndicatorsArguments,
+  output: Output = consoleOutput,
+): Promise<IndicatorResult[]> {
+  const results = await computeIndicators(context.database.db, {
+    framework: args.framework,
+    periodEnd: args.periodEnd,
+    providerCode: args.providerCode,
+  });
+  if (args.format === "csv") for (const line of indicatorsCsv(results)) output.out(line);
+  else output.out(JSON.stringify(results, null, 2));
+  if (args.providerCode && results.length === 0)
+    output.err(`No rows of provider ${args.providerCode} in the data this framework is computed from.`);
+  return results;
+}
+
+export function registerIndicators(program: Command): void {
+  program
+    .command("indicators")
+    .description("compute a framework's indicators for a period end, per provider and for all providers")
+    .requiredOption("--framework <framework>", "A (substance misuse), B (housing-related support) or HIA")
+    .requiredOption("--period-end <date>", "the last day of the period, YYYY-MM-DD")
+    .option("--provider <code>", "one provider's values only")
+    .option("--format <format>", "json or csv", "json")
+    .action(
+      async (options: { framework?: string; periodEnd?: string; provider?: string; format?: string }) => {
+        const args = parseIndicatorsArguments(options);
+        await withServices((context) => runIndicators(context, args));
+      },
+    );
+}
