@@ -15,6 +15,8 @@ import { rulesApi } from "../modules/rules/api.js";
 import { rulesRoutes } from "../modules/rules/routes.js";
 import { projectsApi } from "../modules/projects/api.js";
 import { projectRoutes } from "../modules/projects/routes.js";
+import { pipelineApi } from "../modules/projects/pipeline-api.js";
+import { pipelineRoutes } from "../modules/projects/pipeline-routes.js";
 import { checklistApi } from "../modules/checklist/api.js";
 import { checklistRoutes } from "../modules/checklist/routes.js";
 import { datasetsApi } from "../modules/datasets/api.js";
@@ -44,6 +46,8 @@ export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(rulesApi);
   await app.register(projectRoutes);
   await app.register(projectsApi);
+  await app.register(pipelineRoutes);
+  await app.register(pipelineApi);
   await app.register(checklistRoutes);
   await app.register(checklistApi);
   await app.register(datasetRoutes);

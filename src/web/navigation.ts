@@ -11,6 +11,7 @@ interface NavItem {
 const NAV: NavItem[] = [
   { text: "Home", href: paths.home, action: "home:view" },
   { text: "Projects", href: paths.projects, action: "projects:read" },
+  { text: "Pipeline", href: paths.pipeline, action: "projects:read" },
   { text: "Client data", href: paths.datasets, action: "datasets:import" },
   { text: "Indicators", href: paths.indicators, action: "indicators:read" },
   { text: "Programmes", href: paths.programmes, action: "programmes:read" },

@@ -15,6 +15,14 @@ export const projectPaths = {
   timeline: (id = ":id") => `${paths.project(id)}/timeline`,
   /** The checklist capability's page (linked from "what is overdue"). */
   checklist: (id = ":id") => `${paths.project(id)}/checklist`,
+  incumbents: (id = ":id") => `${paths.project(id)}/incumbent-contracts`,
+  incumbentNotice: (id = ":id", contractId = ":contractId") =>
+    `${paths.project(id)}/incumbent-contracts/${contractId}/notice`,
+  /** The risks capability's page (linked from the pipeline's overdue reviews). */
+  risks: (id = ":id") => `${paths.project(id)}/risks`,
+  pipeline: paths.pipeline,
+  /** What awaits one governance body's decision. */
+  awaiting: (code = ":code") => `${paths.governance}/${code}/awaiting`,
 } as const;
 
 const API = "/api/v1";
@@ -29,4 +37,8 @@ export const projectApiPaths = {
   advance: (id = ":id") => `${API}/projects/${id}/advance`,
   reject: (id = ":id") => `${API}/projects/${id}/reject`,
   timeline: (id = ":id") => `${API}/projects/${id}/timeline`,
+  incumbents: (id = ":id") => `${API}/projects/${id}/incumbent-contracts`,
+  incumbent: (id = ":id") => `${API}/incumbent-contracts/${id}`,
+  pipeline: `${API}/pipeline`,
+  awaiting: (code = ":code") => `${API}/governance-bodies/${code}/awaiting`,
 } as const;

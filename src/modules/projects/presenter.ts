@@ -155,6 +155,7 @@ const OTHER_ENTITY_NAMES: Record<string, string> = {
   "checklist-task": "Checklist task",
   risk: "Risk",
   eqia: "Equality impact assessment",
+  "incumbent-contract": "Contract being recommissioned",
 };
 
 const dayFormat = new Intl.DateTimeFormat("en-GB", {

@@ -10,6 +10,7 @@ import {
   equalityAssessments,
   governanceBodies,
   governanceMembers,
+  incumbentContracts,
   projectDocuments,
   projects,
   risks,
@@ -113,6 +114,17 @@ export async function commissionerOptions(ex: Executor) {
     .orderBy(asc(users.name));
 }
 
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
 /** For each project, what its gate needs: the newest document of each kind and every decision. */
 export async function loadSnapshots(ex: Executor, rows: ProjectRow[]) {
   const ids = rows.map((r) => r.id);
@@ -153,23 +165,24 @@ export async function loadSnapshots(ex: Executor, rows: ProjectRow[]) {
     .select({ projectId: equalityAssessments.projectId, entries: equalityAssessments.entries })
     .from(equalityAssessments)
     .where(inArray(equalityAssessments.projectId, ids));
+  // Grouped once by project, so thousands of projects (the pipeline) cost one pass over each result.
+  const docsOf = groupBy(docs, (d) => d.projectId);
+  const decidedOf = groupBy(decided, (d) => d.projectId);
+  const screeningOf = new Map(screenings.map((e) => [e.projectId, e]));
   for (const row of rows) {
     const documents: Partial<Record<DocumentKind, { id: string; version: number }>> = {};
     // Ordered by upload time: the last one of each kind wins.
-    for (const d of docs) {
-      if (d.projectId === row.id && isDocumentKind(d.kind))
-        documents[d.kind] = { id: d.id, version: d.version };
+    for (const d of docsOf.get(row.id) ?? []) {
+      if (isDocumentKind(d.kind)) documents[d.kind] = { id: d.id, version: d.version };
     }
-    const projectDecisions: DecisionSnapshot[] = decided
-      .filter((d) => d.projectId === row.id)
-      .map((d) => ({
-        subjectType: d.subjectType,
-        subjectId: d.subjectId,
-        subjectVersion: d.subjectVersion,
-        bodyCode: d.bodyCode,
-        decision: d.decision,
-        decidedOn: d.decidedOn,
-      }));
+    const projectDecisions: DecisionSnapshot[] = (decidedOf.get(row.id) ?? []).map((d) => ({
+      subjectType: d.subjectType,
+      subjectId: d.subjectId,
+      subjectVersion: d.subjectVersion,
+      bodyCode: d.bodyCode,
+      decision: d.decision,
+      decidedOn: d.decidedOn,
+    }));
     out.set(row.id, {
       id: row.id,
       stage: parseStage(row.stage) ?? 1,
@@ -179,7 +192,7 @@ export async function loadSnapshots(ex: Executor, rows: ProjectRow[]) {
       regime: row.regime,
       documents,
       decisions: projectDecisions,
-      eqiaScreeningDone: eqiaScreeningDone(screenings.find((e) => e.projectId === row.id)),
+      eqiaScreeningDone: eqiaScreeningDone(screeningOf.get(row.id)),
       // Provided by their own capabilities when they land (tenders, contracts): until then, not done.
       awarded: false,
       mobilisationComplete: false,
@@ -343,7 +356,8 @@ export async function timelineRows(ex: Executor, projectId: string) {
       | typeof decisions
       | typeof checklistTasks
       | typeof risks
-      | typeof equalityAssessments,
+      | typeof equalityAssessments
+      | typeof incumbentContracts,
   ) =>
     ex
       .select({ id: sql<string>`${table.id}::text` })
@@ -356,6 +370,10 @@ export async function timelineRows(ex: Executor, projectId: string) {
     and(eq(auditEvents.entityType, "checklist-task"), inArray(auditEvents.entityId, idsOf(checklistTasks))),
     and(eq(auditEvents.entityType, "risk"), inArray(auditEvents.entityId, idsOf(risks))),
     and(eq(auditEvents.entityType, "eqia"), inArray(auditEvents.entityId, idsOf(equalityAssessments))),
+    and(
+      eq(auditEvents.entityType, "incumbent-contract"),
+      inArray(auditEvents.entityId, idsOf(incumbentContracts)),
+    ),
   );
   return ex
     .select({

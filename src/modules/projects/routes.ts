@@ -246,6 +246,11 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
       kinds: KIND_ITEMS,
       acceptedTypes: ACCEPTED_TYPES_TEXT,
       costAvoidancePaper: home.costAvoidancePaper,
+      incumbentContracts: home.incumbentContracts,
+      providers: home.providers.map((o) => ({ value: o.id, text: o.name })),
+      noticeLetters: home.documents
+        .filter((d) => d.kind === "notice-letter")
+        .map((d) => ({ value: d.id, text: d.title })),
       stageLabel: stageLabel(project.stage),
       p: projectPaths,
     });

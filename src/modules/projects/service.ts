@@ -54,6 +54,8 @@ import {
 } from "./queries.js";
 import { nextDecisions, presentProject, presentTimelineItem, stageOf } from "./presenter.js";
 import { checkDocumentFile, type SpooledFile } from "./upload.js";
+import { createIncumbentsService } from "./incumbents.js";
+import { createPipelineService } from "./pipeline.js";
 
 /** Who may record a decision on a body's behalf without being in it (besides its own officers). */
 const RECORDING_OFFICER_ROLES: readonly Role[] = ["commissioner", "procurement-officer", "administrator"];
@@ -90,6 +92,9 @@ function encodeCursor(offset: number): string {
  * one transaction each, its audit record inside it.
  */
 export function createProjectsService(db: Db, documents: DocumentStore) {
+  const incumbents = createIncumbentsService(db);
+  const pipeline = createPipelineService(db);
+
   async function present(row: ProjectRow) {
     const snapshots = await loadSnapshots(db, [row]);
     return presentProject(
@@ -624,18 +629,29 @@ export function createProjectsService(db: Db, documents: DocumentStore) {
     if (!row) return null;
     const today = todayInLondon();
     // Independent reads: on PostgreSQL they run side by side on the pool.
-    const [snapshots, lead, allBodies, members, overdue, riskReviews, docs, decisionRows] = await Promise.all(
-      [
-        loadSnapshots(db, [row]),
-        leadName(db, row.leadCommissionerId),
-        bodies(),
-        bodyMembers(db),
-        overdueTasks(db, id, today),
-        overdueRiskReviews(db, id, today),
-        documentsWithVersions(db, id),
-        decisionsOf(db, id),
-      ],
-    );
+    const [
+      snapshots,
+      lead,
+      allBodies,
+      members,
+      overdue,
+      riskReviews,
+      docs,
+      decisionRows,
+      contracts,
+      providers,
+    ] = await Promise.all([
+      loadSnapshots(db, [row]),
+      leadName(db, row.leadCommissionerId),
+      bodies(),
+      bodyMembers(db),
+      overdueTasks(db, id, today),
+      overdueRiskReviews(db, id, today),
+      documentsWithVersions(db, id),
+      decisionsOf(db, id),
+      incumbents.list(id),
+      incumbents.providerOptions(),
+    ]);
     const snapshot = snapshotOf(snapshots, id);
     const gate = evaluateGate(snapshot);
     const project = presentProject(row, lead, gate);
@@ -662,6 +678,8 @@ export function createProjectsService(db: Db, documents: DocumentStore) {
       bodies: allBodies,
       members,
       costAvoidancePaper: rejectedWithPaper,
+      incumbentContracts: contracts,
+      providers,
     };
   }
 
@@ -680,6 +698,10 @@ export function createProjectsService(db: Db, documents: DocumentStore) {
     timeline,
     formOptions,
     homePage,
+    /** Contracts being recommissioned and the notice to their providers (item 8). */
+    incumbents,
+    /** The pipeline dashboard and what awaits each governance body (item 10). */
+    pipeline,
   };
 }
 

@@ -1,0 +1,197 @@
+import type { FastifyRequest } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { Actor } from "../../domain/policy.js";
+import { renderStatus } from "../../web/errors.js";
+import { redirectWithErrors, redirectWithSuccess } from "../../web/forms.js";
+import { requirePage } from "../../web/guards.js";
+import { ProblemError, type FieldError } from "../../web/problems.js";
+import { setFlash } from "../../web/sessions.js";
+import { incumbentInput, incumbentPatchInput } from "./incumbents.js";
+import { dateFromParts, STAGE_FILTERS, zodIssues } from "./inputs.js";
+import { projectPaths } from "./paths.js";
+import { stageLabel } from "./presenter.js";
+
+type FormBody = Record<string, unknown>;
+
+function text(body: FormBody, name: string): string {
+  const v = body[name];
+  if (Array.isArray(v)) return typeof v[0] === "string" ? v[0] : "";
+  return typeof v === "string" ? v : "";
+}
+
+function wholeNumber(raw: string): number | undefined {
+  const t = raw.trim();
+  return /^\d+$/.test(t) ? Number(t) : undefined;
+}
+
+const STAGE_COLUMNS = STAGE_FILTERS.map((s) => ({
+  value: s,
+  text: s === "closed" ? "Closed" : `Stage ${s}`,
+}));
+
+function listHref(filter: { programme?: string; stage?: string }) {
+  const query = new URLSearchParams(filter).toString();
+  return query ? `${projectPaths.list}?${query}` : projectPaths.list;
+}
+
+function actorOf(request: FastifyRequest): Actor {
+  const actor = request.actor;
+  if (!actor) throw new Error("no actor after requirePage");
+  return actor;
+}
+
+function refusal(error: unknown): ProblemError | null {
+  if (error instanceof ProblemError && error.status !== 404 && error.status < 500) return error;
+  return null;
+}
+
+/** The page's names for the API's fields, so each message sits by its own field. */
+function incumbentFieldErrors(errors: FieldError[]): FieldError[] {
+  const names: Record<string, string> = { name: "incumbentName", endsOn: "endsOn.day" };
+  return errors.map((e) => ({ ...e, path: names[e.path] ?? e.path }));
+}
+
+function noticeFieldErrors(contractId: string, errors: FieldError[]): FieldError[] {
+  return errors.map((e) => ({
+    ...e,
+    path:
+      e.path === "noticeGivenOn"
+        ? `notice-${contractId}.day`
+        : e.path === "noticeDocumentId"
+          ? `noticeDocumentId-${contractId}`
+          : `notice-${contractId}.day`,
+  }));
+}
+
+/**
+ * The pipeline dashboard and each governance body's awaited decisions (issue 3, item 10), and the forms
+ * of the project page's "Contracts being recommissioned" section (item 8).
+ */
+export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { projects } = app.services;
+  const page = (action: Parameters<typeof requirePage>[0]) => ({
+    preHandler: requirePage(action),
+    schema: { hide: true },
+  });
+
+  app.get(projectPaths.pipeline, page("projects:read"), async (_request, reply) => {
+    const pipeline = await projects.pipeline.dashboard();
+    return reply.view("projects/views/pipeline.njk", {
+      pageTitle: "Pipeline",
+      pipeline,
+      stages: STAGE_COLUMNS,
+      rows: pipeline.byProgramme.map((row) => ({
+        programmeCode: row.programmeCode,
+        cells: STAGE_COLUMNS.map((s) => ({
+          count: row.stages[s.value],
+          href: listHref({ programme: row.programmeCode, stage: s.value }),
+          label: `${row.programmeCode}, ${s.text}`,
+        })),
+      })),
+      totals: STAGE_COLUMNS.map((s) => ({
+        count: pipeline.totals[s.value],
+        href: listHref({ stage: s.value }),
+        label: `All programmes, ${s.text}`,
+      })),
+      stageLabel,
+      p: projectPaths,
+    });
+  });
+
+  app.get(projectPaths.awaiting(), page("projects:read"), async (request, reply) => {
+    const code = z
+      .string()
+      .max(50)
+      .safeParse((request.params as { code?: unknown }).code);
+    const body = code.success ? await projects.pipeline.awaitingFor(code.data) : null;
+    if (!body) return renderStatus(reply, 404);
+    return reply.view("projects/views/awaiting.njk", {
+      pageTitle: `Awaiting a decision: ${body.bodyName}`,
+      body,
+      stageLabel,
+      p: projectPaths,
+    });
+  });
+
+  app.post(projectPaths.incumbents(), page("projects:update"), async (request, reply) => {
+    const id = z.uuid().safeParse((request.params as { id?: unknown }).id);
+    if (!id.success) return renderStatus(reply, 404);
+    const back = `${projectPaths.project(id.data)}#incumbents`;
+    const body = (request.body ?? {}) as FormBody;
+    const days = text(body, "noticeDays").trim();
+    const parsed = incumbentInput.safeParse({
+      name: text(body, "incumbentName"),
+      providerOrganisationId: text(body, "providerOrganisationId") || null,
+      endsOn: dateFromParts(body, "endsOn") || undefined,
+      noticeDays: days === "" ? undefined : (wholeNumber(days) ?? Number.NaN),
+    });
+    if (!parsed.success) {
+      return redirectWithErrors(request, reply, back, incumbentFieldErrors(zodIssues(parsed.error)));
+    }
+    try {
+      const added = await projects.incumbents.add(actorOf(request), id.data, parsed.data);
+      return await redirectWithSuccess(
+        request,
+        reply,
+        back,
+        `“${added.name}” has been added: notice must be given by ${added.noticeByOn}`,
+      );
+    } catch (error) {
+      const refused = refusal(error);
+      if (!refused) throw error;
+      const errors = refused.errors.length
+        ? refused.errors
+        : [{ path: "incumbentName", message: refused.message }];
+      return redirectWithErrors(request, reply, back, incumbentFieldErrors(errors));
+    }
+  });
+
+  app.post(projectPaths.incumbentNotice(), page("projects:update"), async (request, reply) => {
+    const params = z.object({ id: z.uuid(), contractId: z.uuid() }).safeParse(request.params);
+    if (!params.success) return renderStatus(reply, 404);
+    const { id, contractId } = params.data;
+    const back = `${projectPaths.project(id)}#incumbent-${contractId}`;
+    const body = (request.body ?? {}) as FormBody;
+    const noticeGivenOn = dateFromParts(body, "noticeGivenOn");
+    const parsed = incumbentPatchInput.safeParse({
+      noticeGivenOn: noticeGivenOn || undefined,
+      noticeDocumentId: text(body, "noticeDocumentId") || null,
+      version: wholeNumber(text(body, "version")),
+    });
+    if (!parsed.success || !noticeGivenOn) {
+      const errors = parsed.success ? [] : zodIssues(parsed.error);
+      if (!noticeGivenOn)
+        errors.unshift({ path: "noticeGivenOn", message: "Enter the date notice was given" });
+      return redirectWithErrors(request, reply, back, noticeFieldErrors(contractId, errors));
+    }
+    const contracts = await projects.incumbents.list(id).catch(() => []);
+    if (!contracts.some((c) => c.id === contractId)) return renderStatus(reply, 404);
+    try {
+      const updated = await projects.incumbents.update(actorOf(request), contractId, parsed.data);
+      return await redirectWithSuccess(
+        request,
+        reply,
+        back,
+        `Notice to the provider of “${updated.name}” has been recorded`,
+      );
+    } catch (error) {
+      const refused = refusal(error);
+      if (!refused) throw error;
+      const currentVersion = refused.extra.currentVersion;
+      if (refused.status === 409 && typeof currentVersion === "number") {
+        // Keep what was typed, with the version now current: sending again records it over theirs.
+        const { _csrf: _ignored, ...typed } = body;
+        await setFlash(request, reply, app.services.accounts, app.config, {
+          errors: [{ path: `notice-${contractId}.day`, message: refused.message }],
+          values: { ...typed, version: String(currentVersion) },
+        });
+        return reply.redirect(back, 303);
+      }
+      const errors = refused.errors.length
+        ? refused.errors
+        : [{ path: "noticeGivenOn", message: refused.message }];
+      return redirectWithErrors(request, reply, back, noticeFieldErrors(contractId, errors));
+    }
+  });
+};
