@@ -24,6 +24,28 @@ declare module "vitest" {
   }
 }
 
+/**
+ * Drops a test database once its connections are gone: pool.end() resolves before the server has let
+ * go of every connection, and a forced drop would kill one still closing (an unhandled error).
+ */
+export async function dropDatabase(url: string, name: string): Promise<void> {
+  const dropper = new pg.Client({ connectionString: url });
+  await dropper.connect();
+  try {
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await dropper.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1",
+        [name],
+      );
+      if (!rows[0]?.n) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await dropper.end();
+  }
+}
+
 /** A fresh, migrated database of its own for one test file: PGlite by default, PostgreSQL with TEST_DATABASE_URL. */
 export async function createTestDatabase(): Promise<Database> {
   const url = process.env.TEST_DATABASE_URL;
@@ -44,19 +66,7 @@ export async function createTestDatabase(): Promise<Database> {
       ...database,
       close: async () => {
         await close();
-        const dropper = new pg.Client({ connectionString: url });
-        await dropper.connect();
-        // pool.end() resolves before the server has let go of every connection: wait for them.
-        for (let i = 0; i < 50; i++) {
-          const { rows } = await dropper.query<{ n: number }>(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1",
-            [name],
-          );
-          if (!rows[0]?.n) break;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await dropper.end();
+        await dropDatabase(url, name);
       },
     };
   }

@@ -122,6 +122,11 @@ function wrapPglite(engine: PGlite, close: () => Promise<void>): Database {
 
 function openPostgres(url: string, poolSize: number): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle connection the server ends (a restart, a failover, an administrator) is reported here;
+  // without a listener it would crash the process. The pool makes a new connection when next needed.
+  pool.on("error", (error) => {
+    console.error(`PostgreSQL connection lost: ${error.message}`);
+  });
   // pg returns bigint (int8) as string; counts come back as numbers where we cast them in SQL.
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {

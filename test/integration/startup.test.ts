@@ -12,7 +12,7 @@ import { DEMO_USERS, ensureDemoData } from "../../src/modules/demo/demo.js";
 import { verifyAuditChain } from "../../src/modules/audit/service.js";
 import { createServices } from "../../src/services.js";
 import { ROLE_CODES } from "../../src/domain/roles.js";
-import { createTestDatabase } from "../helpers.js";
+import { createTestDatabase, dropDatabase } from "../helpers.js";
 import { withDatabase } from "../global-setup.js";
 
 describe("demo data", () => {
@@ -55,6 +55,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("migrations on PostgreSQL", () => 
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
     try {
       const a = await openDatabase({
         databaseUrl: withDatabase(url, name),
@@ -79,8 +80,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)("migrations on PostgreSQL", () => 
       await a.close();
       await b.close();
     } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await dropDatabase(url, name);
     }
   });
 });
