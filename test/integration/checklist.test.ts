@@ -789,6 +789,29 @@ describe("checklist pages", () => {
     expect(css.body).toContain("@media print");
   });
 
+  it("downloads the annex as a PDF, linked from the checklist page", async () => {
+    const projectId = await createProject(250_000_000, "Substance misuse: treatment & recovery");
+    const page = html((await t.app.inject({ url: `/projects/${projectId}/checklist`, cookies })).body);
+    expect(page("a#pdf-link").attr("href")).toBe(`/projects/${projectId}/checklist.pdf`);
+    const response = await t.app.inject({ url: `/projects/${projectId}/checklist.pdf`, cookies });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe("application/pdf");
+    expect(response.headers["content-disposition"]).toBe(
+      'attachment; filename="checklist-substance-misuse-treatment-recovery.pdf"',
+    );
+    expect(response.rawPayload.subarray(0, 5).toString("latin1")).toBe("%PDF-");
+    expect(response.rawPayload.length).toBeGreaterThan(2000);
+    expect((await t.app.inject({ url: "/projects/not-a-uuid/checklist.pdf", cookies })).statusCode).toBe(404);
+    const supplier = await createUser(t.services, ["supplier-user"]);
+    const refused = await t.app.inject({
+      url: `/projects/${projectId}/checklist.pdf`,
+      cookies: await signIn(t.app, supplier.email),
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.headers["content-type"]).not.toBe("application/pdf");
+    expect((await t.app.inject({ url: `/projects/${projectId}/checklist.pdf` })).statusCode).toBe(303);
+  });
+
   it("answers 404 for an unknown project or task, and sends a visitor to sign in", async () => {
     expect((await t.app.inject({ url: "/projects/not-a-uuid/checklist", cookies })).statusCode).toBe(404);
     const projectId = await createProject(30_000_000);

@@ -376,6 +376,43 @@ describe("indicator values page", () => {
     expect($("#values-sm06 tbody tr").eq(1).find("td").last().text().trim()).toBe("No value");
   });
 
+  it("draws a server-rendered bar chart under each percentage indicator with a value, none for counts", async () => {
+    const response = await t.app.inject({
+      url: `/indicators/values?framework=A&periodEnd=${PERIOD_END}`,
+      cookies: staffCookies,
+    });
+    expect(response.statusCode).toBe(200);
+    const $ = html(response.body);
+    const tables = $("table[id^=values-]").toArray();
+    let charted = 0;
+    for (const table of tables) {
+      const code = $(table).attr("id")?.replace("values-", "").toUpperCase() ?? "";
+      const isCount = $(table).find("thead th").length === 2;
+      const hasValue = $(table)
+        .find("tbody tr td:last-child")
+        .toArray()
+        .some((c) => $(c).text().trim().endsWith("%"));
+      const chart = $(`svg#chart-${code.toLowerCase()}`);
+      if (isCount || !hasValue) {
+        expect(chart.length, code).toBe(0);
+        continue;
+      }
+      charted++;
+      expect(chart.length, code).toBe(1);
+      expect(chart.attr("role")).toBe("img");
+      expect(chart.attr("aria-label")).toMatch(new RegExp(`^${code}: .+ Bar chart of the percentage`));
+      expect(chart.find("path").length).toBeGreaterThan(0);
+    }
+    expect(charted).toBeGreaterThan(0);
+    const sm03 = $("svg#chart-sm03");
+    expect(sm03.attr("aria-label")).toContain("All providers 33.3%");
+    expect(sm03.find("text").text()).toContain("33.3%");
+    expect($("svg#chart-sm01").length).toBe(0);
+    // The CSP forbids inline styles: the charts carry presentation attributes only.
+    expect($("svg [style]").length).toBe(0);
+    expect($("svg style").length).toBe(0);
+  });
+
   it("says what is wrong with a date that does not exist", async () => {
     const response = await t.app.inject({
       url: "/indicators/values?framework=A&periodEnd=2025-02-30",

@@ -5,6 +5,7 @@
 export const checklistPaths = {
   checklist: (id = ":id") => `/projects/${id}/checklist`,
   checklistPrint: (id = ":id") => `/projects/${id}/checklist/print`,
+  checklistPdf: (id = ":id") => `/projects/${id}/checklist.pdf`,
   checklistTask: (id = ":id", key = ":taskKey") => `/projects/${id}/checklist/${key}`,
   printStylesheet: "/stylesheets/checklist-print.css",
 } as const;

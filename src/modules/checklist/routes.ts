@@ -9,6 +9,7 @@ import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
 import { ConflictError, ProblemError, type FieldError } from "../../web/problems.js";
 import { checklistPaths } from "./paths.js";
+import { checklistDocDefinition, checklistPdfFileName, renderPdf } from "./pdf.js";
 import { dateFromParts, dateParts, todayIso } from "./project-context.js";
 import {
   STALE_TASK_MESSAGE,
@@ -135,6 +136,25 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
       estimatedValue: formatPounds(found.project.estimatedValuePence),
       printedOn: todayIso(),
     });
+  });
+
+  app.get(checklistPaths.checklistPdf(), read, async (request, reply) => {
+    const found = await checklist.get(projectId(request));
+    if (!found) return renderStatus(reply, 404);
+    const pdf = await renderPdf(
+      checklistDocDefinition({
+        project: found.project,
+        estimatedValue: formatPounds(found.project.estimatedValuePence),
+        progress: found.progress,
+        sections: found.sections,
+        printedOn: todayIso(),
+      }),
+    );
+    return reply
+      .type("application/pdf")
+      .header("Content-Disposition", `attachment; filename="${checklistPdfFileName(found.project.title)}"`)
+      .header("Cache-Control", "no-store")
+      .send(pdf);
   });
 
   app.get(checklistPaths.checklistTask(), edit, async (request, reply) => {

@@ -5,6 +5,7 @@ import { toFormErrors, zodFieldErrors } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
 import { ForbiddenError } from "../../web/problems.js";
+import { buildIndicatorChart, renderIndicatorChart } from "./charts.js";
 import { FRAMEWORK_NAMES, FRAMEWORKS, valuesQuerySchema, type IndicatorValue } from "./service.js";
 
 /** The capability's own paths, built from the shared one (STYLE.md, example 10). */
@@ -106,7 +107,20 @@ const FRAMEWORK_ITEMS = FRAMEWORKS.map((framework) => ({
   text: FRAMEWORK_NAMES[framework],
 }));
 
-/** The indicator library and the computed values (issue 4, items 2 and 3). Charts are still to come. */
+/** Each table with its server-rendered bar chart (SVG), or none for a count or when nothing has a value. */
+function withCharts(
+  definitions: readonly IndicatorDefinition[],
+  values: readonly IndicatorValue[],
+  tables: ReturnType<typeof presentValues>,
+) {
+  return tables.map((table) => {
+    const definition = definitions.find((d) => d.code === table.code);
+    const chart = definition ? buildIndicatorChart(definition, values) : null;
+    return { ...table, chartSvg: chart ? renderIndicatorChart(chart) : null };
+  });
+}
+
+/** The indicator library and the computed values with their charts (issue 4, items 2 and 3). */
 export const indicatorRoutes: FastifyPluginAsyncZod = async (app) => {
   const { indicators } = app.services;
   const read = { preHandler: requirePage("indicators:read"), schema: { hide: true } };
@@ -150,7 +164,7 @@ export const indicatorRoutes: FastifyPluginAsyncZod = async (app) => {
           providerCode: parsed.data.providerCode,
           anySuppressed: computed.some((v) => v.suppressed),
           anyProvisional: computed.some((v) => !v.complete),
-          tables: presentValues(definitions, computed),
+          tables: withCharts(definitions, computed, presentValues(definitions, computed)),
         },
       });
     } catch (error) {
