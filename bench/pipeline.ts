@@ -1,0 +1,305 @@
+/**
+ * npm run bench:pipeline — the pipeline dashboard and one project page with 2,000 projects in the
+ * database (46 checklist tasks each: 92,000 rows; 3 risks each; a decision on every fourth), beside the
+ * hello-world route, on a real listening server in a process of its own (this file, forked with
+ * `--serve`): PGlite, and PostgreSQL when DATABASE_URL is set (a database of its own, dropped after).
+ *
+ *   npx tsx bench/pipeline.ts [--projects 2000] [--duration 10] [--connections 20] [--database embedded|postgres|both]
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { eq, sql } from "drizzle-orm";
+import pg from "pg";
+import { configFromEnvironment } from "../src/config.js";
+import { users } from "../src/db/schema/index.js";
+import { ensureDemoData } from "../src/modules/demo/demo.js";
+import { projectCreateInput } from "../src/modules/projects/inputs.js";
+import { openAndPrepare } from "../src/startup.js";
+import { buildApp } from "../src/web/app.js";
+import { killChildrenOnExit, ms, passFail, removeDir, sleep, table, tempDir } from "./lib.js";
+
+const BENCH_EMAIL = "commissioner@commissioner.example";
+const P99_TARGET_MS = 150;
+
+const { values: flags } = parseArgs({
+  options: {
+    projects: { type: "string", default: "2000" },
+    duration: { type: "string", default: "10" },
+    connections: { type: "string", default: "20" },
+    database: { type: "string", default: "both" },
+    serve: { type: "string" },
+  },
+});
+const projectCount = Number(flags.projects);
+const duration = Number(flags.duration);
+const connections = Number(flags.connections);
+
+interface Ready {
+  type: "ready";
+  port: number;
+  email: string;
+  password: string;
+  projectId: string;
+  seedMs: number;
+}
+type Message = Ready | { type: "failed"; message: string };
+
+// ---------------------------------------------------------------------------------------------------
+// The server (forked with --serve pglite|postgres)
+// ---------------------------------------------------------------------------------------------------
+
+async function serve(kind: "pglite" | "postgres") {
+  const dataDir = tempDir("commissioner-bench-pipeline-");
+  let databaseUrl: string | undefined;
+  let dropDatabase = (): Promise<void> => Promise.resolve();
+  if (kind === "postgres") {
+    const adminUrl = process.env.DATABASE_URL ?? "";
+    const name = `commissioner_bench_pipe_${process.pid}_${randomBytes(3).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    dropDatabase = async () => {
+      const dropper = new pg.Client({ connectionString: adminUrl });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => dropper.end());
+    };
+  }
+  const config = configFromEnvironment({
+    DATA_DIR: dataDir,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    SESSION_SECRET: randomBytes(32).toString("hex"),
+    PSEUDONYMISATION_SECRET: randomBytes(32).toString("hex"),
+    LOG_LEVEL: "warn",
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  });
+  const database = await openAndPrepare(config);
+  const app = await buildApp(config, { database });
+  app.get("/bench/hello", { schema: { hide: true } }, () => "hello");
+  const signIns = await ensureDemoData(app.services, config);
+  const signIn = signIns?.find((s) => s.email === BENCH_EMAIL);
+  if (!signIn) throw new Error(`demo data has no ${BENCH_EMAIL}`);
+  const [user] = await database.db.select({ id: users.id }).from(users).where(eq(users.email, BENCH_EMAIL));
+  if (!user) throw new Error(`no user ${BENCH_EMAIL}`);
+  const actor = { id: user.id, label: BENCH_EMAIL, roles: ["commissioner" as const], organisationId: null };
+
+  // One project through the service (it lays out the checklist), then copies of it in batches.
+  const started = performance.now();
+  const template = await app.services.projects.create(
+    actor,
+    projectCreateInput.parse({
+      title: "Bench template project",
+      programmeCode: "SP",
+      estimatedValuePence: 250_000_000,
+      contractMonths: 36,
+    }),
+  );
+  const templateId = (template as { id: string }).id;
+  const db = database.db;
+  const batch = 250;
+  for (let done = 1; done < projectCount; done += batch) {
+    const n = Math.min(batch, projectCount - done);
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`CREATE TEMP TABLE IF NOT EXISTS bench_new (id uuid, g int) ON COMMIT DROP`);
+      await tx.execute(sql`
+        WITH made AS (
+          INSERT INTO projects (title, description, programme_code, programme_codes, lead_commissioner_id,
+                                estimated_value_pence, contract_months, regime, started_on, stage)
+          SELECT 'Bench project ' || g, p.description, (ARRAY['SP','KDAAT','KSE','KSAS'])[1 + g % 4],
+                 p.programme_codes, p.lead_commissioner_id, 10000000 + g * 1000, p.contract_months, p.regime,
+                 p.started_on - (g % 700), ((1 + g % 5))::text
+          FROM projects p, generate_series(CAST(${done} AS int), CAST(${done + n - 1} AS int)) g WHERE p.id = CAST(${templateId} AS uuid)
+          RETURNING id, estimated_value_pence
+        )
+        INSERT INTO bench_new SELECT id, ((estimated_value_pence - 10000000) / 1000)::int FROM made`);
+      await tx.execute(sql`
+        INSERT INTO checklist_tasks (project_id, task_key, section, position, status, planned_on, completed_on)
+        SELECT b.id, t.task_key, t.section, t.position,
+               CASE WHEN (b.g + t.position) % 3 = 0 THEN 'completed'
+                    WHEN (b.g + t.position) % 3 = 1 THEN 'planned' ELSE 'not-started' END,
+               CASE WHEN (b.g + t.position) % 3 = 1 THEN CURRENT_DATE + ((b.g + t.position) % 90 - 30) END,
+               CASE WHEN (b.g + t.position) % 3 = 0 THEN CURRENT_DATE - (b.g % 200) END
+        FROM bench_new b CROSS JOIN checklist_tasks t WHERE t.project_id = CAST(${templateId} AS uuid)`);
+      await tx.execute(sql`
+        INSERT INTO risks (project_id, title, likelihood, impact, owner, review_on)
+        SELECT b.id, 'Risk ' || r, 1 + (b.g + r) % 5, 1 + (b.g * r) % 5, 'Bench owner', CURRENT_DATE + ((b.g + r) % 60 - 20)
+        FROM bench_new b, generate_series(1, 3) r`);
+      await tx.execute(sql`
+        INSERT INTO decisions (project_id, subject_type, subject_id, body_code, decision, decided_on, minutes_ref, recorded_by_id, on_behalf)
+        SELECT b.id, 'project', b.id, 'SP-BOARD', 'approved', CURRENT_DATE - (b.g % 300), 'M-' || b.g, CAST(${user.id} AS uuid), true
+        FROM bench_new b WHERE b.g % 4 = 0`);
+    });
+  }
+  await db.execute(sql`ANALYZE`);
+  const seedMs = performance.now() - started;
+
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const { port } = app.server.address() as AddressInfo;
+  const close = async () => {
+    await app.close().catch(() => undefined);
+    const pool = (database.db as unknown as { $client?: unknown }).$client;
+    if (pool instanceof pg.Pool) pool.on("error", () => undefined);
+    await database.close().catch(() => undefined);
+    await dropDatabase().catch((error: unknown) => {
+      console.error(`could not drop the bench database: ${String(error)}`);
+    });
+    removeDir(dataDir);
+    process.exit(0);
+  };
+  process.on("message", () => void close());
+  process.on("disconnect", () => void close());
+  process.send?.({
+    type: "ready",
+    port,
+    email: signIn.email,
+    password: signIn.password,
+    projectId: templateId,
+    seedMs,
+  } satisfies Ready);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The load generator
+// ---------------------------------------------------------------------------------------------------
+
+function keepCookies(response: Response, jar: Map<string, string>) {
+  for (const line of response.headers.getSetCookie()) {
+    const pair = line.split(";")[0] ?? "";
+    const at = pair.indexOf("=");
+    if (at > 0) jar.set(pair.slice(0, at), pair.slice(at + 1));
+  }
+}
+const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+
+async function signIn(base: string, email: string, password: string): Promise<string> {
+  const jar = new Map<string, string>();
+  const page = await fetch(`${base}/sign-in`);
+  keepCookies(page, jar);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+  if (!csrf) throw new Error("the sign-in page has no CSRF token");
+  const response = await fetch(`${base}/sign-in`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookieHeader(jar) },
+    body: new URLSearchParams({ _csrf: csrf, email, password, next: "/" }).toString(),
+  });
+  await response.arrayBuffer();
+  if (response.status !== 303) throw new Error(`sign-in refused: ${response.status}`);
+  keepCookies(response, jar);
+  return cookieHeader(jar);
+}
+
+const children = new Set<ChildProcess>();
+
+async function benchDatabase(kind: "pglite" | "postgres"): Promise<boolean> {
+  const title = kind === "pglite" ? "Embedded database (PGlite)" : "PostgreSQL (DATABASE_URL)";
+  console.log(
+    `\n== ${title}: seeding ${projectCount.toLocaleString("en-GB")} projects and starting the server…`,
+  );
+  const child = fork(fileURLToPath(import.meta.url), ["--serve", kind, "--projects", String(projectCount)], {
+    execArgv: ["--import", import.meta.resolve("tsx")],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  children.add(child);
+  try {
+    const ready = await new Promise<Ready>((resolve, reject) => {
+      child.once("message", (m: Message) => {
+        if (m.type === "ready") resolve(m);
+        else reject(new Error(m.message));
+      });
+      child.once("exit", (code) => {
+        reject(new Error(`the bench server exited (${String(code)}) before it was ready`));
+      });
+    });
+    console.log(`   seeded in ${(ready.seedMs / 1000).toFixed(1)} s`);
+    const base = `http://127.0.0.1:${ready.port}`;
+    const cookie = await signIn(base, ready.email, ready.password);
+    const routes: { label: string; path: string; headers: Record<string, string> }[] = [
+      { label: "hello (bare route)", path: "/bench/hello", headers: {} },
+      { label: "/pipeline", path: "/pipeline", headers: { cookie } },
+      { label: "/projects/:id", path: `/projects/${ready.projectId}`, headers: { cookie } },
+    ];
+    for (const r of routes) {
+      const response = await fetch(base + r.path, { headers: r.headers, redirect: "manual" });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`${r.path} answered ${response.status}, not 200`);
+    }
+    const rows: (string | number)[][] = [
+      ["route", "req/s", "answered", "p50", "p99", "non-2xx", "errors", "p99 < 150 ms"],
+    ];
+    for (const r of routes) {
+      await autocannon({ url: base + r.path, headers: r.headers, connections, duration: 1 });
+      // Let requests still queued in the server finish, so they are not counted in the next phase.
+      await sleep(3000);
+      const result = await autocannon({ url: base + r.path, headers: r.headers, connections, duration });
+      rows.push([
+        r.label,
+        Math.round(result.requests.average),
+        result.requests.total,
+        ms(result.latency.p50),
+        ms(result.latency.p99),
+        result.non2xx,
+        result.errors + result.timeouts,
+        r.path === "/bench/hello"
+          ? "(reference)"
+          : passFail(
+              result.requests.total > 0 &&
+                result.non2xx + result.errors + result.timeouts === 0 &&
+                result.latency.p99 < P99_TARGET_MS,
+            ),
+      ]);
+    }
+    console.log(`\n${title}: ${connections} connections, ${duration} s per route (after 1 s warm-up)\n`);
+    console.log(table(rows));
+    return true;
+  } catch (error) {
+    console.error(`\n${title}: ${error instanceof Error ? error.message : String(error)}`);
+    return false;
+  } finally {
+    // Let the last requests autocannon left in flight finish before the server closes its pool.
+    await sleep(3000);
+    if (child.connected) child.send({ type: "close" });
+    await new Promise((resolve) => {
+      if (child.exitCode !== null) resolve(null);
+      else child.once("exit", resolve);
+    });
+  }
+}
+
+if (flags.serve) {
+  serve(flags.serve === "postgres" ? "postgres" : "pglite").catch((error: unknown) => {
+    process.send?.({
+      type: "failed",
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+    process.exit(1);
+  });
+} else {
+  if (!(projectCount >= 1) || !(duration > 0) || !(connections > 0)) {
+    console.error(
+      "usage: tsx bench/pipeline.ts [--projects n] [--duration s] [--connections n] [--database both|embedded|postgres]",
+    );
+    process.exit(2);
+  }
+  killChildrenOnExit(children);
+  const kinds: ("pglite" | "postgres")[] = [];
+  if (flags.database !== "postgres") kinds.push("pglite");
+  if (flags.database !== "embedded") {
+    if (process.env.DATABASE_URL) kinds.push("postgres");
+    else console.log("(DATABASE_URL is not set: measuring the embedded database only)");
+  }
+  let ok = true;
+  for (const kind of kinds) ok = (await benchDatabase(kind)) && ok;
+  console.log(
+    "\nThe figures depend on the machine and what else runs on it; the ratios are what to compare.",
+  );
+  process.exit(ok ? 0 : 1);
+}
