@@ -132,11 +132,16 @@ export function createIncumbentsService(db: Db) {
     return presentIncumbent(row.contract, row.providerName, todayInLondon());
   }
 
-  async function list(projectId: string) {
-    if (!(await findProject(db, projectId))) throw new NotFoundError("No project has this id");
+  /** The project's contracts, for a caller that has already found the project (its home page). */
+  async function listOfFound(projectId: string) {
     const today = todayInLondon();
     const rows = await rowsOf(db, eq(incumbentContracts.projectId, projectId));
     return rows.map((r) => presentIncumbent(r.contract, r.providerName, today));
+  }
+
+  async function list(projectId: string) {
+    if (!(await findProject(db, projectId))) throw new NotFoundError("No project has this id");
+    return listOfFound(projectId);
   }
 
   async function add(actor: Actor, projectId: string, input: IncumbentInput) {
@@ -246,7 +251,7 @@ export function createIncumbentsService(db: Db) {
       .orderBy(asc(organisations.name));
   }
 
-  return { list, add, update, providerOptions };
+  return { list, listOfFound, add, update, providerOptions };
 }
 
 export type IncumbentsService = ReturnType<typeof createIncumbentsService>;

@@ -1,4 +1,4 @@
-import { and, asc, eq, lt, ne, notInArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, ne, notInArray, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.js";
 import { checklistTasks, governanceBodies, projects, risks } from "../../db/schema/index.js";
 import { templateTask } from "../../domain/checklist-template.js";
@@ -16,6 +16,9 @@ import { loadSnapshots } from "./queries.js";
 export const OVERDUE_LIMIT = 200;
 
 const OPEN = and(eq(projects.outcome, "open"), ne(projects.stage, "closed"));
+
+/** The stages whose gate out needs a governance body's approval; no other project awaits a decision. */
+const STAGES_WITH_APPROVALS = ["1", "2", "4"];
 
 /**
  * Projects by programme (lead or joint: a joint project counts under each, as the filtered list finds it)
@@ -46,23 +49,33 @@ async function countsByProgrammeAndStage(ex: Executor) {
   };
 }
 
+/** Rows of a list with the number of all that match (`count(*) OVER ()`: one query, not two). */
+function withTotal<T extends { total: number }>(rows: T[]) {
+  return {
+    items: rows.map(({ total: _total, ...rest }) => rest),
+    total: rows[0]?.total ?? 0,
+  };
+}
+
 async function overdueTaskRows(ex: Executor, today: string) {
-  const where = and(
-    OPEN,
-    lt(checklistTasks.plannedOn, today),
-    notInArray(checklistTasks.status, ["completed", "not-applicable"]),
-  );
-  const items = await ex
+  const rows = await ex
     .select({
       id: checklistTasks.id,
       taskKey: checklistTasks.taskKey,
       plannedOn: checklistTasks.plannedOn,
       projectId: projects.id,
       projectTitle: projects.title,
+      total: sql<number>`(count(*) OVER ())::int`,
     })
     .from(checklistTasks)
     .innerJoin(projects, eq(projects.id, checklistTasks.projectId))
-    .where(where)
+    .where(
+      and(
+        OPEN,
+        lt(checklistTasks.plannedOn, today),
+        notInArray(checklistTasks.status, ["completed", "not-applicable"]),
+      ),
+    )
     .orderBy(
       asc(checklistTasks.plannedOn),
       asc(projects.title),
@@ -70,35 +83,25 @@ async function overdueTaskRows(ex: Executor, today: string) {
       asc(checklistTasks.position),
     )
     .limit(OVERDUE_LIMIT);
-  const [total] = await ex
-    .select({ n: sql<number>`count(*)::int` })
-    .from(checklistTasks)
-    .innerJoin(projects, eq(projects.id, checklistTasks.projectId))
-    .where(where);
-  return { items, total: total?.n ?? 0 };
+  return withTotal(rows);
 }
 
 async function overdueRiskRows(ex: Executor, today: string) {
-  const where = and(OPEN, eq(risks.status, "open"), lt(risks.reviewOn, today));
-  const items = await ex
+  const rows = await ex
     .select({
       id: risks.id,
       title: risks.title,
       reviewOn: risks.reviewOn,
       projectId: projects.id,
       projectTitle: projects.title,
+      total: sql<number>`(count(*) OVER ())::int`,
     })
     .from(risks)
     .innerJoin(projects, eq(projects.id, risks.projectId))
-    .where(where)
+    .where(and(OPEN, eq(risks.status, "open"), lt(risks.reviewOn, today)))
     .orderBy(asc(risks.reviewOn), asc(projects.title))
     .limit(OVERDUE_LIMIT);
-  const [total] = await ex
-    .select({ n: sql<number>`count(*)::int` })
-    .from(risks)
-    .innerJoin(projects, eq(projects.id, risks.projectId))
-    .where(where);
-  return { items, total: total?.n ?? 0 };
+  return withTotal(rows);
 }
 
 export interface AwaitedItem {
@@ -118,14 +121,34 @@ export interface AwaitingBody {
 
 /** What each governance body must decide: the approvals missing from the gates of every open project. */
 async function awaitedDecisions(ex: Executor): Promise<AwaitingBody[]> {
+  // Only the columns the gate and the list read, and only projects at a stage whose gate asks a body
+  // for an approval (stages 1, 2 and 4: see `requirements` in domain/stages.ts).
+  const awaiting = and(OPEN, inArray(projects.stage, STAGES_WITH_APPROVALS));
   const [open, bodies] = await Promise.all([
-    ex.select().from(projects).where(OPEN).orderBy(asc(projects.title), asc(projects.id)),
+    ex
+      .select({
+        id: projects.id,
+        title: projects.title,
+        stage: projects.stage,
+        outcome: projects.outcome,
+        estimatedValuePence: projects.estimatedValuePence,
+        programmeCode: projects.programmeCode,
+        programmeCodes: projects.programmeCodes,
+        regime: projects.regime,
+      })
+      .from(projects)
+      .where(awaiting)
+      .orderBy(asc(projects.title), asc(projects.id)),
     ex
       .select({ code: governanceBodies.code, name: governanceBodies.name })
       .from(governanceBodies)
       .orderBy(asc(governanceBodies.name)),
   ]);
-  const snapshots = await loadSnapshots(ex, open);
+  const snapshots = await loadSnapshots(
+    ex,
+    open,
+    ex.select({ id: projects.id }).from(projects).where(awaiting).getSQL(),
+  );
   const byBody = new Map<string, AwaitingBody>();
   for (const row of open) {
     const snapshot = snapshots.get(row.id);

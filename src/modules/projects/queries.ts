@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, inArray, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
+import { alias, type PgColumn } from "drizzle-orm/pg-core";
 import type { Executor } from "../../db/client.js";
 import { eqiaScreeningDone } from "../eqia/screening.js";
 import {
@@ -125,11 +125,22 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
   return out;
 }
 
-/** For each project, what its gate needs: the newest document of each kind and every decision. */
-export async function loadSnapshots(ex: Executor, rows: ProjectRow[]) {
+/** The columns of a project its gate reads. */
+export type SnapshotRow = Pick<
+  ProjectRow,
+  "id" | "stage" | "outcome" | "estimatedValuePence" | "programmeCode" | "programmeCodes" | "regime"
+>;
+
+/**
+ * For each project, what its gate needs: the newest document of each kind and every decision. `scope`,
+ * when given, is a subquery of the same projects' ids, so thousands of them (the pipeline) are not sent
+ * as a list of parameters.
+ */
+export async function loadSnapshots(ex: Executor, rows: SnapshotRow[], scope?: SQL) {
   const ids = rows.map((r) => r.id);
   const out = new Map<string, ProjectSnapshot>();
   if (ids.length === 0) return out;
+  const within = (column: PgColumn) => (scope ? sql`${column} IN (${scope})` : inArray(column, ids));
   const docs = await ex
     .select({
       id: projectDocuments.id,
@@ -146,7 +157,7 @@ export async function loadSnapshots(ex: Executor, rows: ProjectRow[]) {
         eq(documentVersions.version, projectDocuments.latestVersion),
       ),
     )
-    .where(inArray(projectDocuments.projectId, ids))
+    .where(within(projectDocuments.projectId))
     .orderBy(asc(documentVersions.createdAt), asc(projectDocuments.id));
   const decided = await ex
     .select({
@@ -159,12 +170,12 @@ export async function loadSnapshots(ex: Executor, rows: ProjectRow[]) {
       decidedOn: decisions.decidedOn,
     })
     .from(decisions)
-    .where(inArray(decisions.projectId, ids))
+    .where(within(decisions.projectId))
     .orderBy(asc(decisions.createdAt), asc(decisions.id));
   const screenings = await ex
     .select({ projectId: equalityAssessments.projectId, entries: equalityAssessments.entries })
     .from(equalityAssessments)
-    .where(inArray(equalityAssessments.projectId, ids));
+    .where(within(equalityAssessments.projectId));
   // Grouped once by project, so thousands of projects (the pipeline) cost one pass over each result.
   const docsOf = groupBy(docs, (d) => d.projectId);
   const decidedOf = groupBy(decided, (d) => d.projectId);

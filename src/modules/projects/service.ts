@@ -649,7 +649,7 @@ export function createProjectsService(db: Db, documents: DocumentStore) {
       overdueRiskReviews(db, id, today),
       documentsWithVersions(db, id),
       decisionsOf(db, id),
-      incumbents.list(id),
+      incumbents.listOfFound(id),
       incumbents.providerOptions(),
     ]);
     const snapshot = snapshotOf(snapshots, id);
