@@ -226,3 +226,44 @@ export async function signInAdministrator(app: FastifyInstance, email: string, p
   if (done.response.headers.location !== "/") throw new Error("two-factor sign-in refused");
   return cookiesFrom(done.response, first.cookies);
 }
+
+export type MultipartPart =
+  { name: string; value: string } | { name: string; filename: string; contentType: string; data: Buffer };
+
+/** A multipart/form-data body, in the order given (our upload forms read their fields before the file). */
+export function multipart(parts: MultipartPart[]) {
+  const boundary = `----commissioner${randomBytes(8).toString("hex")}`;
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    chunks.push(Buffer.from(`--${boundary}\r\n`));
+    if ("filename" in part) {
+      chunks.push(
+        Buffer.from(
+          `Content-Disposition: form-data; name="${part.name}"; filename="${part.filename}"\r\nContent-Type: ${part.contentType}\r\n\r\n`,
+        ),
+        part.data,
+        Buffer.from("\r\n"),
+      );
+    } else {
+      chunks.push(
+        Buffer.from(`Content-Disposition: form-data; name="${part.name}"\r\n\r\n${part.value}\r\n`),
+      );
+    }
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return {
+    payload: Buffer.concat(chunks),
+    headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+  };
+}
+
+/** Form fields, then one file in the field "file". */
+export function multipartForm(
+  fields: Record<string, string>,
+  file: { filename: string; contentType: string; data: Buffer | string },
+) {
+  return multipart([
+    ...Object.entries(fields).map(([name, value]) => ({ name, value })),
+    { name: "file", filename: file.filename, contentType: file.contentType, data: Buffer.from(file.data) },
+  ]);
+}

@@ -17,6 +17,7 @@ import {
   html,
   signIn,
   type TestApp,
+  multipartForm,
 } from "../helpers.js";
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../fixtures/datasets");
@@ -167,20 +168,8 @@ function expectedHash(clientRef: string): string {
 }
 
 function multipart(fields: Record<string, string>, file: { name: string; content: string | Buffer }) {
-  const boundary = `----commissioner${next()}`;
-  const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields))
-    parts.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
-    );
-  parts.push(
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: text/csv\r\n\r\n`,
-    ),
-    Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content),
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  );
-  return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+  const form = multipartForm(fields, { filename: file.name, contentType: "text/csv", data: file.content });
+  return { payload: form.payload, contentType: form.headers["content-type"] };
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -4,7 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decisions, governanceBodies, governanceMembers } from "../../src/db/schema/index.js";
 import { todayInLondon } from "../../src/modules/projects/inputs.js";
 import { addDays } from "../../src/domain/dates.js";
-import { apiTokenFor, buildTestApp, createUser, html, postForm, signIn, type TestApp } from "../helpers.js";
+import {
+  apiTokenFor,
+  buildTestApp,
+  createUser,
+  html,
+  postForm,
+  signIn,
+  type TestApp,
+  multipartForm,
+} from "../helpers.js";
 
 let t: TestApp;
 let commissionerToken: string;
@@ -23,24 +32,7 @@ const auth = (bearer: string) => ({ authorization: `Bearer ${bearer}` });
 const pdf = () => Buffer.from(`%PDF-1.4\n% ${randomBytes(6).toString("hex")}\n%%EOF\n`);
 
 function multipart(fields: Record<string, string>, file: Buffer) {
-  const boundary = `----commissioner${randomBytes(8).toString("hex")}`;
-  const chunks: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    chunks.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
-    );
-  }
-  chunks.push(
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="doc.pdf"\r\nContent-Type: application/pdf\r\n\r\n`,
-    ),
-    file,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  );
-  return {
-    payload: Buffer.concat(chunks),
-    headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
-  };
+  return multipartForm(fields, { filename: "doc.pdf", contentType: "application/pdf", data: file });
 }
 
 async function createProject(title: string) {

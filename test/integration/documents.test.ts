@@ -14,6 +14,8 @@ import {
   html,
   signIn,
   type TestApp,
+  multipart,
+  type MultipartPart,
 } from "../helpers.js";
 
 let t: TestApp;
@@ -84,42 +86,13 @@ const odt = () =>
     ["content.xml", `<office:document-content>${randomBytes(4).toString("hex")}</office:document-content>`],
   ]);
 
-type Part =
-  { name: string; value: string } | { name: string; filename: string; contentType: string; data: Buffer };
-
-function multipart(parts: Part[]) {
-  const boundary = `----commissioner${randomBytes(8).toString("hex")}`;
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    chunks.push(Buffer.from(`--${boundary}\r\n`));
-    if ("filename" in part) {
-      chunks.push(
-        Buffer.from(
-          `Content-Disposition: form-data; name="${part.name}"; filename="${part.filename}"\r\nContent-Type: ${part.contentType}\r\n\r\n`,
-        ),
-        part.data,
-        Buffer.from("\r\n"),
-      );
-    } else {
-      chunks.push(
-        Buffer.from(`Content-Disposition: form-data; name="${part.name}"\r\n\r\n${part.value}\r\n`),
-      );
-    }
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return {
-    payload: Buffer.concat(chunks),
-    headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
-  };
-}
-
 async function post(
   id: string,
   fields: { kind?: string; title?: string },
   file?: { data: Buffer; filename: string; contentType: string },
   bearer = token,
 ) {
-  const parts: Part[] = [];
+  const parts: MultipartPart[] = [];
   if (fields.kind !== undefined) parts.push({ name: "kind", value: fields.kind });
   if (fields.title !== undefined) parts.push({ name: "title", value: fields.title });
   if (file) parts.push({ name: "file", ...file });
@@ -411,7 +384,7 @@ describe("document upload API", () => {
 });
 
 describe("document upload page", () => {
-  async function pageUpload(fields: Part[], cookies = commissioner) {
+  async function pageUpload(fields: MultipartPart[], cookies = commissioner) {
     const { csrf, cookies: jar } = await formToken(t.app, `/projects/${projectId}`, cookies);
     const form = multipart([{ name: "_csrf", value: csrf }, ...fields]);
     const response = await t.app.inject({

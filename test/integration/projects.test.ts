@@ -21,6 +21,7 @@ import {
   postForm,
   signIn,
   type TestApp,
+  multipart,
 } from "../helpers.js";
 
 /** Sets a checklist task's fields directly, as if an officer had planned it long ago. */
@@ -49,35 +50,6 @@ const pdf = (text = "needs") =>
   Buffer.from(
     `%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\n% ${text} ${randomBytes(4).toString("hex")}\ntrailer<<>>\n%%EOF\n`,
   );
-
-type Part =
-  { name: string; value: string } | { name: string; filename: string; contentType: string; data: Buffer };
-
-function multipart(parts: Part[]) {
-  const boundary = `----commissioner${randomBytes(8).toString("hex")}`;
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    chunks.push(Buffer.from(`--${boundary}\r\n`));
-    if ("filename" in part) {
-      chunks.push(
-        Buffer.from(
-          `Content-Disposition: form-data; name="${part.name}"; filename="${part.filename}"\r\nContent-Type: ${part.contentType}\r\n\r\n`,
-        ),
-        part.data,
-        Buffer.from("\r\n"),
-      );
-    } else {
-      chunks.push(
-        Buffer.from(`Content-Disposition: form-data; name="${part.name}"\r\n\r\n${part.value}\r\n`),
-      );
-    }
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return {
-    payload: Buffer.concat(chunks),
-    headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
-  };
-}
 
 interface ProjectJson {
   id: string;
