@@ -16,7 +16,7 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import type { FromServer, ServerMeasure, ToServer } from "./lib.js";
-import { killChildrenOnExit, median, ms, passFail, sleep, table } from "./lib.js";
+import { killChildrenOnExit, median, ms, passFail, signIn, sleep, table } from "./lib.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -146,39 +146,6 @@ class BenchServer {
     await gone;
     clearTimeout(timer);
   }
-}
-
-/** Keeps the cookies a response sets, as a browser would. */
-function keepCookies(response: Response, jar: Map<string, string>) {
-  for (const line of response.headers.getSetCookie()) {
-    const pair = line.split(";")[0] ?? "";
-    const eq = pair.indexOf("=");
-    if (eq > 0) jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-  }
-}
-
-const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
-
-/** Signs in through the real sign-in form (GET for the CSRF token, then POST) and returns the cookies. */
-async function signIn(base: string, email: string, password: string): Promise<string> {
-  const jar = new Map<string, string>();
-  const page = await fetch(`${base}/sign-in`);
-  keepCookies(page, jar);
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
-  if (!csrf) throw new Error("the sign-in page has no CSRF token");
-  const response = await fetch(`${base}/sign-in`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookieHeader(jar) },
-    body: new URLSearchParams({ _csrf: csrf, email, password, next: "/" }).toString(),
-  });
-  await response.arrayBuffer();
-  const location = response.headers.get("location");
-  if (response.status !== 303 || location !== "/") {
-    throw new Error(`sign-in refused: ${response.status} to ${String(location)}`);
-  }
-  keepCookies(response, jar);
-  return cookieHeader(jar);
 }
 
 function routesFor(server: BenchServer, cookie: string): Route[] {

@@ -129,3 +129,36 @@ export const sleep = (ms: number) =>
 
 export const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
 export const seconds = (milliseconds: number) => `${(milliseconds / 1000).toFixed(2)} s`;
+
+/** Keeps the cookies a response sets, as a browser would. */
+export function keepCookies(response: Response, jar: Map<string, string>) {
+  for (const line of response.headers.getSetCookie()) {
+    const pair = line.split(";")[0] ?? "";
+    const eq = pair.indexOf("=");
+    if (eq > 0) jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+}
+
+export const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+
+/** Signs in through the real sign-in form (GET for the CSRF token, then POST) and returns the cookies. */
+export async function signIn(base: string, email: string, password: string): Promise<string> {
+  const jar = new Map<string, string>();
+  const page = await fetch(`${base}/sign-in`);
+  keepCookies(page, jar);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+  if (!csrf) throw new Error("the sign-in page has no CSRF token");
+  const response = await fetch(`${base}/sign-in`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookieHeader(jar) },
+    body: new URLSearchParams({ _csrf: csrf, email, password, next: "/" }).toString(),
+  });
+  await response.arrayBuffer();
+  const location = response.headers.get("location");
+  if (response.status !== 303 || location !== "/") {
+    throw new Error(`sign-in refused: ${response.status} to ${String(location)}`);
+  }
+  keepCookies(response, jar);
+  return cookieHeader(jar);
+}

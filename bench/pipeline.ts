@@ -20,7 +20,7 @@ import { ensureDemoData } from "../src/modules/demo/demo.js";
 import { projectCreateInput } from "../src/modules/projects/inputs.js";
 import { openAndPrepare } from "../src/startup.js";
 import { buildApp } from "../src/web/app.js";
-import { killChildrenOnExit, ms, passFail, removeDir, sleep, table, tempDir } from "./lib.js";
+import { killChildrenOnExit, ms, passFail, removeDir, signIn, sleep, table, tempDir } from "./lib.js";
 
 const BENCH_EMAIL = "commissioner@commissioner.example";
 const P99_TARGET_MS = 150;
@@ -169,33 +169,6 @@ async function serve(kind: "pglite" | "postgres") {
 // ---------------------------------------------------------------------------------------------------
 // The load generator
 // ---------------------------------------------------------------------------------------------------
-
-function keepCookies(response: Response, jar: Map<string, string>) {
-  for (const line of response.headers.getSetCookie()) {
-    const pair = line.split(";")[0] ?? "";
-    const at = pair.indexOf("=");
-    if (at > 0) jar.set(pair.slice(0, at), pair.slice(at + 1));
-  }
-}
-const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
-
-async function signIn(base: string, email: string, password: string): Promise<string> {
-  const jar = new Map<string, string>();
-  const page = await fetch(`${base}/sign-in`);
-  keepCookies(page, jar);
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
-  if (!csrf) throw new Error("the sign-in page has no CSRF token");
-  const response = await fetch(`${base}/sign-in`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookieHeader(jar) },
-    body: new URLSearchParams({ _csrf: csrf, email, password, next: "/" }).toString(),
-  });
-  await response.arrayBuffer();
-  if (response.status !== 303) throw new Error(`sign-in refused: ${response.status}`);
-  keepCookies(response, jar);
-  return cookieHeader(jar);
-}
 
 const children = new Set<ChildProcess>();
 
