@@ -8,6 +8,7 @@ import {
   type DecisionSnapshot,
   type DocumentKind,
   type ProjectSnapshot,
+  STAGES_AWAITING_DECISIONS,
 } from "./stages.js";
 
 const PROJECT = "00000000-0000-4000-8000-000000000001";
@@ -398,5 +399,11 @@ describe("a rejected recommendation ends the procurement (§3.17)", () => {
     ["an ended project", { stage: "closed", outcome: "rejected" }],
   ])("refused: %s", (_name, overrides) => {
     expect(rejectRecommendation(project(overrides)).ok).toBe(false);
+  });
+});
+
+describe("stages awaiting a governance decision (derived from the gates)", () => {
+  it("are the needs assessment (§3.4), business case (§3.6) and tender stages (§3.9–3.10)", () => {
+    expect(STAGES_AWAITING_DECISIONS).toEqual([1, 2, 4]);
   });
 });

@@ -366,6 +366,23 @@ function requirements(p: ProjectSnapshot): MissingOutput[] {
 }
 
 /**
+ * The stages whose gate out asks a governance body for a decision, derived from `requirements` on a
+ * project with nothing yet (above every value threshold, every programme), so the list cannot drift.
+ */
+export const STAGES_AWAITING_DECISIONS: readonly Stage[] = STAGE_NUMBERS.filter((stage) =>
+  requirements({
+    id: "",
+    stage,
+    outcome: "open",
+    estimatedValuePence: Number.MAX_SAFE_INTEGER,
+    programmeCodes: PROGRAMME_CODES,
+    regime: "",
+    documents: {},
+    decisions: [],
+  }).some((missing) => missing.bodyCode !== undefined),
+);
+
+/**
  * The gate out of the project's current stage: whether it may advance, and each missing output with
  * its reason and paragraph. A closed or ended project cannot advance.
  */

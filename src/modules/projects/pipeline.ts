@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, lt, ne, notInArray, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.js";
 import { checklistTasks, governanceBodies, projects, risks } from "../../db/schema/index.js";
 import { templateTask } from "../../domain/checklist-template.js";
-import { evaluateGate, PROGRAMME_CODES } from "../../domain/stages.js";
+import { evaluateGate, PROGRAMME_CODES, STAGES_AWAITING_DECISIONS } from "../../domain/stages.js";
 import { todayInLondon, STAGE_FILTERS } from "./inputs.js";
 import { nextDecisions, stageOf } from "./presenter.js";
 import { loadSnapshots } from "./queries.js";
@@ -17,8 +17,8 @@ export const OVERDUE_LIMIT = 200;
 
 const OPEN = and(eq(projects.outcome, "open"), ne(projects.stage, "closed"));
 
-/** The stages whose gate out needs a governance body's approval; no other project awaits a decision. */
-const STAGES_WITH_APPROVALS = ["1", "2", "4"];
+/** Only projects at these stages can await a governance body's decision. */
+const STAGES_WITH_APPROVALS = STAGES_AWAITING_DECISIONS.map(String);
 
 /**
  * Projects by programme (lead or joint: a joint project counts under each, as the filtered list finds it)
@@ -122,7 +122,7 @@ export interface AwaitingBody {
 /** What each governance body must decide: the approvals missing from the gates of every open project. */
 async function awaitedDecisions(ex: Executor): Promise<AwaitingBody[]> {
   // Only the columns the gate and the list read, and only projects at a stage whose gate asks a body
-  // for an approval (stages 1, 2 and 4: see `requirements` in domain/stages.ts).
+  // for an approval (derived in domain/stages.ts).
   const awaiting = and(OPEN, inArray(projects.stage, STAGES_WITH_APPROVALS));
   const [open, bodies] = await Promise.all([
     ex
