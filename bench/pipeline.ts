@@ -5,6 +5,7 @@
  * `--serve`): PGlite, and PostgreSQL when DATABASE_URL is set (a database of its own, dropped after).
  *
  *   npx tsx bench/pipeline.ts [--projects 2000] [--duration 10] [--connections 20] [--database embedded|postgres|both]
+ *                             [--cpu-prof <dir>]
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -12,17 +13,14 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { eq, sql } from "drizzle-orm";
 import pg from "pg";
 import { configFromEnvironment } from "../src/config.js";
-import { users } from "../src/db/schema/index.js";
 import { ensureDemoData } from "../src/modules/demo/demo.js";
-import { projectCreateInput } from "../src/modules/projects/inputs.js";
 import { openAndPrepare } from "../src/startup.js";
 import { buildApp } from "../src/web/app.js";
+import { BENCH_EMAIL, seedPipeline } from "./pipeline-seed.js";
 import { killChildrenOnExit, ms, passFail, removeDir, signIn, sleep, table, tempDir } from "./lib.js";
 
-const BENCH_EMAIL = "commissioner@commissioner.example";
 const P99_TARGET_MS = 150;
 
 const { values: flags } = parseArgs({
@@ -32,6 +30,7 @@ const { values: flags } = parseArgs({
     connections: { type: "string", default: "20" },
     database: { type: "string", default: "both" },
     serve: { type: "string" },
+    "cpu-prof": { type: "string" },
   },
 });
 const projectCount = Number(flags.projects);
@@ -87,58 +86,8 @@ async function serve(kind: "pglite" | "postgres") {
   const signIns = await ensureDemoData(app.services, config);
   const signIn = signIns?.find((s) => s.email === BENCH_EMAIL);
   if (!signIn) throw new Error(`demo data has no ${BENCH_EMAIL}`);
-  const [user] = await database.db.select({ id: users.id }).from(users).where(eq(users.email, BENCH_EMAIL));
-  if (!user) throw new Error(`no user ${BENCH_EMAIL}`);
-  const actor = { id: user.id, label: BENCH_EMAIL, roles: ["commissioner" as const], organisationId: null };
-
-  // One project through the service (it lays out the checklist), then copies of it in batches.
   const started = performance.now();
-  const template = await app.services.projects.create(
-    actor,
-    projectCreateInput.parse({
-      title: "Bench template project",
-      programmeCode: "SP",
-      estimatedValuePence: 250_000_000,
-      contractMonths: 36,
-    }),
-  );
-  const templateId = (template as { id: string }).id;
-  const db = database.db;
-  const batch = 250;
-  for (let done = 1; done < projectCount; done += batch) {
-    const n = Math.min(batch, projectCount - done);
-    await db.transaction(async (tx) => {
-      await tx.execute(sql`CREATE TEMP TABLE IF NOT EXISTS bench_new (id uuid, g int) ON COMMIT DROP`);
-      await tx.execute(sql`
-        WITH made AS (
-          INSERT INTO projects (title, description, programme_code, programme_codes, lead_commissioner_id,
-                                estimated_value_pence, contract_months, regime, started_on, stage)
-          SELECT 'Bench project ' || g, p.description, (ARRAY['SP','KDAAT','KSE','KSAS'])[1 + g % 4],
-                 p.programme_codes, p.lead_commissioner_id, 10000000 + g * 1000, p.contract_months, p.regime,
-                 p.started_on - (g % 700), ((1 + g % 5))::text
-          FROM projects p, generate_series(CAST(${done} AS int), CAST(${done + n - 1} AS int)) g WHERE p.id = CAST(${templateId} AS uuid)
-          RETURNING id, estimated_value_pence
-        )
-        INSERT INTO bench_new SELECT id, ((estimated_value_pence - 10000000) / 1000)::int FROM made`);
-      await tx.execute(sql`
-        INSERT INTO checklist_tasks (project_id, task_key, section, position, status, planned_on, completed_on)
-        SELECT b.id, t.task_key, t.section, t.position,
-               CASE WHEN (b.g + t.position) % 3 = 0 THEN 'completed'
-                    WHEN (b.g + t.position) % 3 = 1 THEN 'planned' ELSE 'not-started' END,
-               CASE WHEN (b.g + t.position) % 3 = 1 THEN CURRENT_DATE + ((b.g + t.position) % 90 - 30) END,
-               CASE WHEN (b.g + t.position) % 3 = 0 THEN CURRENT_DATE - (b.g % 200) END
-        FROM bench_new b CROSS JOIN checklist_tasks t WHERE t.project_id = CAST(${templateId} AS uuid)`);
-      await tx.execute(sql`
-        INSERT INTO risks (project_id, title, likelihood, impact, owner, review_on)
-        SELECT b.id, 'Risk ' || r, 1 + (b.g + r) % 5, 1 + (b.g * r) % 5, 'Bench owner', CURRENT_DATE + ((b.g + r) % 60 - 20)
-        FROM bench_new b, generate_series(1, 3) r`);
-      await tx.execute(sql`
-        INSERT INTO decisions (project_id, subject_type, subject_id, body_code, decision, decided_on, minutes_ref, recorded_by_id, on_behalf)
-        SELECT b.id, 'project', b.id, 'SP-BOARD', 'approved', CURRENT_DATE - (b.g % 300), 'M-' || b.g, CAST(${user.id} AS uuid), true
-        FROM bench_new b WHERE b.g % 4 = 0`);
-    });
-  }
-  await db.execute(sql`ANALYZE`);
+  const templateId = await seedPipeline(app.services, database.db, projectCount);
   const seedMs = performance.now() - started;
 
   await app.listen({ port: 0, host: "127.0.0.1" });
@@ -172,13 +121,34 @@ async function serve(kind: "pglite" | "postgres") {
 
 const children = new Set<ChildProcess>();
 
+/** What one request costs with nothing else in flight: the median of 50, each awaited in turn. */
+async function oneAtATime(base: string, routes: { path: string; headers: Record<string, string> }[]) {
+  const medians = new Map<string, number>();
+  for (const r of routes) {
+    const times: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const started = performance.now();
+      const response = await fetch(base + r.path, { headers: r.headers, redirect: "manual" });
+      await response.arrayBuffer();
+      times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    medians.set(r.path, times[25] ?? Number.NaN);
+  }
+  return medians;
+}
+
 async function benchDatabase(kind: "pglite" | "postgres"): Promise<boolean> {
   const title = kind === "pglite" ? "Embedded database (PGlite)" : "PostgreSQL (DATABASE_URL)";
   console.log(
     `\n== ${title}: seeding ${projectCount.toLocaleString("en-GB")} projects and starting the server…`,
   );
   const child = fork(fileURLToPath(import.meta.url), ["--serve", kind, "--projects", String(projectCount)], {
-    execArgv: ["--import", import.meta.resolve("tsx")],
+    execArgv: [
+      "--import",
+      import.meta.resolve("tsx"),
+      ...(flags["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", flags["cpu-prof"]] : []),
+    ],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   children.add(child);
@@ -205,8 +175,9 @@ async function benchDatabase(kind: "pglite" | "postgres"): Promise<boolean> {
       await response.arrayBuffer();
       if (response.status !== 200) throw new Error(`${r.path} answered ${response.status}, not 200`);
     }
+    const alone = await oneAtATime(base, routes);
     const rows: (string | number)[][] = [
-      ["route", "req/s", "answered", "p50", "p99", "non-2xx", "errors", "p99 < 150 ms"],
+      ["route", "alone (median)", "req/s", "answered", "p50", "p99", "non-2xx", "errors", "p99 < 150 ms"],
     ];
     for (const r of routes) {
       await autocannon({ url: base + r.path, headers: r.headers, connections, duration: 1 });
@@ -215,6 +186,7 @@ async function benchDatabase(kind: "pglite" | "postgres"): Promise<boolean> {
       const result = await autocannon({ url: base + r.path, headers: r.headers, connections, duration });
       rows.push([
         r.label,
+        ms(alone.get(r.path) ?? Number.NaN),
         Math.round(result.requests.average),
         result.requests.total,
         ms(result.latency.p50),

@@ -7,8 +7,10 @@ import { redirectWithErrors, redirectWithSuccess } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
 import { ProblemError, type FieldError } from "../../web/problems.js";
 import { setFlash } from "../../web/sessions.js";
+import { fragmentFor, permissionsKey, renderFragment } from "../../web/views.js";
+import { ChangeCache } from "../audit/changes.js";
 import { incumbentInput, incumbentPatchInput } from "./incumbents.js";
-import { dateFromParts, STAGE_FILTERS, zodIssues } from "./inputs.js";
+import { dateFromParts, STAGE_FILTERS, todayInLondon, zodIssues } from "./inputs.js";
 import { projectPaths } from "./paths.js";
 import { stageLabel } from "./presenter.js";
 
@@ -24,6 +26,15 @@ function wholeNumber(raw: string): number | undefined {
   const t = raw.trim();
   return /^\d+$/.test(t) ? Number(t) : undefined;
 }
+
+/**
+ * The dashboard is a summary a commissioner reads in one go: the oldest few of each list, with the
+ * number of all and a link to the whole list (the API returns them all).
+ */
+const PAGE_LIST_LIMIT = 20;
+const PAGE_AWAITED_LIMIT = 10;
+
+const firstOf = <T>(items: readonly T[], n: number) => items.slice(0, n);
 
 const STAGE_COLUMNS = STAGE_FILTERS.map((s) => ({
   value: s,
@@ -75,27 +86,43 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
     schema: { hide: true },
   });
 
-  app.get(projectPaths.pipeline, page("projects:read"), async (_request, reply) => {
-    const pipeline = await projects.pipeline.dashboard();
+  // The dashboard's content, kept per set of roles until the next audited change (or the next day).
+  const pipelinePages = new ChangeCache<string>(app.services.database.db, 20);
+
+  app.get(projectPaths.pipeline, page("projects:read"), async (request, reply) => {
+    const actor = actorOf(request);
+    const html = await pipelinePages.get(`${todayInLondon()} ${permissionsKey(actor)}`, async () => {
+      const pipeline = await projects.pipeline.dashboard();
+      return renderFragment(app, actor, "projects/views/pipeline-page.njk", {
+        pipeline,
+        overdueTasks: firstOf(pipeline.overdueTasks.items, PAGE_LIST_LIMIT),
+        overdueRisks: firstOf(pipeline.overdueRiskReviews.items, PAGE_LIST_LIMIT),
+        awaiting: pipeline.awaitingDecisions.map((body) => ({
+          ...body,
+          total: body.items.length,
+          items: firstOf(body.items, PAGE_AWAITED_LIMIT),
+        })),
+        stages: STAGE_COLUMNS,
+        rows: pipeline.byProgramme.map((row) => ({
+          programmeCode: row.programmeCode,
+          cells: STAGE_COLUMNS.map((s) => ({
+            count: row.stages[s.value],
+            href: listHref({ programme: row.programmeCode, stage: s.value }),
+            label: `${row.programmeCode}, ${s.text}`,
+          })),
+        })),
+        totals: STAGE_COLUMNS.map((s) => ({
+          count: pipeline.totals[s.value],
+          href: listHref({ stage: s.value }),
+          label: `All programmes, ${s.text}`,
+        })),
+        stageLabel,
+        p: projectPaths,
+      });
+    });
     return reply.view("projects/views/pipeline.njk", {
       pageTitle: "Pipeline",
-      pipeline,
-      stages: STAGE_COLUMNS,
-      rows: pipeline.byProgramme.map((row) => ({
-        programmeCode: row.programmeCode,
-        cells: STAGE_COLUMNS.map((s) => ({
-          count: row.stages[s.value],
-          href: listHref({ programme: row.programmeCode, stage: s.value }),
-          label: `${row.programmeCode}, ${s.text}`,
-        })),
-      })),
-      totals: STAGE_COLUMNS.map((s) => ({
-        count: pipeline.totals[s.value],
-        href: listHref({ stage: s.value }),
-        label: `All programmes, ${s.text}`,
-      })),
-      stageLabel,
-      p: projectPaths,
+      pageHtml: fragmentFor(request, html),
     });
   });
 

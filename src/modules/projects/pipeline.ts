@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, lt, ne, notInArray, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.js";
 import { checklistTasks, governanceBodies, projects, risks } from "../../db/schema/index.js";
 import { templateTask } from "../../domain/checklist-template.js";
+import { ChangeCache } from "../audit/changes.js";
 import { evaluateGate, PROGRAMME_CODES, STAGES_AWAITING_DECISIONS } from "../../domain/stages.js";
 import { todayInLondon, STAGE_FILTERS } from "./inputs.js";
 import { nextDecisions, stageOf } from "./presenter.js";
@@ -179,42 +180,58 @@ async function awaitedDecisions(ex: Executor): Promise<AwaitingBody[]> {
   });
 }
 
-export function createPipelineService(db: Db) {
-  /** Everything the dashboard shows, and the API returns. */
-  async function dashboard() {
-    const today = todayInLondon();
-    const [counts, tasks, riskReviews, awaiting] = await Promise.all([
-      countsByProgrammeAndStage(db),
-      overdueTaskRows(db, today),
-      overdueRiskRows(db, today),
-      awaitedDecisions(db),
-    ]);
-    const byProgramme = PROGRAMME_CODES.map((code) => ({
-      programmeCode: code,
-      stages: Object.fromEntries(STAGE_FILTERS.map((s) => [s, counts.count(code, s)])) as Record<
-        (typeof STAGE_FILTERS)[number],
-        number
-      >,
-    }));
-    const totals = Object.fromEntries(STAGE_FILTERS.map((s) => [s, counts.total(s)])) as Record<
+/** Everything the dashboard shows, and the API returns, on the given day. */
+async function computeDashboard(db: Db, today: string, awaited: () => Promise<AwaitingBody[]>) {
+  const [counts, tasks, riskReviews, awaiting] = await Promise.all([
+    countsByProgrammeAndStage(db),
+    overdueTaskRows(db, today),
+    overdueRiskRows(db, today),
+    awaited(),
+  ]);
+  const byProgramme = PROGRAMME_CODES.map((code) => ({
+    programmeCode: code,
+    stages: Object.fromEntries(STAGE_FILTERS.map((s) => [s, counts.count(code, s)])) as Record<
       (typeof STAGE_FILTERS)[number],
       number
-    >;
-    return {
-      today,
-      byProgramme,
-      totals,
-      overdueTasks: {
-        total: tasks.total,
-        items: tasks.items.map((t) => ({
-          ...t,
-          plannedOn: t.plannedOn ?? "",
-          text: templateTask(t.taskKey)?.text ?? `Checklist task ${t.taskKey}`,
-        })),
-      },
-      overdueRiskReviews: riskReviews,
-      awaitingDecisions: awaiting,
-    };
+    >,
+  }));
+  const totals = Object.fromEntries(STAGE_FILTERS.map((s) => [s, counts.total(s)])) as Record<
+    (typeof STAGE_FILTERS)[number],
+    number
+  >;
+  return {
+    today,
+    byProgramme,
+    totals,
+    overdueTasks: {
+      total: tasks.total,
+      items: tasks.items.map((t) => ({
+        ...t,
+        plannedOn: t.plannedOn ?? "",
+        text: templateTask(t.taskKey)?.text ?? `Checklist task ${t.taskKey}`,
+      })),
+    },
+    overdueRiskReviews: riskReviews,
+    awaitingDecisions: awaiting,
+  };
+}
+
+type Dashboard = Awaited<ReturnType<typeof computeDashboard>>;
+
+export function createPipelineService(db: Db) {
+  // Kept until the next audited change (or the next day): the awaited decisions evaluate the gate of
+  // every open project, which is too much work to repeat for each view of the dashboard.
+  const dashboards = new ChangeCache<Dashboard>(db, 2);
+  const awaitedLists = new ChangeCache<AwaitingBody[]>(db, 2);
+
+  /** Everything the dashboard shows, and the API returns. */
+  async function dashboard(): Promise<Dashboard> {
+    const today = todayInLondon();
+    return dashboards.get(today, () => computeDashboard(db, today, awaited));
+  }
+
+  function awaited(): Promise<AwaitingBody[]> {
+    return awaitedLists.get(todayInLondon(), () => awaitedDecisions(db));
   }
 
   /** What awaits one body's decision; null when no body has this code. */
@@ -224,7 +241,7 @@ export function createPipelineService(db: Db) {
       .from(governanceBodies)
       .where(eq(governanceBodies.code, code));
     if (!body) return null;
-    const all = await awaitedDecisions(db);
+    const all = await awaited();
     return {
       bodyCode: body.code,
       bodyName: body.name,
@@ -236,4 +253,4 @@ export function createPipelineService(db: Db) {
 }
 
 export type PipelineService = ReturnType<typeof createPipelineService>;
-export type Pipeline = Awaited<ReturnType<PipelineService["dashboard"]>>;
+export type Pipeline = Dashboard;

@@ -13,6 +13,8 @@ import { REGIME_CODES } from "../../domain/regimes.js";
 import { MAX_UPLOAD_BYTES } from "../../web/app.js";
 import { renderStatus } from "../../web/errors.js";
 import { formState, redirectWithErrors, redirectWithSuccess } from "../../web/forms.js";
+import { fragmentFor, permissionsKey, renderFragment } from "../../web/views.js";
+import { ChangeCache } from "../audit/changes.js";
 import { requirePage } from "../../web/guards.js";
 import { ProblemError, type FieldError } from "../../web/problems.js";
 import { csrfTokenValid, setFlash } from "../../web/sessions.js";
@@ -23,6 +25,7 @@ import {
   parseProjectForm,
   parseRejectForm,
   STAGE_FILTERS,
+  todayInLondon,
   toPagePaths,
 } from "./inputs.js";
 import { projectPaths } from "./paths.js";
@@ -43,6 +46,7 @@ import {
   UploadStopped,
   type ReceivedUpload,
 } from "./upload.js";
+import type { ProjectsService } from "./service.js";
 
 const uuid = z.uuid();
 
@@ -113,6 +117,79 @@ function editValues(p: PresentedProject): Record<string, unknown> {
 const uploads = new WeakMap<FastifyRequest, ReceivedUpload>();
 
 /** Commissioning project pages: list, start, home page, edit, documents, decisions, advance, reject, timeline. */
+type HomePage = NonNullable<Awaited<ReturnType<ProjectsService["homePage"]>>>;
+type FormState = Awaited<ReturnType<typeof formState>>;
+
+/** What the project page's content shows (views/show-page.njk). */
+function showContext(home: HomePage, state: FormState) {
+  const { project, gate } = home;
+  return {
+    ...state,
+    project,
+    tag: stageTag(project.stage),
+    gate,
+    nextStageLabel:
+      gate.nextStage === null
+        ? null
+        : gate.nextStage === "closed"
+          ? "Close the project"
+          : `Move to stage ${gate.nextStage}`,
+    nextStageName: gate.nextStage === null ? null : STAGE_NAMES[gate.nextStage],
+    nextDecisions: home.nextDecisions,
+    overdueTasks: home.overdueTasks,
+    overdueRiskReviews: home.overdueRiskReviews,
+    value: money(project.estimatedValuePence),
+    documents: home.documents.map((d) => ({
+      id: d.id,
+      kindName: kindName(d.kind),
+      title: d.title,
+      latestVersion: d.latestVersion,
+      versions: d.versions.map((v) => ({
+        version: v.version,
+        href: projectPaths.documentVersion(project.id, d.id, v.version),
+        fileName: v.fileName,
+        type: fileTypeName(v.mediaType),
+        size: fileSize(v.bytes),
+        uploadedAt: v.uploadedAt.toISOString(),
+        uploadedBy: v.uploadedBy ?? "",
+        sha256: v.sha256,
+      })),
+    })),
+    decisions: home.decisions.map((d) => ({
+      ...d,
+      subjectText:
+        d.subjectType === "project"
+          ? "The project"
+          : `${kindName(d.subjectKind ?? "")} “${d.subjectTitle ?? ""}” (version ${d.subjectVersion ?? "?"})`,
+      decisionText:
+        d.decision === "approved-with-conditions"
+          ? "Approved with conditions"
+          : d.decision === "approved"
+            ? "Approved"
+            : "Rejected",
+    })),
+    subjects: [
+      { value: project.id, text: "The project itself (procurement plan, recommendation)" },
+      ...home.documents.map((d) => ({
+        value: d.id,
+        text: `${kindName(d.kind)}: “${d.title}” (version ${d.latestVersion})`,
+      })),
+    ],
+    bodies: home.bodies.map((b) => ({ value: b.code, text: b.name })),
+    members: home.members.map((m) => ({ value: m.userId, text: `${m.name} (${m.bodyName})` })),
+    kinds: KIND_ITEMS,
+    acceptedTypes: ACCEPTED_TYPES_TEXT,
+    costAvoidancePaper: home.costAvoidancePaper,
+    incumbentContracts: home.incumbentContracts,
+    providers: home.providers.map((o) => ({ value: o.id, text: o.name })),
+    noticeLetters: home.documents
+      .filter((d) => d.kind === "notice-letter")
+      .map((d) => ({ value: d.id, text: d.title })),
+    stageLabel: stageLabel(project.stage),
+    p: projectPaths,
+  };
+}
+
 export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
   const { projects } = app.services;
   const page = (action: Parameters<typeof requirePage>[0]) => ({
@@ -183,75 +260,31 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
     }
   });
 
+  // The project page's content, kept per project and set of roles until the next audited change: it
+  // is read far more often than a project changes, and rendering it is most of what a view costs.
+  const projectPages = new ChangeCache<{ title: string; html: string } | null>(app.services.database.db, 200);
+
   app.get(projectPaths.project(), page("projects:read"), async (request, reply) => {
     const id = idParam(request);
-    const home = id ? await projects.homePage(id) : null;
-    if (!home) return renderStatus(reply, 404);
-    const { project, gate } = home;
+    if (!id) return renderStatus(reply, 404);
+    const actor = actorOf(request);
+    const state = await formState(request);
+    const render = async () => {
+      const home = await projects.homePage(id);
+      if (!home) return null;
+      const html = await renderFragment(app, actor, "projects/views/show-page.njk", showContext(home, state));
+      return { title: home.project.title, html };
+    };
+    // What was typed into a refused form is this person's alone: that page is never kept.
+    const typed = Boolean(state.errors) || Object.keys(state.values).length > 0;
+    const content = typed
+      ? await render()
+      : await projectPages.get(`${id} ${todayInLondon()} ${permissionsKey(actor)}`, render);
+    if (content === null) return renderStatus(reply, 404);
     return reply.view("projects/views/show.njk", {
-      pageTitle: project.title,
-      ...(await formState(request)),
-      project,
-      tag: stageTag(project.stage),
-      gate,
-      nextStageLabel:
-        gate.nextStage === null
-          ? null
-          : gate.nextStage === "closed"
-            ? "Close the project"
-            : `Move to stage ${gate.nextStage}`,
-      nextStageName: gate.nextStage === null ? null : STAGE_NAMES[gate.nextStage],
-      nextDecisions: home.nextDecisions,
-      overdueTasks: home.overdueTasks,
-      overdueRiskReviews: home.overdueRiskReviews,
-      value: money(project.estimatedValuePence),
-      documents: home.documents.map((d) => ({
-        id: d.id,
-        kindName: kindName(d.kind),
-        title: d.title,
-        latestVersion: d.latestVersion,
-        versions: d.versions.map((v) => ({
-          version: v.version,
-          href: projectPaths.documentVersion(project.id, d.id, v.version),
-          fileName: v.fileName,
-          type: fileTypeName(v.mediaType),
-          size: fileSize(v.bytes),
-          uploadedAt: v.uploadedAt.toISOString(),
-          uploadedBy: v.uploadedBy ?? "",
-          sha256: v.sha256,
-        })),
-      })),
-      decisions: home.decisions.map((d) => ({
-        ...d,
-        subjectText:
-          d.subjectType === "project"
-            ? "The project"
-            : `${kindName(d.subjectKind ?? "")} “${d.subjectTitle ?? ""}” (version ${d.subjectVersion ?? "?"})`,
-        decisionText:
-          d.decision === "approved-with-conditions"
-            ? "Approved with conditions"
-            : d.decision === "approved"
-              ? "Approved"
-              : "Rejected",
-      })),
-      subjects: [
-        { value: project.id, text: "The project itself (procurement plan, recommendation)" },
-        ...home.documents.map((d) => ({
-          value: d.id,
-          text: `${kindName(d.kind)}: “${d.title}” (version ${d.latestVersion})`,
-        })),
-      ],
-      bodies: home.bodies.map((b) => ({ value: b.code, text: b.name })),
-      members: home.members.map((m) => ({ value: m.userId, text: `${m.name} (${m.bodyName})` })),
-      kinds: KIND_ITEMS,
-      acceptedTypes: ACCEPTED_TYPES_TEXT,
-      costAvoidancePaper: home.costAvoidancePaper,
-      incumbentContracts: home.incumbentContracts,
-      providers: home.providers.map((o) => ({ value: o.id, text: o.name })),
-      noticeLetters: home.documents
-        .filter((d) => d.kind === "notice-letter")
-        .map((d) => ({ value: d.id, text: d.title })),
-      stageLabel: stageLabel(project.stage),
+      pageTitle: content.title,
+      ...state,
+      pageHtml: fragmentFor(request, content.html),
       p: projectPaths,
     });
   });

@@ -20,6 +20,7 @@ import {
 import { templateTask } from "../../domain/checklist-template.js";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../web/problems.js";
 import { recordAudit } from "../audit/service.js";
+import { ChangeCache } from "../audit/changes.js";
 import { instantiateChecklist, recordEvidence, revalueChecklist } from "../checklist/service.js";
 import type { DocumentStore } from "../documents/store.js";
 import {
@@ -620,14 +621,9 @@ export function createProjectsService(db: Db, documents: DocumentStore) {
       .orderBy(asc(governanceBodies.name));
   }
 
-  /**
-   * Everything the project's home page shows: stage, what is missing to move on, what is overdue, which
-   * bodies must decide what next; then documents, decisions and the forms to add them.
-   */
-  async function homePage(id: string) {
+  async function loadHomePage(id: string, today: string) {
     const row = await findProject(db, id);
     if (!row) return null;
-    const today = todayInLondon();
     // Independent reads: on PostgreSQL they run side by side on the pool.
     const [
       snapshots,
@@ -681,6 +677,19 @@ export function createProjectsService(db: Db, documents: DocumentStore) {
       incumbentContracts: contracts,
       providers,
     };
+  }
+
+  // Project pages are read far more often than projects change: kept until the next audited change
+  // (or the next day, for what is overdue), for the most recently viewed projects.
+  const homePages = new ChangeCache<Awaited<ReturnType<typeof loadHomePage>>>(db, 200);
+
+  /**
+   * Everything the project's home page shows: stage, what is missing to move on, what is overdue, which
+   * bodies must decide what next; then documents, decisions and the forms to add them.
+   */
+  function homePage(id: string) {
+    const today = todayInLondon();
+    return homePages.get(`${id} ${today}`, () => loadHomePage(id, today));
   }
 
   return {

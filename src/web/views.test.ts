@@ -1,0 +1,29 @@
+import nunjucks from "nunjucks";
+import { describe, expect, it } from "vitest";
+import { configureNunjucks, trimKeepingSafeness } from "./views.js";
+
+describe("the trim filter", () => {
+  const env = new nunjucks.Environment(null, { autoescape: true });
+  configureNunjucks(env);
+
+  it.each([
+    ["plain text", "  a b  ", "a b"],
+    ["line ends and tabs", "\n\t a\n b \r\n", "a\n b"],
+    ["nothing to trim", "a", "a"],
+    ["only white space", " \n\t ", ""],
+    ["a number", 42, "42"],
+    ["undefined", undefined, ""],
+    ["null", null, ""],
+    ["non-breaking space, as String#trim and \\s both count it", "\u00a0a\u00a0", "a"],
+  ])("%s", (_name, input, expected) => {
+    expect(trimKeepingSafeness(input)).toBe(expected);
+  });
+
+  it("keeps markup marked safe, safe, and still escapes text that is not", () => {
+    const rendered = env.renderString("{{ safe | trim }}|{{ unsafe | trim }}", {
+      safe: new nunjucks.runtime.SafeString("  <b>x</b>  "),
+      unsafe: "  <b>x</b>  ",
+    });
+    expect(rendered).toBe("<b>x</b>|&lt;b&gt;x&lt;/b&gt;");
+  });
+});
