@@ -24,7 +24,7 @@ import { metricsPlugin } from "./metrics.js";
 import { registerModules } from "./modules.js";
 import { securityHeadersPlugin } from "./security-headers.js";
 import { sessionsPlugin } from "./sessions.js";
-import { govukFrontendDist, viewsPlugin } from "./views.js";
+import { govukFrontendDist, mojFrontendRoot, viewsPlugin } from "./views.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -133,6 +133,10 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   });
   app.get("/stylesheets/app.css", { schema: { hide: true } }, async (_request, reply) =>
     reply.sendFile("app.css", path.join(here, "public")),
+  );
+  // MOJ Frontend's styles, for the pages that use its components (the project timeline).
+  app.get("/stylesheets/moj-frontend.min.css", { schema: { hide: true } }, async (_request, reply) =>
+    reply.sendFile("moj-frontend.min.css", path.join(mojFrontendRoot, "moj"), { maxAge: "1d" }),
   );
   await app.register(sessionsPlugin, { config, accounts: services.accounts });
   await app.register(apiAuthPlugin, { accounts: services.accounts });

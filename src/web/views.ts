@@ -72,6 +72,12 @@ export function configureNunjucks(env: nunjucks.Environment) {
   );
   env.addFilter("json", (value: unknown) => JSON.stringify(value, null, 2));
   env.addFilter("trim", trimKeepingSafeness);
+  // MOJ Frontend's components format their dates with this filter (its own needs moment.js).
+  env.addFilter("mojDate", (value: unknown, type?: string) => {
+    if (!value) return "";
+    const when = new Date(value as string);
+    return type === "datetime" ? dateTimeFormat.format(when) : dateFormat.format(when);
+  });
   env.addGlobal("paths", paths);
 }
 

@@ -275,6 +275,19 @@ describe("a commissioning project's journey", () => {
     expect(timeline).toContain("Moved the project from stage 1 to stage 2");
     expect(timeline.indexOf("Started the project")).toBeLessThan(timeline.indexOf("Moved the project"));
     await expectAccessible(page, "timeline");
+    await page.screenshot({ path: path.join(ARTEFACTS, "timeline.png"), fullPage: true });
+
+    // The pipeline dashboard counts the project at stage 2 and lists what its board must decide.
+    await page.getByRole("link", { name: "Pipeline" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Pipeline");
+    expect(
+      Number((await page.locator('tr[data-programme="KDAAT"] td').nth(1).textContent())?.trim()),
+    ).toBeGreaterThan(0);
+    expect(await page.locator("#awaiting").locator("xpath=following-sibling::*").allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining(title)]),
+    );
+    await expectAccessible(page, "pipeline dashboard");
+    await page.screenshot({ path: path.join(ARTEFACTS, "pipeline.png"), fullPage: true });
 
     expect(errors).toEqual([]);
   });

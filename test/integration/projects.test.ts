@@ -693,12 +693,18 @@ describe("project pages", () => {
     const timeline = html(
       (await t.app.inject({ url: `/projects/${project.id}/timeline`, cookies: commissioner })).body,
     );
-    const entries = timeline("#timeline li h2")
+    // MOJ Frontend's timeline component, with its stylesheet.
+    const entries = timeline("#timeline.moj-timeline .moj-timeline__item .moj-timeline__title")
       .map((_i, el) => timeline(el).text().trim())
       .get();
     expect(entries[0]).toContain("Started the project “Page advance”");
     expect(entries.at(-1)).toBe("Moved the project from stage 1 to stage 2");
-    expect(timeline("#timeline li").first().text()).toContain(commissionerName);
+    expect(timeline(".moj-timeline__item .moj-timeline__byline").first().text()).toContain(commissionerName);
+    expect(timeline(".moj-timeline__item time").first().attr("datetime")).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(timeline('link[href="/stylesheets/moj-frontend.min.css"]').length).toBe(1);
+    const stylesheet = await t.app.inject({ url: "/stylesheets/moj-frontend.min.css" });
+    expect(stylesheet.statusCode).toBe(200);
+    expect(stylesheet.body).toContain(".moj-timeline");
   });
 
   it("shows overdue checklist tasks on the home page", async () => {
