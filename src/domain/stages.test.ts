@@ -232,25 +232,43 @@ describe("Stage 2 → 3: business case, draft specification, outcomes and fundin
         "service-specification-draft §3.6",
         "outcomes-funding-framework §3.6",
         "market-capacity-report §3.5, App C 2",
-        "business-case:KDAAT_BOARD §3.5–3.6",
+        "business-case:JCG §3.5–3.6, App C 1",
+        "business-case:KDAAT_BOARD §3.5–3.6, App C 1",
         "eqia-screening App C 1",
       ],
     ],
     [
-      "all documents, business case approved by the board, EqIA screening not done",
-      { documents: stage2Docs, decisions: [approval("business-case", "KDAAT_BOARD")] },
+      "all documents, business case approved by the group and the board, EqIA screening not done",
+      {
+        documents: stage2Docs,
+        decisions: [approval("business-case", "JCG"), approval("business-case", "KDAAT_BOARD")],
+      },
       ["eqia-screening App C 1"],
     ],
     [
       "business case approved only by the operational group",
       { documents: stage2Docs, decisions: [approval("business-case", "JCG")], eqiaScreeningDone: true },
-      ["business-case:KDAAT_BOARD §3.5–3.6"],
+      ["business-case:KDAAT_BOARD §3.5–3.6, App C 1"],
+    ],
+    [
+      "business case approved only by the board (RULES.md: the group approves it too)",
+      {
+        documents: stage2Docs,
+        decisions: [approval("business-case", "KDAAT_BOARD")],
+        eqiaScreeningDone: true,
+      },
+      ["business-case:JCG §3.5–3.6, App C 1"],
+    ],
+    [
+      "housing-related support: the Core Strategy Group and the SP Commissioning Body",
+      { programmeCodes: ["SP"], documents: stage2Docs, eqiaScreeningDone: true },
+      ["business-case:CSG §3.5–3.6, App C 1", "business-case:SP_COMMISSIONING_BODY §3.5–3.6, App C 1"],
     ],
     [
       "everything",
       {
         documents: stage2Docs,
-        decisions: [approval("business-case", "KDAAT_BOARD")],
+        decisions: [approval("business-case", "JCG"), approval("business-case", "KDAAT_BOARD")],
         eqiaScreeningDone: true,
       },
       [],

@@ -327,7 +327,9 @@ function requirements(p: ProjectSnapshot): MissingOutput[] {
         ...requireDocument(p, "service-specification-draft", "§3.6"),
         ...requireDocument(p, "outcomes-funding-framework", "§3.6"),
         ...requireDocument(p, "market-capacity-report", "§3.5, App C 2"),
-        ...requireApproval(p, "business-case", boards, "§3.5–3.6"),
+        // RULES.md (governance routes): the business case is approved through governance, by the
+        // programme's operational group and its board (§3.5 has both direct Stage 2; App C 1).
+        ...requireApproval(p, "business-case", [...groups, ...boards], "§3.5–3.6, App C 1"),
         ...requireFlag(
           p.eqiaScreeningDone,
           "eqia-screening",
