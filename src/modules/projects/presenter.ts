@@ -176,6 +176,37 @@ function stageText(value: unknown): string {
   return s === "closed" ? "closed" : `stage ${s}`;
 }
 
+const TASK_STATUS_WORDS: Record<string, string> = {
+  "not-started": "not started",
+  planned: "planned",
+  "in-progress": "in progress",
+  completed: "completed",
+  "not-applicable": "not applicable",
+};
+
+/** "Checklist task 1.3 completed on 4 March 2025", or what else changed on it. */
+function describeTaskUpdate(s: Record<string, unknown>): string {
+  const changes = s.changes && typeof s.changes === "object" ? (s.changes as Record<string, unknown>) : {};
+  const parts: string[] = [];
+  if ("status" in changes) {
+    const status = str(changes.status);
+    const on =
+      status === "completed" && changes.completedOn
+        ? ` on ${day(changes.completedOn)}`
+        : status === "planned" && changes.plannedOn
+          ? ` for ${day(changes.plannedOn)}`
+          : "";
+    parts.push(`${TASK_STATUS_WORDS[status] ?? status}${on}`);
+    if (status === "not-applicable" && changes.notApplicableReason) {
+      parts.push(`because ${str(changes.notApplicableReason)}`);
+    }
+  } else if (changes.plannedOn) {
+    parts.push(`planned for ${day(changes.plannedOn)}`);
+  }
+  if ("evidenceId" in changes || "evidenceNote" in changes) parts.push("evidence updated");
+  return `Checklist task ${str(s.taskKey)} ${parts.length ? parts.join(", ") : "updated"}`;
+}
+
 /** One sentence for each audit record on the timeline. */
 export function describeEvent(row: TimelineRow): string {
   const s = row.summary;
@@ -215,6 +246,8 @@ export function describeEvent(row: TimelineRow): string {
       const keys = Array.isArray(s.taskKeys) ? s.taskKeys.map(str).join(", ") : "";
       return `Checklist ${keys.includes(",") ? "tasks" : "task"} ${keys} completed by the evidence recorded`;
     }
+    case "checklist-task:updated":
+      return describeTaskUpdate(s);
     default: {
       const name = OTHER_ENTITY_NAMES[row.entityType] ?? row.entityType;
       const title = str(s.title);
