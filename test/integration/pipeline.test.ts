@@ -185,4 +185,42 @@ describe("pipeline pages", () => {
       404,
     );
   });
+
+  it("pages a long list of what awaits a body, fifty at a time", async () => {
+    const before = await t.app.inject({ url: "/api/v1/governance-bodies/CSG/awaiting", headers: auth() });
+    const already = before.json<{ items: unknown[] }>().items.length;
+    // Enough KSAS projects (Core Strategy Group) to need a second page.
+    for (let i = already; i < 55; i++)
+      await createProject({ title: `Paged ${String(i)}`, programmeCode: "KSAS" });
+    const total = (
+      await t.app.inject({ url: "/api/v1/governance-bodies/CSG/awaiting", headers: auth() })
+    ).json<{ items: unknown[] }>().items.length;
+    expect(total).toBeGreaterThan(50);
+
+    const first = html((await t.app.inject({ url: "/governance/CSG/awaiting", cookies: commissioner })).body);
+    expect(first("#awaiting-table tbody tr").length).toBe(50);
+    expect(first("#awaiting-count").text()).toContain(`${String(total)} decisions awaited: 1 to 50 shown`);
+    expect(first(".govuk-pagination__next a").attr("href")).toBe("/governance/CSG/awaiting?page=2");
+
+    const second = await t.app.inject({ url: "/governance/CSG/awaiting?page=2", cookies: commissioner });
+    expect(second.statusCode).toBe(200);
+    const $ = html(second.body);
+    expect($("#awaiting-table tbody tr").length).toBe(total - 50);
+    expect($("title").text()).toContain("page 2 of 2");
+    expect($(".govuk-pagination__prev a").attr("href")).toBe("/governance/CSG/awaiting");
+    // Every project awaited shows once across the two pages.
+    const titles = [
+      ...first("#awaiting-table tbody tr td:first-child").get(),
+      ...$("#awaiting-table tbody tr td:first-child").get(),
+    ];
+    expect(titles.length).toBe(total);
+
+    for (const page of ["3", "0"]) {
+      const response = await t.app.inject({
+        url: `/governance/CSG/awaiting?page=${page}`,
+        cookies: commissioner,
+      });
+      expect(response.statusCode).toBe(404);
+    }
+  });
 });

@@ -33,6 +33,8 @@ function wholeNumber(raw: string): number | undefined {
  */
 const PAGE_LIST_LIMIT = 20;
 const PAGE_AWAITED_LIMIT = 10;
+/** A body's own page lists what awaits it, this many at a time. */
+const AWAITED_PER_PAGE = 50;
 
 const firstOf = <T>(items: readonly T[], n: number) => items.slice(0, n);
 
@@ -133,9 +135,28 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
       .safeParse((request.params as { code?: unknown }).code);
     const body = code.success ? await projects.pipeline.awaitingFor(code.data) : null;
     if (!body) return renderStatus(reply, 404);
+    const pages = Math.max(1, Math.ceil(body.items.length / AWAITED_PER_PAGE));
+    const requested = wholeNumber(text((request.query ?? {}) as FormBody, "page")) ?? 1;
+    if (requested < 1 || requested > pages) return renderStatus(reply, 404);
+    const href = (n: number) => `${projectPaths.awaiting(body.bodyCode)}${n > 1 ? `?page=${String(n)}` : ""}`;
     return reply.view("projects/views/awaiting.njk", {
-      pageTitle: `Awaiting a decision: ${body.bodyName}`,
+      pageTitle: `Awaiting a decision: ${body.bodyName}${pages > 1 ? ` (page ${String(requested)} of ${String(pages)})` : ""}`,
       body,
+      total: body.items.length,
+      items: body.items.slice((requested - 1) * AWAITED_PER_PAGE, requested * AWAITED_PER_PAGE),
+      firstShown: (requested - 1) * AWAITED_PER_PAGE + 1,
+      pagination:
+        pages > 1
+          ? {
+              previous: requested > 1 ? { href: href(requested - 1) } : undefined,
+              next: requested < pages ? { href: href(requested + 1) } : undefined,
+              items: Array.from({ length: pages }, (_v, i) => ({
+                number: i + 1,
+                href: href(i + 1),
+                current: i + 1 === requested,
+              })),
+            }
+          : null,
       stageLabel,
       p: projectPaths,
     });
