@@ -10,8 +10,10 @@ import { authenticator } from "otplib";
 import { inject } from "vitest";
 import { configFromEnvironment, type Config } from "../src/config.js";
 import { openDatabase, type Database } from "../src/db/client.js";
+import { projects } from "../src/db/schema/index.js";
 import { SYSTEM_ACTOR } from "../src/domain/policy.js";
 import type { Role } from "../src/domain/roles.js";
+import { instantiateChecklist } from "../src/modules/checklist/service.js";
 import { loadReferenceData } from "../src/modules/programmes/service.js";
 import type { Services } from "../src/services.js";
 import { buildApp } from "../src/web/app.js";
@@ -266,4 +268,49 @@ export function multipartForm(
     ...Object.entries(fields).map(([name, value]) => ({ name, value })),
     { name: "file", filename: file.filename, contentType: file.contentType, data: Buffer.from(file.data) },
   ]);
+}
+
+/**
+ * A project made through `POST /api/v1/projects` with the bearer token: a random title, KDAAT and
+ * £750,000 unless the body says otherwise. Throws with the response when it is not 201.
+ */
+export async function createProjectThroughApi<T = { id: string; title: string }>(
+  app: FastifyInstance,
+  token: string,
+  body: Record<string, unknown> = {},
+): Promise<T> {
+  const response = await app.inject({
+    method: "POST",
+    url: "/api/v1/projects",
+    headers: { authorization: `Bearer ${token}` },
+    payload: {
+      title: `Project ${randomBytes(3).toString("hex")}`,
+      programmeCode: "KDAAT",
+      estimatedValuePence: 75_000_000,
+      ...body,
+    },
+  });
+  if (response.statusCode !== 201) {
+    throw new Error(`the project was not created (${String(response.statusCode)}): ${response.body}`);
+  }
+  return response.json<T>();
+}
+
+/**
+ * A project written straight to the database with its checklist, for tests of one capability that do
+ * not need the project's own use case (nor its audit record).
+ */
+export async function insertProject(
+  db: Database["db"],
+  values: { title: string; programmeCode: string; estimatedValuePence: number },
+): Promise<string> {
+  const [row] = await db
+    .insert(projects)
+    .values({ ...values, regime: "PCR2015", startedOn: "2025-04-01" })
+    .returning({ id: projects.id });
+  if (!row) throw new Error("project not stored");
+  await db.transaction((tx) =>
+    instantiateChecklist(tx, { projectId: row.id, estimatedValuePence: values.estimatedValuePence }),
+  );
+  return row.id;
 }

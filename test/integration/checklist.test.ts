@@ -14,7 +14,16 @@ import {
   STALE_TASK_MESSAGE,
 } from "../../src/modules/checklist/service.js";
 import { todayIso } from "../../src/modules/checklist/project-context.js";
-import { apiTokenFor, buildTestApp, createUser, html, postForm, signIn, type TestApp } from "../helpers.js";
+import {
+  apiTokenFor,
+  buildTestApp,
+  createUser,
+  html,
+  postForm,
+  signIn,
+  type TestApp,
+  insertProject,
+} from "../helpers.js";
 
 let t: TestApp;
 let officer: { id: string; email: string };
@@ -23,21 +32,7 @@ let cookies: Record<string, string>;
 
 /** Until the projects module creates them, a project is a row (title, programme, value, regime, start). */
 async function createProject(valuePence: number, title = `Housing support ${valuePence}`) {
-  const [row] = await t.database.db
-    .insert(projects)
-    .values({
-      title,
-      programmeCode: "SP",
-      estimatedValuePence: valuePence,
-      regime: "PCR2015",
-      startedOn: "2025-04-01",
-    })
-    .returning({ id: projects.id });
-  if (!row) throw new Error("project not stored");
-  await t.database.db.transaction((tx) =>
-    instantiateChecklist(tx, { projectId: row.id, estimatedValuePence: valuePence }),
-  );
-  return row.id;
+  return insertProject(t.database.db, { title, programmeCode: "SP", estimatedValuePence: valuePence });
 }
 
 async function addDocument(projectId: string, kind: string, title = kind) {

@@ -13,6 +13,7 @@ import {
   signIn,
   type TestApp,
   multipartForm,
+  createProjectThroughApi,
 } from "../helpers.js";
 
 let t: TestApp;
@@ -36,14 +37,8 @@ function multipart(fields: Record<string, string>, file: Buffer) {
 }
 
 async function createProject(title: string) {
-  const response = await t.app.inject({
-    method: "POST",
-    url: "/api/v1/projects",
-    headers: auth(commissionerToken),
-    payload: { title, programmeCode: "KDAAT", estimatedValuePence: 250_000_000 },
-  });
-  expect(response.statusCode).toBe(201);
-  return response.json<{ id: string }>().id;
+  const body = { title, estimatedValuePence: 250_000_000 };
+  return (await createProjectThroughApi(t.app, commissionerToken, body)).id;
 }
 
 async function upload(project: string, title: string) {

@@ -16,6 +16,7 @@ import {
   type TestApp,
   multipart,
   type MultipartPart,
+  createProjectThroughApi,
 } from "../helpers.js";
 
 let t: TestApp;
@@ -106,14 +107,8 @@ async function post(
 }
 
 async function createProject(title: string) {
-  const response = await t.app.inject({
-    method: "POST",
-    url: "/api/v1/projects",
-    headers: auth(),
-    payload: { title, programmeCode: "SP", estimatedValuePence: 12_000_000 },
-  });
-  expect(response.statusCode).toBe(201);
-  return response.json<{ id: string }>().id;
+  const body = { title, programmeCode: "SP", estimatedValuePence: 12_000_000 };
+  return (await createProjectThroughApi(t.app, token, body)).id;
 }
 
 /** What the store holds: rows, and files in the documents folder (excluding its temporary folder). */

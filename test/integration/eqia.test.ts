@@ -7,16 +7,23 @@ import {
   governanceBodies,
   governanceMembers,
   projectDocuments,
-  projects,
 } from "../../src/db/schema/index.js";
-import { instantiateChecklist } from "../../src/modules/checklist/service.js";
 import { CHARACTERISTICS } from "../../src/modules/eqia/screening.js";
 import {
   NOT_EQUALITIES_TEAM_MESSAGE,
   STALE_EQIA_MESSAGE,
   isEqiaScreeningDone,
 } from "../../src/modules/eqia/service.js";
-import { apiTokenFor, buildTestApp, createUser, html, postForm, signIn, type TestApp } from "../helpers.js";
+import {
+  apiTokenFor,
+  buildTestApp,
+  createUser,
+  html,
+  postForm,
+  signIn,
+  type TestApp,
+  insertProject,
+} from "../helpers.js";
 
 let t: TestApp;
 let officerToken: string;
@@ -27,21 +34,7 @@ let equalitiesName: string;
 
 /** Until the projects module creates them, a project is a row (title, programme, value, regime, start). */
 async function createProject(title = "Carers' support service") {
-  const [row] = await t.database.db
-    .insert(projects)
-    .values({
-      title,
-      programmeCode: "KSAS",
-      estimatedValuePence: 45_000_000,
-      regime: "PCR2015",
-      startedOn: "2025-04-01",
-    })
-    .returning({ id: projects.id });
-  if (!row) throw new Error("project not stored");
-  await t.database.db.transaction((tx) =>
-    instantiateChecklist(tx, { projectId: row.id, estimatedValuePence: 45_000_000 }),
-  );
-  return row.id;
+  return insertProject(t.database.db, { title, programmeCode: "KSAS", estimatedValuePence: 45_000_000 });
 }
 
 async function addDocument(projectId: string, kind = "eqia", title = "Full equality impact assessment") {

@@ -5,7 +5,16 @@ import { auditEvents } from "../../src/db/schema/index.js";
 import { addDays } from "../../src/domain/dates.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
 import { todayInLondon } from "../../src/modules/projects/inputs.js";
-import { apiTokenFor, buildTestApp, createUser, html, postForm, signIn, type TestApp } from "../helpers.js";
+import {
+  apiTokenFor,
+  buildTestApp,
+  createUser,
+  html,
+  postForm,
+  signIn,
+  type TestApp,
+  createProjectThroughApi,
+} from "../helpers.js";
 
 let t: TestApp;
 let token: string;
@@ -32,18 +41,7 @@ interface ContractJson {
 }
 
 async function createProject(): Promise<string> {
-  const response = await t.app.inject({
-    method: "POST",
-    url: "/api/v1/projects",
-    headers: auth(),
-    payload: {
-      title: `Project ${randomBytes(3).toString("hex")}`,
-      programmeCode: "KDAAT",
-      estimatedValuePence: 75_000_000,
-    },
-  });
-  expect(response.statusCode, response.body).toBe(201);
-  return response.json<{ id: string }>().id;
+  return (await createProjectThroughApi(t.app, token)).id;
 }
 
 async function addContract(payload: Record<string, unknown>, id = projectId) {

@@ -1,10 +1,17 @@
-import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checklistTasks, projects, risks } from "../../src/db/schema/index.js";
 import { addDays } from "../../src/domain/dates.js";
 import { todayInLondon } from "../../src/modules/projects/inputs.js";
-import { apiTokenFor, buildTestApp, createUser, html, signIn, type TestApp } from "../helpers.js";
+import {
+  apiTokenFor,
+  buildTestApp,
+  createUser,
+  html,
+  signIn,
+  type TestApp,
+  createProjectThroughApi,
+} from "../helpers.js";
 
 let t: TestApp;
 let token: string;
@@ -12,14 +19,7 @@ let commissioner: Record<string, string>;
 const auth = (bearer = token) => ({ authorization: `Bearer ${bearer}` });
 
 async function createProject(body: Record<string, unknown>): Promise<{ id: string; title: string }> {
-  const response = await t.app.inject({
-    method: "POST",
-    url: "/api/v1/projects",
-    headers: auth(),
-    payload: { title: `Project ${randomBytes(3).toString("hex")}`, estimatedValuePence: 75_000_000, ...body },
-  });
-  expect(response.statusCode, response.body).toBe(201);
-  return response.json();
+  return createProjectThroughApi(t.app, token, body);
 }
 
 interface PipelineJson {

@@ -22,6 +22,7 @@ import {
   signIn,
   type TestApp,
   multipart,
+  createProjectThroughApi,
 } from "../helpers.js";
 
 /** Sets a checklist task's fields directly, as if an officer had planned it long ago. */
@@ -68,19 +69,7 @@ interface ProjectJson {
 }
 
 async function createProject(body: Record<string, unknown> = {}): Promise<ProjectJson> {
-  const response = await t.app.inject({
-    method: "POST",
-    url: "/api/v1/projects",
-    headers: auth(),
-    payload: {
-      title: `Project ${randomBytes(3).toString("hex")}`,
-      programmeCode: "KDAAT",
-      estimatedValuePence: 75_000_000,
-      ...body,
-    },
-  });
-  expect(response.statusCode, response.body).toBe(201);
-  return response.json<ProjectJson>();
+  return createProjectThroughApi<ProjectJson>(t.app, token, body);
 }
 
 async function getProject(id: string): Promise<ProjectJson> {

@@ -1,9 +1,17 @@
 import { and, asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, checklistTasks, projects, riskHistory } from "../../src/db/schema/index.js";
-import { instantiateChecklist } from "../../src/modules/checklist/service.js";
+import { auditEvents, checklistTasks, riskHistory } from "../../src/db/schema/index.js";
 import { STALE_RISK_MESSAGE } from "../../src/modules/risks/service.js";
-import { apiTokenFor, buildTestApp, createUser, html, postForm, signIn, type TestApp } from "../helpers.js";
+import {
+  apiTokenFor,
+  buildTestApp,
+  createUser,
+  html,
+  postForm,
+  signIn,
+  type TestApp,
+  insertProject,
+} from "../helpers.js";
 
 let t: TestApp;
 let token: string;
@@ -11,21 +19,7 @@ let cookies: Record<string, string>;
 
 /** Until the projects module creates them, a project is a row (title, programme, value, regime, start). */
 async function createProject(title = "Young people's supported accommodation") {
-  const [row] = await t.database.db
-    .insert(projects)
-    .values({
-      title,
-      programmeCode: "SP",
-      estimatedValuePence: 75_000_000,
-      regime: "PCR2015",
-      startedOn: "2025-04-01",
-    })
-    .returning({ id: projects.id });
-  if (!row) throw new Error("project not stored");
-  await t.database.db.transaction((tx) =>
-    instantiateChecklist(tx, { projectId: row.id, estimatedValuePence: 75_000_000 }),
-  );
-  return row.id;
+  return insertProject(t.database.db, { title, programmeCode: "SP", estimatedValuePence: 75_000_000 });
 }
 
 interface ApiRisk {
