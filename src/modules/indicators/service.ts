@@ -18,6 +18,7 @@ import {
   suppressForPublic,
   twelveMonthsEnding,
   type Period,
+  type PeriodKind,
   type Suppressed,
 } from "../../domain/indicators/terms.js";
 import type { Actor } from "../../domain/policy.js";
@@ -170,21 +171,39 @@ export const FRAMEWORK_MESSAGE = "Select a framework: A, B or HIA";
 export const PERIOD_END_MESSAGE =
   "Enter the period end as a real date in the form YYYY-MM-DD, like 2025-03-31";
 
-export const valuesQuerySchema = z.object({
-  framework: z.enum(FRAMEWORKS, { error: FRAMEWORK_MESSAGE }).describe("A, B or HIA"),
-  periodEnd: z
-    .string({ error: PERIOD_END_MESSAGE })
-    .trim()
-    .refine(isIsoDate, PERIOD_END_MESSAGE)
-    .describe("the last day of the period, YYYY-MM-DD"),
-  providerCode: z
-    .string()
-    .trim()
-    .max(50, "A provider code is at most 50 characters")
-    .optional()
-    .transform((v) => v || undefined)
-    .describe("one provider's results only"),
-});
+/** The periods B and HIA may be asked for (INDICATORS.md: "a quarter unless asked for another"). */
+export const PERIOD_KINDS = ["quarter", "12-months"] as const satisfies readonly PeriodKind[];
+export const PERIOD_MESSAGE = "Select a period: quarter or 12-months";
+export const PERIOD_A_MESSAGE =
+  "Appendix A covers the 12 months ending on the period end: leave the period out";
+
+export const valuesQuerySchema = z
+  .object({
+    framework: z.enum(FRAMEWORKS, { error: FRAMEWORK_MESSAGE }).describe("A, B or HIA"),
+    periodEnd: z
+      .string({ error: PERIOD_END_MESSAGE })
+      .trim()
+      .refine(isIsoDate, PERIOD_END_MESSAGE)
+      .describe("the last day of the period, YYYY-MM-DD"),
+    providerCode: z
+      .string()
+      .trim()
+      .max(50, "A provider code is at most 50 characters")
+      .optional()
+      .transform((v) => v || undefined)
+      .describe("one provider's results only"),
+    period: z
+      .enum(PERIOD_KINDS, { error: PERIOD_MESSAGE })
+      .optional()
+      .describe(
+        "the period ending on periodEnd that B and HIA cover: quarter or 12-months (by default B a quarter, " +
+          "HIA 12 months); A always covers 12 months",
+      ),
+  })
+  .superRefine((query, context) => {
+    if (query.framework === "A" && query.period !== undefined && query.period !== "12-months")
+      context.addIssue({ code: "custom", path: ["period"], message: PERIOD_A_MESSAGE });
+  });
 export type ValuesQuery = z.output<typeof valuesQuerySchema>;
 
 // ---------------------------------------------------------------------------------------------------
@@ -234,7 +253,12 @@ export function createIndicatorsService(database: Database) {
     const filter: ScopeFilter = query.providerCode
       ? { allProviders: false, providers: [query.providerCode] }
       : { allProviders: true, providers: own };
-    const results = await computeScoped(db, query, filter);
+    const { period, ...rest } = query;
+    const options: ComputeOptions =
+      period === undefined || query.framework === "A"
+        ? rest
+        : { ...rest, period: query.framework === "B" ? { B: period } : { HIA: period } };
+    const results = await computeScoped(db, options, filter);
     return results.map((r): IndicatorValue => {
       if (own === null || r.providerCode !== null) return { ...r, suppressed: false };
       return { ...r, ...suppressForPublic(r), suppressed: true };
