@@ -1,7 +1,12 @@
 import type { Command } from "commander";
 import type { Database } from "../db/client.js";
 import type { IndicatorResult } from "../domain/indicators/reference.js";
-import { computeIndicators, valuesQuerySchema, type ValuesQuery } from "../modules/indicators/service.js";
+import {
+  computeIndicators,
+  computeOptionsOf,
+  valuesQuerySchema,
+  type ValuesQuery,
+} from "../modules/indicators/service.js";
 import { consoleOutput, withServices, type Output } from "./context.js";
 import { usageError } from "./errors.js";
 
@@ -18,14 +23,20 @@ export function parseIndicatorsArguments(options: {
   periodEnd?: string;
   provider?: string;
   format?: string;
+  period?: string;
 }): IndicatorsArguments {
   const parsed = valuesQuerySchema.safeParse({
     framework: options.framework,
     periodEnd: options.periodEnd,
     providerCode: options.provider,
+    period: options.period,
   });
   if (!parsed.success) {
-    const byField: Record<string, string> = { framework: "--framework", periodEnd: "--period-end" };
+    const byField: Record<string, string> = {
+      framework: "--framework",
+      periodEnd: "--period-end",
+      period: "--period",
+    };
     throw usageError(
       parsed.error.issues
         .map((i) => {
@@ -73,11 +84,8 @@ export async function runIndicators(
   args: IndicatorsArguments,
   output: Output = consoleOutput,
 ): Promise<IndicatorResult[]> {
-  const results = await computeIndicators(context.database.db, {
-    framework: args.framework,
-    periodEnd: args.periodEnd,
-    providerCode: args.providerCode,
-  });
+  const { format: _format, ...query } = args;
+  const results = await computeIndicators(context.database.db, computeOptionsOf(query));
   if (args.format === "csv") for (const line of indicatorsCsv(results)) output.out(line);
   else output.out(JSON.stringify(results, null, 2));
   if (args.providerCode && results.length === 0)
@@ -92,9 +100,19 @@ export function registerIndicators(program: Command): void {
     .requiredOption("--framework <framework>", "A (substance misuse), B (housing-related support) or HIA")
     .requiredOption("--period-end <date>", "the last day of the period, YYYY-MM-DD")
     .option("--provider <code>", "one provider's values only")
+    .option(
+      "--period <period>",
+      "for B and HIA, the period ending on --period-end: quarter or 12-months (default B quarter, HIA 12-months)",
+    )
     .option("--format <format>", "json or csv", "json")
     .action(
-      async (options: { framework?: string; periodEnd?: string; provider?: string; format?: string }) => {
+      async (options: {
+        framework?: string;
+        periodEnd?: string;
+        provider?: string;
+        format?: string;
+        period?: string;
+      }) => {
         const args = parseIndicatorsArguments(options);
         await withServices((context) => runIndicators(context, args));
       },

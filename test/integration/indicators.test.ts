@@ -466,6 +466,7 @@ describe("commissioner indicators", () => {
       "--framework <framework>",
       "--period-end <date>",
       "--provider <code>",
+      "--period <period>",
       "--format <format>",
     ])
       expect(help).toContain(option);
@@ -475,6 +476,8 @@ describe("commissioner indicators", () => {
     [{ framework: "C", periodEnd: "2025-03-31" }, "--framework"],
     [{ framework: "A", periodEnd: "2025-02-30" }, "--period-end"],
     [{ framework: "A", periodEnd: "2025-03-31", format: "xml" }, "--format"],
+    [{ framework: "B", periodEnd: "2025-03-31", period: "month" }, "--period"],
+    [{ framework: "A", periodEnd: "2025-03-31", period: "quarter" }, "--period"],
   ])("refuses %o before opening anything (exit 2)", (options, mentions) => {
     let error: unknown;
     try {
@@ -503,6 +506,26 @@ describe("commissioner indicators", () => {
     const args = parseIndicatorsArguments({ framework: "HIA", periodEnd: PERIOD_END });
     await runIndicators({ database: t.database }, args, output);
     expect(JSON.parse(output.out_.join("\n"))).toEqual(reference("HIA"));
+  });
+
+  it("computes B over 12 months with --period 12-months, as the API's period does", async () => {
+    const output = collector();
+    const args = parseIndicatorsArguments({ framework: "B", periodEnd: PERIOD_END, period: "12-months" });
+    const results = await runIndicators({ database: t.database }, args, output);
+    expect(results[0]?.periodStart).toBe("2024-04-01");
+    expect(results).toEqual(
+      await computeIndicators(t.database.db, {
+        framework: "B",
+        periodEnd: PERIOD_END,
+        period: { B: "12-months" },
+      }),
+    );
+    const quarter = await runIndicators(
+      { database: t.database },
+      parseIndicatorsArguments({ framework: "B", periodEnd: PERIOD_END }),
+      collector(),
+    );
+    expect(quarter[0]?.periodStart).toBe("2025-01-01");
   });
 
   it("prints CSV with a header row, one provider's only with --provider", async () => {

@@ -206,6 +206,13 @@ export const valuesQuerySchema = z
   });
 export type ValuesQuery = z.output<typeof valuesQuerySchema>;
 
+/** What to compute for a query of the API or the CLI: `period` applies to B or HIA (A is 12 months). */
+export function computeOptionsOf(query: ValuesQuery): ComputeOptions {
+  const { period, ...rest } = query;
+  if (period === undefined || query.framework === "A") return rest;
+  return { ...rest, period: query.framework === "B" ? { B: period } : { HIA: period } };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Who sees what
 // ---------------------------------------------------------------------------------------------------
@@ -253,12 +260,7 @@ export function createIndicatorsService(database: Database) {
     const filter: ScopeFilter = query.providerCode
       ? { allProviders: false, providers: [query.providerCode] }
       : { allProviders: true, providers: own };
-    const { period, ...rest } = query;
-    const options: ComputeOptions =
-      period === undefined || query.framework === "A"
-        ? rest
-        : { ...rest, period: query.framework === "B" ? { B: period } : { HIA: period } };
-    const results = await computeScoped(db, options, filter);
+    const results = await computeScoped(db, computeOptionsOf(query), filter);
     return results.map((r): IndicatorValue => {
       if (own === null || r.providerCode !== null) return { ...r, suppressed: false };
       return { ...r, ...suppressForPublic(r), suppressed: true };
