@@ -125,6 +125,8 @@ function openPostgres(url: string, poolSize: number): Database {
   // An idle connection the server ends (a restart, a failover, an administrator) is reported here;
   // without a listener it would crash the process. The pool makes a new connection when next needed.
   pool.on("error", (error) => {
+    // Once the pool is closing, its connections ending is what was asked for.
+    if ((pool as pg.Pool & { ending?: boolean }).ending) return;
     console.error(`PostgreSQL connection lost: ${error.message}`);
   });
   // pg returns bigint (int8) as string; counts come back as numbers where we cast them in SQL.
