@@ -81,12 +81,15 @@ export const treatmentEpisodes = pgTable(
     hepcTestedOn: date("hepc_tested_on", { mode: "string" }),
     ...timestamps(),
   },
+  // Each index is paid for on every imported row (a million-row import spends seconds on each), so only
+  // these: the ids' uniqueness (INDICATORS.md), the foreign key's (deleting a dataset must not read the
+  // whole table), and the two the indicator queries read by (a client's time line, a provider's
+  // episodes). No query reads by discharge_date alone: its index only cost imports time.
   (t) => [
     uniqueIndex("treatment_episodes_episode_id_unique").on(t.episodeId),
     index("treatment_episodes_dataset_id").on(t.datasetId),
     index("treatment_episodes_client_triage").on(t.clientHash, t.triageDate),
     index("treatment_episodes_provider_triage").on(t.providerCode, t.triageDate),
-    index("treatment_episodes_discharge_date").on(t.dischargeDate),
   ],
 );
 

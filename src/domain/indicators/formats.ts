@@ -1,4 +1,4 @@
-import { compareDates, isIsoDate } from "../dates.js";
+import { compareDates } from "../dates.js";
 import {
   ACCOMMODATIONS,
   DATASET_KINDS,
@@ -268,70 +268,105 @@ export interface RowContext {
   isProviderCode(code: string): boolean;
 }
 
-/**
- * isIsoDate, remembered: a file of a million rows holds a few thousand distinct dates, and checking each
- * again costs more than reading the row. The memory is bounded (cleared when full).
- */
-const checkedDates = new Map<string, boolean>();
-function isRealDate(value: string): boolean {
-  let known = checkedDates.get(value);
-  if (known === undefined) {
-    if (checkedDates.size >= 50_000) checkedDates.clear();
-    known = isIsoDate(value);
-    checkedDates.set(value, known);
+/** Days in each month of a common year (February gains one in a leap year). */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The number written by `length` ASCII digits at `start`, or -1 when one of them is not a digit. */
+function digitsAt(value: string, start: number, length: number): number {
+  let n = 0;
+  for (let i = start; i < start + length; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
   }
-  return known;
+  return n;
 }
 
+/**
+ * A real calendar date in `YYYY-MM-DD` form (INDICATORS.md, common rules), decided by arithmetic on the
+ * characters: the importer checks up to four dates a row, and a regular expression and a Date for each
+ * cost more than the rest of the row's checks. It answers as dates.ts `isIsoDate` does for every string
+ * (formats.test.ts compares them), years 0000–0099 included: `Date.UTC` reads those as 1900–1999, so
+ * `isIsoDate` refuses them, and so does this.
+ */
+export function isRealDate(value: string): boolean {
+  if (value.length !== 10 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return false;
+  const year = digitsAt(value, 0, 4);
+  const month = digitsAt(value, 5, 2);
+  const day = digitsAt(value, 8, 2);
+  if (year < 100 || month < 1 || month > 12 || day < 1) return false;
+  if (day <= 28) return true;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : (MONTH_DAYS[month - 1] ?? 0));
+}
+
+/** The allowed codes of a code column as a set, made once per column (a row looks up several). */
+const allowedSets = new WeakMap<ColumnSpec, ReadonlySet<string>>();
+function allowed(column: ColumnSpec & { values: readonly string[] }): ReadonlySet<string> {
+  let set = allowedSets.get(column);
+  if (set === undefined) {
+    set = new Set(column.values);
+    allowedSets.set(column, set);
+  }
+  return set;
+}
+
+/**
+ * Checks one cell; a good value is put into `row` under the column's name, and a problem is returned
+ * as its message. (The importer runs this on every cell of a million-row file: nothing is allocated for
+ * a good cell but its value.)
+ */
 function checkCell(
   column: ColumnSpec,
   raw: string,
   context: RowContext,
-): { value: CellValue; message?: undefined } | { value?: undefined; message: string } {
+  row: Record<string, CellValue>,
+): string | undefined {
   const name = column.name;
   if (raw.includes("\uFFFD"))
-    return { message: `${name} has characters that are not UTF-8: save the file as "CSV UTF-8"` };
+    return `${name} has characters that are not UTF-8: save the file as "CSV UTF-8"`;
   if (raw.includes("\u0000"))
-    return { message: `${name} has a NUL character: is the file UTF-16 or not text? Save it as "CSV UTF-8"` };
-  if (raw === "") return column.required ? { message: `${name} is required but empty` } : { value: null };
+    return `${name} has a NUL character: is the file UTF-16 or not text? Save it as "CSV UTF-8"`;
+  if (raw === "") {
+    if (column.required) return `${name} is required but empty`;
+    row[name] = null;
+    return undefined;
+  }
   switch (column.type) {
     case "id":
-      if (raw.length > MAX_ID_LENGTH)
-        return { message: `${name} is longer than ${MAX_ID_LENGTH} characters` };
-      return { value: raw };
+      if (raw.length > MAX_ID_LENGTH) return `${name} is longer than ${MAX_ID_LENGTH} characters`;
+      break;
     case "client-ref":
       if (raw.length > MAX_CLIENT_REF_LENGTH)
-        return { message: `${name} is longer than ${MAX_CLIENT_REF_LENGTH} characters` };
-      return { value: raw };
+        return `${name} is longer than ${MAX_CLIENT_REF_LENGTH} characters`;
+      break;
     case "provider":
-      if (context.isProviderCode(raw)) return { value: raw };
+      if (context.isProviderCode(raw)) break;
       if (context.isProviderCode(raw.trim().toUpperCase()))
-        return {
-          message: `${name} ${quote(raw)} is not a provider code; did you mean ${quote(raw.trim().toUpperCase())}?`,
-        };
-      return { message: `${name} ${quote(raw)} is not the code of a provider organisation` };
+        return `${name} ${quote(raw)} is not a provider code; did you mean ${quote(raw.trim().toUpperCase())}?`;
+      return `${name} ${quote(raw)} is not the code of a provider organisation`;
     case "date":
-      if (isRealDate(raw)) return { value: raw };
-      return {
-        message: /^\d{4}-\d{2}-\d{2}$/.test(raw)
-          ? `${name} ${quote(raw)} is not a real date`
-          : `${name} ${quote(raw)} is not a date in the form YYYY-MM-DD`,
-      };
+      if (isRealDate(raw)) break;
+      return /^\d{4}-\d{2}-\d{2}$/.test(raw)
+        ? `${name} ${quote(raw)} is not a real date`
+        : `${name} ${quote(raw)} is not a date in the form YYYY-MM-DD`;
     case "code":
-      if (column.values.includes(raw)) return { value: raw };
-      return { message: `${name} ${quote(raw)} is not one of: ${column.values.join(", ")}` };
+      if (allowed(column).has(raw)) break;
+      return `${name} ${quote(raw)} is not one of: ${column.values.join(", ")}`;
     case "codes": {
       const items = raw.split(";");
       if (items.some((item) => item === ""))
-        return { message: `${name} ${quote(raw)} has an empty item: separate codes with a single ";"` };
-      const unknown = items.filter((item) => !column.values.includes(item));
+        return `${name} ${quote(raw)} has an empty item: separate codes with a single ";"`;
+      const codes = allowed(column);
+      const unknown = items.filter((item) => !codes.has(item));
       if (unknown.length > 0)
-        return {
-          message: `${name} has ${quoteAll(unknown)}, which ${unknown.length === 1 ? "is" : "are"} not among: ${column.values.join(", ")}`,
-        };
-      return { value: [...new Set(items)] };
+        return `${name} has ${quoteAll(unknown)}, which ${unknown.length === 1 ? "is" : "are"} not among: ${column.values.join(", ")}`;
+      row[name] = items.length === 1 ? items : [...new Set(items)];
+      return undefined;
     }
   }
+  row[name] = raw;
+  return undefined;
 }
 
 /**
@@ -358,11 +393,11 @@ export function validateRow(
   }
   const errors: RowError[] = [];
   const row: Record<string, CellValue> = {};
-  header.format.columns.forEach((column, i) => {
-    const checked = checkCell(column, fields[header.positions[i] ?? -1] ?? "", context);
-    if (checked.message !== undefined) errors.push({ line, column: column.name, message: checked.message });
-    else row[column.name] = checked.value;
-  });
+  let i = 0;
+  for (const column of header.format.columns) {
+    const message = checkCell(column, fields[header.positions[i++] ?? -1] ?? "", context, row);
+    if (message !== undefined) errors.push({ line, column: column.name, message });
+  }
   for (const rule of header.format.rules)
     for (const problem of rule(row)) errors.push({ line, column: problem.column, message: problem.message });
   return errors.length > 0 ? { row: null, errors } : { row, errors };

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Readable } from "node:stream";
+import { Transform, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { and, arrayContained, desc, eq, isNotNull, ne, sql, type SQL } from "drizzle-orm";
 import { executeRows, type Database, type Executor } from "../../db/client.js";
 import { datasets, organisations } from "../../db/schema/index.js";
@@ -17,6 +18,8 @@ import { can, isStaff, type Actor } from "../../domain/policy.js";
 import { ConflictError, ForbiddenError, ProblemError } from "../../web/problems.js";
 import { recordAudit } from "../audit/service.js";
 import {
+  FileTooLargeError,
+  FileWriter,
   MAX_REPORTED_ERRORS,
   ROW_TABLES,
   createPseudonymiser,
@@ -24,6 +27,7 @@ import {
   storedColumns,
   withCopyTransaction,
   type CopyTransaction,
+  type ScanOptions,
   type ScanResult,
 } from "./import.js";
 
@@ -69,6 +73,22 @@ export interface ImportOutcome {
   rows: number;
   replacedRows: number;
   replacedDatasetIds: string[];
+}
+
+/** Thrown inside the streaming import's transaction to roll it back; the problems are found after. */
+class ImportRefused extends Error {}
+
+/** Copies an upload to `file` (up to `maxBytes`), and returns the file as a stream to import. */
+async function spool(input: Readable, file: string, maxBytes: number): Promise<Readable> {
+  let bytes = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      callback(bytes > maxBytes ? new FileTooLargeError(maxBytes) : null, chunk);
+    },
+  });
+  await pipeline(input, limit, fs.createWriteStream(file));
+  return fs.createReadStream(file);
 }
 
 /** One lock key per kind: imports of one kind run one at a time, so their duplicate checks hold. */
@@ -227,54 +247,79 @@ export function createDatasetsService(database: Database, installationSecret: st
     );
   }
 
-  async function load(
-    tx: CopyTransaction,
-    actor: Actor,
-    request: ImportRequest,
-    scan: ScanResult,
-    datasetId: string,
-    files: { rowsFile: string; idsFile: string },
-  ): Promise<ImportOutcome> {
-    const { kind, replace } = request;
+  async function lockKind(tx: CopyTransaction, kind: DatasetKind) {
     await tx.db.execute(
       sql`SELECT pg_advisory_xact_lock(${IMPORT_LOCK_KEY_BASE + DATASET_KINDS.indexOf(kind)})`,
     );
+  }
+
+  /**
+   * Checks the file's ids (in `idsFile`) against each other and the stored rows, and refuses the file
+   * with every problem, the row problems of the scan included (INDICATORS.md: every bad row, line and
+   * column). Leaves the ids in `import_ids` for `replaceRows`.
+   */
+  async function checkIds(
+    tx: CopyTransaction,
+    kind: DatasetKind,
+    replace: boolean,
+    scan: ScanResult,
+    idsFile: string,
+  ) {
     // PGlite runs one statement per call: each of these is its own.
     await tx.db.execute(
       sql`CREATE TEMP TABLE import_ids (line integer NOT NULL, id text NOT NULL, provider_code text NOT NULL) ON COMMIT DROP`,
     );
-    await tx.copyFile("import_ids", ["line", "id", "provider_code"], files.idsFile);
+    await tx.copyFile("import_ids", ["line", "id", "provider_code"], idsFile);
     await tx.db.execute(sql`CREATE INDEX ON import_ids (id)`);
     await tx.db.execute(sql`ANALYZE import_ids`);
     const ids = await idProblems(tx.db, kind, replace);
     const totalErrors = scan.totalErrors + ids.total;
     if (totalErrors > 0) throw new DatasetRefusedError(mergeReports(scan.errors, ids.rows), totalErrors);
+  }
 
+  /** Refuses a file that could not be read as rows, or that has rows the importer may not import. */
+  function refuseUnreadableOrForeign(scan: ScanResult, allowedCodes: ReadonlySet<string> | null) {
+    if (scan.unreadable) throw new DatasetRefusedError(scan.errors, scan.totalErrors);
+    if (scan.foreignCodes.length > 0) {
+      const own = [...(allowedCodes ?? [])];
+      throw new ProblemError(
+        403,
+        "Forbidden",
+        `You may import only rows of your own organisation's provider code${own.length ? ` (${own.join(", ")})` : " (your organisation has none)"}; ` +
+          `the file has rows for ${scan.foreignCodes.join(", ")}. Nothing was stored.`,
+        [],
+        { providerCodes: scan.foreignCodes },
+      );
+    }
+  }
+
+  /** The dataset row's figures from the file, once it has been read. */
+  function figures(scan: ScanResult) {
     const { periodStart, periodEnd } = scan;
     if (periodStart === null || periodEnd === null) throw new Error("a file without errors has dates");
-    request.onProgress?.({ phase: "loading", rows: scan.rows });
-    const replaced = replace ? await replaceRows(tx.db, kind) : [];
-    const replacedRows = replaced.reduce((sum, r) => sum + r.n, 0);
-    const replacedDatasetIds = replaced.map((r) => r.dataset_id);
-    await tx.db.insert(datasets).values({
-      id: datasetId,
-      kind,
+    return {
       providerCodes: scan.providerCodes,
-      fileName: request.fileName,
       sha256: scan.sha256,
       bytes: scan.bytes,
       rows: scan.rows,
       activeRows: scan.rows,
-      replacedRows,
-      replacesDatasetIds: replacedDatasetIds,
       periodStart,
       periodEnd,
-      keyId: pseudonymiser.keyId,
-      uploadedBy: actor.id,
-      uploadedByLabel: actor.label,
-    });
-    await tx.copyFile(ROW_TABLES[kind], storedColumns(kind), files.rowsFile);
+    };
+  }
 
+  /** The audit records of an import (and of the datasets whose rows it replaced); returns its outcome. */
+  async function finish(
+    tx: CopyTransaction,
+    actor: Actor,
+    request: ImportRequest,
+    scan: ScanResult,
+    datasetId: string,
+    replaced: { dataset_id: string; n: number }[],
+  ): Promise<ImportOutcome> {
+    const { kind, replace } = request;
+    const replacedRows = replaced.reduce((sum, r) => sum + r.n, 0);
+    const replacedDatasetIds = replaced.map((r) => r.dataset_id);
     for (const r of replaced) {
       const [after] = await tx.db
         .update(datasets)
@@ -313,6 +358,138 @@ export function createDatasetsService(database: Database, installationSecret: st
     return { datasetId, rows: scan.rows, replacedRows, replacedDatasetIds };
   }
 
+  /** The file's rows, already read into `rowsFile`, loaded in one transaction after the checks. */
+  async function load(
+    tx: CopyTransaction,
+    actor: Actor,
+    request: ImportRequest,
+    scan: ScanResult,
+    datasetId: string,
+    files: { rowsFile: string; idsFile: string },
+  ): Promise<ImportOutcome> {
+    const { kind, replace } = request;
+    await lockKind(tx, kind);
+    await checkIds(tx, kind, replace, scan, files.idsFile);
+    request.onProgress?.({ phase: "loading", rows: scan.rows });
+    const replaced = replace ? await replaceRows(tx.db, kind) : [];
+    await tx.db.insert(datasets).values({
+      id: datasetId,
+      kind,
+      fileName: request.fileName,
+      ...figures(scan),
+      replacedRows: replaced.reduce((sum, r) => sum + r.n, 0),
+      replacesDatasetIds: replaced.map((r) => r.dataset_id),
+      keyId: pseudonymiser.keyId,
+      uploadedBy: actor.id,
+      uploadedByLabel: actor.label,
+    });
+    await tx.copyFile(ROW_TABLES[kind], storedColumns(kind), files.rowsFile);
+    return finish(tx, actor, request, scan, datasetId, replaced);
+  }
+
+  /**
+   * The file read twice over: checked to temporary files with no transaction open, then loaded. For
+   * PGlite (which runs in this thread: nothing to overlap, and its transaction holds the whole engine,
+   * so it is kept short) and for replacements (the rows they replace are deleted before the new ones go
+   * in, and which those are is known only once the whole file has been read).
+   */
+  async function importInTwoPasses(
+    actor: Actor,
+    request: ImportRequest,
+    scanOptions: Omit<ScanOptions, "rows">,
+    allowedCodes: ReadonlySet<string> | null,
+    work: string,
+  ): Promise<ImportOutcome> {
+    const rowsFile = path.join(work, "rows.copy");
+    const rows = new FileWriter(rowsFile);
+    let scan: ScanResult;
+    try {
+      scan = await scanFile(request.input, { ...scanOptions, rows });
+    } finally {
+      await rows.close();
+    }
+    refuseUnreadableOrForeign(scan, allowedCodes);
+    request.onProgress?.({ phase: "checking", rows: scan.rows });
+    return withCopyTransaction(database, (tx) =>
+      load(tx, actor, request, scan, scanOptions.datasetId, { rowsFile, idsFile: scanOptions.idsFile }),
+    );
+  }
+
+  /**
+   * The file read once, its rows going straight into COPY inside the import's transaction (PostgreSQL):
+   * the server loads and indexes one batch while the next is read and checked. The unique index on the
+   * ids stands in for the duplicate checks: a file it refuses, or one with any other problem, is rolled
+   * back whole, and its problems are then found as in two passes, from the ids written on the way.
+   */
+  async function importStreaming(
+    actor: Actor,
+    request: ImportRequest,
+    scanOptions: Omit<ScanOptions, "rows">,
+    allowedCodes: ReadonlySet<string> | null,
+  ): Promise<ImportOutcome> {
+    const { kind, datasetId } = scanOptions;
+    // Set inside the transaction's callback when it rolls back to refuse the file (an object, so that
+    // the checks after it see the callback's assignment).
+    const outcome: { refused: { scan: ScanResult; failure: Error | null } | null } = { refused: null };
+    try {
+      return await withCopyTransaction(database, async (tx) => {
+        await lockKind(tx, kind);
+        // The rows' foreign key needs their dataset before COPY ends; its figures come from the file, so
+        // it goes in now with none and gets them once the file has been read.
+        await tx.db.insert(datasets).values({
+          id: datasetId,
+          kind,
+          fileName: request.fileName,
+          sha256: "",
+          bytes: 0,
+          rows: 0,
+          activeRows: 0,
+          periodStart: "1970-01-01",
+          periodEnd: "1970-01-01",
+          keyId: pseudonymiser.keyId,
+          uploadedBy: actor.id,
+          uploadedByLabel: actor.label,
+        });
+        const copy = tx.copyIn(ROW_TABLES[kind], storedColumns(kind));
+        if (!copy) throw new Error("streaming COPY needs PostgreSQL");
+        let scan: ScanResult;
+        try {
+          scan = await scanFile(request.input, { ...scanOptions, rows: copy });
+        } catch (error) {
+          await copy.abort();
+          throw error;
+        }
+        if (scan.unreadable || scan.foreignCodes.length > 0 || scan.totalErrors > 0 || copy.failure) {
+          outcome.refused = { scan, failure: copy.failure };
+          await copy.abort();
+          throw new ImportRefused();
+        }
+        request.onProgress?.({ phase: "checking", rows: scan.rows });
+        request.onProgress?.({ phase: "loading", rows: scan.rows });
+        try {
+          await copy.end();
+        } catch (error) {
+          outcome.refused = { scan, failure: error instanceof Error ? error : new Error(String(error)) };
+          throw new ImportRefused();
+        }
+        await tx.db.update(datasets).set(figures(scan)).where(eq(datasets.id, datasetId));
+        return finish(tx, actor, request, scan, datasetId, []);
+      });
+    } catch (error) {
+      if (!(error instanceof ImportRefused) || outcome.refused === null) throw error;
+    }
+    // Rolled back: now say why, as the two passes would have.
+    const { scan, failure } = outcome.refused;
+    refuseUnreadableOrForeign(scan, allowedCodes);
+    request.onProgress?.({ phase: "checking", rows: scan.rows });
+    await withCopyTransaction(database, async (tx) => {
+      await lockKind(tx, kind);
+      await checkIds(tx, kind, false, scan, scanOptions.idsFile);
+    });
+    // No problem in the file, nor among its ids: the database refused the COPY for another reason.
+    throw failure ?? new Error("the import was refused without a reason");
+  }
+
   /**
    * Imports one file, all or nothing. Throws DatasetRefusedError (422) with the problems, ForbiddenError
    * (403) when a provider's file has rows of other providers, ConflictError (409) when the key changed.
@@ -326,33 +503,27 @@ export function createDatasetsService(database: Database, installationSecret: st
     await checkKey();
 
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "commissioner-import-"));
-    const files = { rowsFile: path.join(work, "rows.copy"), idsFile: path.join(work, "ids.copy") };
-    const datasetId = randomUUID();
+    const maxBytes = request.maxBytes ?? DATASET_MAX_BYTES;
     try {
-      const scan = await scanFile(request.input, {
+      const scanOptions: Omit<ScanOptions, "rows"> = {
         kind: request.kind,
-        datasetId,
+        datasetId: randomUUID(),
         context: { isProviderCode: (code) => known.has(code) },
         allowedCodes,
         pseudonymiser,
-        ...files,
-        maxBytes: request.maxBytes ?? DATASET_MAX_BYTES,
+        idsFile: path.join(work, "ids.copy"),
+        maxBytes,
         onProgress: (p) => request.onProgress?.({ phase: "reading", ...p }),
-      });
-      if (scan.unreadable) throw new DatasetRefusedError(scan.errors, scan.totalErrors);
-      if (scan.foreignCodes.length > 0) {
-        const own = [...(allowedCodes ?? [])];
-        throw new ProblemError(
-          403,
-          "Forbidden",
-          `You may import only rows of your own organisation's provider code${own.length ? ` (${own.join(", ")})` : " (your organisation has none)"}; ` +
-            `the file has rows for ${scan.foreignCodes.join(", ")}. Nothing was stored.`,
-          [],
-          { providerCodes: scan.foreignCodes },
-        );
-      }
-      request.onProgress?.({ phase: "checking", rows: scan.rows });
-      return await withCopyTransaction(database, (tx) => load(tx, actor, request, scan, datasetId, files));
+      };
+      if (request.replace || database.kind === "pglite")
+        return await importInTwoPasses(actor, request, scanOptions, allowedCodes, work);
+      // An upload arrives at the sender's pace: it is kept on disk first, so that the transaction (a
+      // pooled connection, and the lock on imports of its kind) is held only while the rows are read.
+      const input =
+        request.input instanceof fs.ReadStream
+          ? request.input
+          : await spool(request.input, path.join(work, "upload.csv"), maxBytes);
+      return await importStreaming(actor, { ...request, input }, scanOptions, allowedCodes);
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }

@@ -1,0 +1,1 @@
+DROP INDEX "treatment_episodes_discharge_date";
