@@ -13,11 +13,13 @@ import { createDatasetsService } from "./modules/datasets/service.js";
 import { createIndicatorsService } from "./modules/indicators/service.js";
 import { createProjectsService } from "./modules/projects/service.js";
 import path from "node:path";
+import { changeVersionFor } from "./modules/audit/changes.js";
 
 /** The one composition root (STYLE.md, example 2): every service is made here and handed to routes. */
 export function createServices(database: Database, config: Config) {
   const db = database.db;
   const documents = createDocumentStore(db, path.join(config.dataDir, "documents"));
+  const changes = changeVersionFor(database);
   return {
     database,
     // With the embedded database one process owns the data, so the signed-in path may cache briefly.
@@ -36,7 +38,9 @@ export function createServices(database: Database, config: Config) {
     datasets: createDatasetsService(database, config.pseudonymisationSecret),
     // Indicators computed in SQL from that data (issue 4, item 2).
     indicators: createIndicatorsService(database),
-    projects: createProjectsService(db, documents),
+    projects: createProjectsService(db, documents, changes),
+    /** The version of the data that kept pages are checked against (ADR 0004). */
+    changes,
   };
 }
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Database } from "../../src/db/client.js";
 import type { Config } from "../../src/config.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
-import { auditHead, ChangeCache } from "../../src/modules/audit/changes.js";
+import { auditHead, ChangeCache, changeVersionFor } from "../../src/modules/audit/changes.js";
 import { recordAudit } from "../../src/modules/audit/service.js";
 import { buildApp } from "../../src/web/app.js";
 import {
@@ -73,20 +73,22 @@ afterAll(async () => {
 
 describe("ChangeCache", () => {
   it("computes once while the audit chain's head stays put, and again after an audited change", async () => {
-    const cache = new ChangeCache<number>(database.db, 10);
+    const cache = new ChangeCache<number>(changeVersionFor(database), 10);
     let computed = 0;
     const compute = () => Promise.resolve(++computed);
     expect(await cache.get("k", compute)).toBe(1);
     expect(await cache.get("k", compute)).toBe(1);
-    const before = await auditHead(database.db);
+    const version = changeVersionFor(database);
+    const [before, versionBefore] = [await auditHead(database.db), await version()];
     await audited("head moves");
     expect(await auditHead(database.db)).toBe(before + 1);
+    expect(await version()).not.toBe(versionBefore);
     expect(await cache.get("k", compute)).toBe(2);
     expect(await cache.get("other key", compute)).toBe(3);
   });
 
   it("shares one computation between requests that arrive while it runs", async () => {
-    const cache = new ChangeCache<string>(database.db, 10);
+    const cache = new ChangeCache<string>(changeVersionFor(database), 10);
     let computed = 0;
     let finish: (value: string) => void = () => undefined;
     const slow = () => {
@@ -103,7 +105,7 @@ describe("ChangeCache", () => {
   });
 
   it("does not keep a failure: the next request computes again", async () => {
-    const cache = new ChangeCache<string>(database.db, 10);
+    const cache = new ChangeCache<string>(changeVersionFor(database), 10);
     await expect(cache.get("fails", () => Promise.reject(new Error("database away")))).rejects.toThrow(
       "database away",
     );
@@ -111,7 +113,7 @@ describe("ChangeCache", () => {
   });
 
   it("keeps at most its number of entries, dropping the least recently used", async () => {
-    const cache = new ChangeCache<string>(database.db, 2);
+    const cache = new ChangeCache<string>(changeVersionFor(database), 2);
     let computed = 0;
     const compute = (value: string) => () => {
       computed++;

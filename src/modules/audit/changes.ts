@@ -1,6 +1,7 @@
 import { desc } from "drizzle-orm";
-import type { Executor } from "../../db/client.js";
+import type { Database, Executor } from "../../db/client.js";
 import { auditEvents } from "../../db/schema/index.js";
+import { auditAppendsInThisProcess } from "./service.js";
 
 /**
  * The audit chain as a version number for everything the use cases write. DESIGN.md has every change
@@ -19,9 +20,25 @@ export async function auditHead(ex: Executor): Promise<number> {
   return last?.seq ?? 0;
 }
 
+/** A number that changes whenever the data may have changed. */
+export type ChangeVersion = () => Promise<number> | number;
+
+/**
+ * The version of the data for ChangeCache. On PostgreSQL, the chain's head, which every instance
+ * shares. On the embedded database this process is the only writer (ADR 0001), and PGlite runs a
+ * transaction with nothing else in between: so the count of audit records this process has begun to
+ * append serves, without a query. A reader that sees the count move before the change commits waits
+ * for the commit before its own reads run, so it never keeps older data under the newer count.
+ */
+export function changeVersionFor(database: Database): ChangeVersion {
+  if (database.kind === "pglite") return auditAppendsInThisProcess;
+  return () => auditHead(database.db);
+}
+
 /**
  * Read models kept until the next audited change. The head is read before the value is computed, so
  * a change committed in between can only make the kept value newer than its head, never older.
+ * ("Head" here is whatever the ChangeVersion gives: see changeVersionFor.)
  * Requests that arrive while a value is being computed share the one computation. Callers must not
  * change the values they are given: the next request gets the same object.
  */
@@ -29,12 +46,12 @@ export class ChangeCache<V> {
   private readonly entries = new Map<string, { head: number; value: Promise<V> }>();
 
   constructor(
-    private readonly ex: Executor,
+    private readonly version: ChangeVersion,
     private readonly maxEntries = 500,
   ) {}
 
   async get(key: string, compute: () => Promise<V>): Promise<V> {
-    const head = await auditHead(this.ex);
+    const head = await this.version();
     const kept = this.entries.get(key);
     if (kept?.head === head) {
       // Most recently used last, so the oldest is the first to go.

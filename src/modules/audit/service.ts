@@ -15,10 +15,21 @@ export interface AuditEntry {
 const AUDIT_CHAIN_LOCK_KEY = 741_852_964;
 
 /**
+ * How many records this process has begun to append, on any database. With the embedded database one
+ * process owns the data (ADR 0001), so this moves with every change to it (changes.ts, ADR 0004).
+ */
+let appendsInThisProcess = 0;
+
+export function auditAppendsInThisProcess(): number {
+  return appendsInThisProcess;
+}
+
+/**
  * Appends one record to the chain. Call it inside the use case's own transaction (DESIGN.md):
  * if the change rolls back, so does its record.
  */
 export async function recordAudit(tx: Executor, actor: Actor, entry: AuditEntry): Promise<void> {
+  appendsInThisProcess++;
   await tx.execute(sql`SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK_KEY})`);
   const [last] = await tx
     .select({ seq: auditEvents.seq, hash: auditEvents.hash })

@@ -89,7 +89,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   // The dashboard's content, kept per set of roles until the next audited change (or the next day).
-  const pipelinePages = new ChangeCache<string>(app.services.database.db, 20);
+  const pipelinePages = new ChangeCache<string>(app.services.changes, 20);
 
   app.get(projectPaths.pipeline, page("projects:read"), async (request, reply) => {
     const actor = actorOf(request);

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, lt, ne, notInArray, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.js";
 import { checklistTasks, governanceBodies, projects, risks } from "../../db/schema/index.js";
 import { templateTask } from "../../domain/checklist-template.js";
-import { ChangeCache } from "../audit/changes.js";
+import { ChangeCache, type ChangeVersion } from "../audit/changes.js";
 import { evaluateGate, PROGRAMME_CODES, STAGES_AWAITING_DECISIONS } from "../../domain/stages.js";
 import { todayInLondon, STAGE_FILTERS } from "./inputs.js";
 import { nextDecisions, stageOf } from "./presenter.js";
@@ -218,11 +218,11 @@ async function computeDashboard(db: Db, today: string, awaited: () => Promise<Aw
 
 type Dashboard = Awaited<ReturnType<typeof computeDashboard>>;
 
-export function createPipelineService(db: Db) {
+export function createPipelineService(db: Db, changes: ChangeVersion) {
   // Kept until the next audited change (or the next day): the awaited decisions evaluate the gate of
   // every open project, which is too much work to repeat for each view of the dashboard.
-  const dashboards = new ChangeCache<Dashboard>(db, 2);
-  const awaitedLists = new ChangeCache<AwaitingBody[]>(db, 2);
+  const dashboards = new ChangeCache<Dashboard>(changes, 2);
+  const awaitedLists = new ChangeCache<AwaitingBody[]>(changes, 2);
 
   /** Everything the dashboard shows, and the API returns. */
   async function dashboard(): Promise<Dashboard> {

@@ -262,7 +262,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
 
   // The project page's content, kept per project and set of roles until the next audited change: it
   // is read far more often than a project changes, and rendering it is most of what a view costs.
-  const projectPages = new ChangeCache<{ title: string; html: string } | null>(app.services.database.db, 200);
+  const projectPages = new ChangeCache<{ title: string; html: string } | null>(app.services.changes, 200);
 
   app.get(projectPaths.project(), page("projects:read"), async (request, reply) => {
     const id = idParam(request);

@@ -20,7 +20,7 @@ import {
 import { templateTask } from "../../domain/checklist-template.js";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../web/problems.js";
 import { recordAudit } from "../audit/service.js";
-import { ChangeCache } from "../audit/changes.js";
+import { ChangeCache, type ChangeVersion } from "../audit/changes.js";
 import { instantiateChecklist, recordEvidence, revalueChecklist } from "../checklist/service.js";
 import type { DocumentStore } from "../documents/store.js";
 import {
@@ -92,9 +92,9 @@ function encodeCursor(offset: number): string {
  * Commissioning projects through the five stages (issue 3, items 1–3 and 9): one use case per function,
  * one transaction each, its audit record inside it.
  */
-export function createProjectsService(db: Db, documents: DocumentStore) {
+export function createProjectsService(db: Db, documents: DocumentStore, changes: ChangeVersion) {
   const incumbents = createIncumbentsService(db);
-  const pipeline = createPipelineService(db);
+  const pipeline = createPipelineService(db, changes);
 
   async function present(row: ProjectRow) {
     const snapshots = await loadSnapshots(db, [row]);
@@ -681,7 +681,7 @@ export function createProjectsService(db: Db, documents: DocumentStore) {
 
   // Project pages are read far more often than projects change: kept until the next audited change
   // (or the next day, for what is overdue), for the most recently viewed projects.
-  const homePages = new ChangeCache<Awaited<ReturnType<typeof loadHomePage>>>(db, 200);
+  const homePages = new ChangeCache<Awaited<ReturnType<typeof loadHomePage>>>(changes, 200);
 
   /**
    * Everything the project's home page shows: stage, what is missing to move on, what is overdue, which
