@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { can, type Action } from "../domain/policy.js";
+import { can, type Action, type Actor } from "../domain/policy.js";
 import { renderStatus, sendProblem } from "./errors.js";
 import { paths } from "./paths.js";
 
@@ -35,6 +35,15 @@ export function requireApi(action: Action) {
       });
     }
   };
+}
+
+/**
+ * The person requirePage or requireApi let through. Those guards run before the handler, so a missing
+ * actor here is a route registered without one: a programming error, not a request to refuse.
+ */
+export function admittedActor(request: FastifyRequest): Actor {
+  if (!request.actor) throw new Error(`${request.method} ${request.routeOptions.url ?? ""} has no guard`);
+  return request.actor;
 }
 
 /** A safe place to go after sign-in: a path on this site, never another host. */

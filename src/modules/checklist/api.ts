@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { EVIDENCE_TYPES, TASK_STATUSES } from "../../domain/checklist-template.js";
 import { problemResponses } from "../../web/api-schemas.js";
-import { requireApi } from "../../web/guards.js";
+import { admittedActor, requireApi } from "../../web/guards.js";
 import { NotFoundError } from "../../web/problems.js";
 import { taskUpdateInput } from "./service.js";
 
@@ -86,8 +86,7 @@ export const checklistApi: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const actor = request.actor;
-      if (!actor) throw new Error("no actor after requireApi");
+      const actor = admittedActor(request);
       return checklist.update(actor, request.params.id, request.params.taskId, request.body);
     },
   );

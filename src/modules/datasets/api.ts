@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { listOf, listQuery, problemResponses, problemSchema } from "../../web/api-schemas.js";
-import { requireApi } from "../../web/guards.js";
+import { admittedActor, requireApi } from "../../web/guards.js";
 import { DATASET_KINDS, DATASET_MAX_BYTES } from "./service.js";
 import { acceptCsvBodies, readApiUpload } from "./upload.js";
 
@@ -78,8 +78,7 @@ export const datasetsApi: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const actor = request.actor;
-      if (!actor) throw new Error("no actor after requireApi");
+      const actor = admittedActor(request);
       const upload = await readApiUpload(request, DATASET_MAX_BYTES, request.query.fileName);
       const outcome = await datasets.importFile(actor, {
         kind: request.params.kind,
@@ -103,8 +102,7 @@ export const datasetsApi: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const actor = request.actor;
-      if (!actor) throw new Error("no actor after requireApi");
+      const actor = admittedActor(request);
       const offset = offsetOf(request.query.cursor);
       const page = await datasets.list(actor, {
         kind: request.query.kind,

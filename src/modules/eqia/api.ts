@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { problemResponses } from "../../web/api-schemas.js";
-import { requireApi } from "../../web/guards.js";
+import { admittedActor, requireApi } from "../../web/guards.js";
 import { NotFoundError } from "../../web/problems.js";
 import { CHARACTERISTIC_CODES, IMPACTS } from "./screening.js";
 import { eqiaInput } from "./service.js";
@@ -70,8 +70,7 @@ export const eqiaApi: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const actor = request.actor;
-      if (!actor) throw new Error("no actor after requireApi");
+      const actor = admittedActor(request);
       return eqia.save(actor, request.params.id, request.body);
     },
   );
@@ -90,8 +89,7 @@ export const eqiaApi: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const actor = request.actor;
-      if (!actor) throw new Error("no actor after requireApi");
+      const actor = admittedActor(request);
       return eqia.signOff(actor, request.params.id, request.body.version);
     },
   );

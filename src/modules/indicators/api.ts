@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { DATASET_KINDS } from "../../domain/indicators/terms.js";
 import { listOf, listQuery, pageList, problemResponses } from "../../web/api-schemas.js";
-import { requireApi } from "../../web/guards.js";
+import { admittedActor, requireApi } from "../../web/guards.js";
 import { FRAMEWORKS, valuesQuerySchema } from "./service.js";
 
 export const indicatorDefinitionSchema = z.object({
@@ -84,8 +84,7 @@ export const indicatorsApi: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const actor = request.actor;
-      if (!actor) throw new Error("no actor after requireApi");
+      const actor = admittedActor(request);
       const items = await indicators.values(actor, request.query);
       return { items, complete: items.every((i) => i.complete) };
     },

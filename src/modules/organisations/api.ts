@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { listOf, listQuery, pageList, problemResponses } from "../../web/api-schemas.js";
-import { requireApi } from "../../web/guards.js";
+import { admittedActor, requireApi } from "../../web/guards.js";
 import { NotFoundError } from "../../web/problems.js";
 import { ORGANISATION_KINDS, organisationInput } from "./service.js";
 
@@ -49,8 +49,7 @@ export const organisationsApi: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const actor = request.actor;
-      if (!actor) throw new Error("no actor after requireApi");
+      const actor = admittedActor(request);
       const created = await organisations.create(actor, request.body);
       return reply.code(201).send(created);
     },

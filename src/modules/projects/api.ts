@@ -1,11 +1,9 @@
-import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Actor } from "../../domain/policy.js";
 import { DOCUMENT_KINDS } from "../../domain/stages.js";
 import { problemResponses, problemSchema } from "../../web/api-schemas.js";
 import { MAX_UPLOAD_BYTES } from "../../web/app.js";
-import { requireApi } from "../../web/guards.js";
+import { admittedActor, requireApi } from "../../web/guards.js";
 import { NotFoundError } from "../../web/problems.js";
 import {
   advanceInput,
@@ -119,12 +117,6 @@ const uploadResponses = {
   415: problemSchema,
 };
 
-function actorOf(request: FastifyRequest): Actor {
-  const actor = request.actor;
-  if (!actor) throw new Error("no actor after requireApi");
-  return actor;
-}
-
 /**
  * Commissioning projects (API.md): projects, documents, decisions, advance, reject and timeline.
  * Permission is checked before validation, so a caller who may not act learns nothing from a 400.
@@ -144,7 +136,8 @@ export const projectsApi: FastifyPluginAsyncZod = async (app) => {
         response: { 201: projectSchema, ...problemResponses },
       },
     },
-    async (request, reply) => reply.code(201).send(await projects.create(actorOf(request), request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await projects.create(admittedActor(request), request.body)),
   );
 
   app.get(
@@ -212,7 +205,7 @@ export const projectsApi: FastifyPluginAsyncZod = async (app) => {
         response: { 200: projectSchema, ...problemResponses },
       },
     },
-    async (request) => projects.update(actorOf(request), request.params.id, request.body),
+    async (request) => projects.update(admittedActor(request), request.params.id, request.body),
   );
 
   app.post(
@@ -234,7 +227,7 @@ export const projectsApi: FastifyPluginAsyncZod = async (app) => {
       const received = await receiveUpload(request, { maxBytes: MAX_UPLOAD_BYTES });
       try {
         const document = await projects.uploadDocument(
-          actorOf(request),
+          admittedActor(request),
           request.params.id,
           received.fields,
           received.file,
@@ -298,7 +291,9 @@ export const projectsApi: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await projects.recordDecision(actorOf(request), request.params.id, request.body)),
+      reply
+        .code(201)
+        .send(await projects.recordDecision(admittedActor(request), request.params.id, request.body)),
   );
 
   app.get(
@@ -330,7 +325,7 @@ export const projectsApi: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => projects.advance(actorOf(request), request.params.id, request.body?.version),
+    async (request) => projects.advance(admittedActor(request), request.params.id, request.body?.version),
   );
 
   app.post(
@@ -357,7 +352,7 @@ export const projectsApi: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => projects.reject(actorOf(request), request.params.id, request.body),
+    async (request) => projects.reject(admittedActor(request), request.params.id, request.body),
   );
 
   app.get(

@@ -1,9 +1,7 @@
-import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Actor } from "../../domain/policy.js";
 import { problemResponses } from "../../web/api-schemas.js";
-import { requireApi } from "../../web/guards.js";
+import { admittedActor, requireApi } from "../../web/guards.js";
 import { NotFoundError } from "../../web/problems.js";
 import { incumbentInput, incumbentPatchInput } from "./incumbents.js";
 import { projectApiPaths } from "./paths.js";
@@ -88,12 +86,6 @@ export const incumbentSchema = z.object({
   version: z.number().int(),
 });
 
-function actorOf(request: FastifyRequest): Actor {
-  const actor = request.actor;
-  if (!actor) throw new Error("no actor after requireApi");
-  return actor;
-}
-
 /** The pipeline (issue 3, item 10) and contracts being recommissioned (item 8). */
 export const pipelineApi: FastifyPluginAsyncZod = async (app) => {
   const { projects } = app.services;
@@ -157,7 +149,9 @@ export const pipelineApi: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await projects.incumbents.add(actorOf(request), request.params.id, request.body)),
+      reply
+        .code(201)
+        .send(await projects.incumbents.add(admittedActor(request), request.params.id, request.body)),
   );
 
   app.patch(
@@ -175,6 +169,6 @@ export const pipelineApi: FastifyPluginAsyncZod = async (app) => {
         response: { 200: incumbentSchema, ...problemResponses },
       },
     },
-    async (request) => projects.incumbents.update(actorOf(request), request.params.id, request.body),
+    async (request) => projects.incumbents.update(admittedActor(request), request.params.id, request.body),
   );
 };

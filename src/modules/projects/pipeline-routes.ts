@@ -1,11 +1,9 @@
-import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Actor } from "../../domain/policy.js";
 import { renderStatus } from "../../web/errors.js";
 import { redirectWithErrors, redirectWithSuccess } from "../../web/forms.js";
-import { requirePage } from "../../web/guards.js";
-import { ProblemError, type FieldError } from "../../web/problems.js";
+import { admittedActor, requirePage } from "../../web/guards.js";
+import { formRefusal, type FieldError } from "../../web/problems.js";
 import { setFlash } from "../../web/sessions.js";
 import { fragmentFor, permissionsKey, renderFragment } from "../../web/views.js";
 import { ChangeCache } from "../audit/changes.js";
@@ -48,17 +46,6 @@ function listHref(filter: { programme?: string; stage?: string }) {
   return query ? `${projectPaths.list}?${query}` : projectPaths.list;
 }
 
-function actorOf(request: FastifyRequest): Actor {
-  const actor = request.actor;
-  if (!actor) throw new Error("no actor after requirePage");
-  return actor;
-}
-
-function refusal(error: unknown): ProblemError | null {
-  if (error instanceof ProblemError && error.status !== 404 && error.status < 500) return error;
-  return null;
-}
-
 /** The page's names for the API's fields, so each message sits by its own field. */
 function incumbentFieldErrors(errors: FieldError[]): FieldError[] {
   const names: Record<string, string> = { name: "incumbentName", endsOn: "endsOn.day" };
@@ -92,7 +79,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
   const pipelinePages = new ChangeCache<string>(app.services.changes, 20);
 
   app.get(projectPaths.pipeline, page("projects:read"), async (request, reply) => {
-    const actor = actorOf(request);
+    const actor = admittedActor(request);
     const html = await pipelinePages.get(`${todayInLondon()} ${permissionsKey(actor)}`, async () => {
       const pipeline = await projects.pipeline.dashboard();
       return renderFragment(app, actor, "projects/views/pipeline-page.njk", {
@@ -178,7 +165,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
       return redirectWithErrors(request, reply, back, incumbentFieldErrors(zodIssues(parsed.error)));
     }
     try {
-      const added = await projects.incumbents.add(actorOf(request), id.data, parsed.data);
+      const added = await projects.incumbents.add(admittedActor(request), id.data, parsed.data);
       return await redirectWithSuccess(
         request,
         reply,
@@ -186,7 +173,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
         `“${added.name}” has been added: notice must be given by ${added.noticeByOn}`,
       );
     } catch (error) {
-      const refused = refusal(error);
+      const refused = formRefusal(error);
       if (!refused) throw error;
       const errors = refused.errors.length
         ? refused.errors
@@ -216,7 +203,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
     const contracts = await projects.incumbents.list(id).catch(() => []);
     if (!contracts.some((c) => c.id === contractId)) return renderStatus(reply, 404);
     try {
-      const updated = await projects.incumbents.update(actorOf(request), contractId, parsed.data);
+      const updated = await projects.incumbents.update(admittedActor(request), contractId, parsed.data);
       return await redirectWithSuccess(
         request,
         reply,
@@ -224,7 +211,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
         `Notice to the provider of “${updated.name}” has been recorded`,
       );
     } catch (error) {
-      const refused = refusal(error);
+      const refused = formRefusal(error);
       if (!refused) throw error;
       const currentVersion = refused.extra.currentVersion;
       if (refused.status === 409 && typeof currentVersion === "number") {

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Actor } from "../../domain/policy.js";
 import {
   DOCUMENT_KIND_NAMES,
   DOCUMENT_KINDS,
@@ -15,8 +14,8 @@ import { renderStatus } from "../../web/errors.js";
 import { formState, redirectWithErrors, redirectWithSuccess } from "../../web/forms.js";
 import { fragmentFor, permissionsKey, renderFragment } from "../../web/views.js";
 import { ChangeCache } from "../audit/changes.js";
-import { requirePage } from "../../web/guards.js";
-import { ProblemError, type FieldError } from "../../web/problems.js";
+import { admittedActor, requirePage } from "../../web/guards.js";
+import { formRefusal, ProblemError, type FieldError } from "../../web/problems.js";
 import { csrfTokenValid, setFlash } from "../../web/sessions.js";
 import {
   formVersion,
@@ -55,17 +54,7 @@ function idParam(request: FastifyRequest): string | null {
   return parsed.success ? parsed.data : null;
 }
 
-function actorOf(request: FastifyRequest): Actor {
-  const actor = request.actor;
-  if (!actor) throw new Error("no actor after requirePage");
-  return actor;
-}
-
 /** A refusal the person can act on goes back to the form; anything else is the error page's. */
-function refusal(error: unknown): ProblemError | null {
-  if (error instanceof ProblemError && error.status !== 404 && error.status < 500) return error;
-  return null;
-}
 
 function errorsOf(error: ProblemError, fallbackPath: string): FieldError[] {
   const missing = error.extra.missing;
@@ -246,7 +235,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
     const parsed = parseProjectForm(body);
     if (!parsed.ok) return redirectWithErrors(request, reply, projectPaths.create, parsed.errors);
     try {
-      const created = await projects.create(actorOf(request), parsed.value);
+      const created = await projects.create(admittedActor(request), parsed.value);
       return await redirectWithSuccess(
         request,
         reply,
@@ -254,7 +243,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
         `“${created.title}” has been started at Stage 1`,
       );
     } catch (error) {
-      const refused = refusal(error);
+      const refused = formRefusal(error);
       if (!refused) throw error;
       return redirectWithErrors(request, reply, projectPaths.create, errorsOf(refused, "title"));
     }
@@ -267,7 +256,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(projectPaths.project(), page("projects:read"), async (request, reply) => {
     const id = idParam(request);
     if (!id) return renderStatus(reply, 404);
-    const actor = actorOf(request);
+    const actor = admittedActor(request);
     const state = await formState(request);
     const render = async () => {
       const home = await projects.homePage(id);
@@ -319,7 +308,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
     const parsed = parseProjectEditForm(body);
     if (!parsed.ok) return redirectWithErrors(request, reply, projectPaths.edit(id), parsed.errors);
     try {
-      const updated = await projects.update(actorOf(request), id, parsed.value);
+      const updated = await projects.update(admittedActor(request), id, parsed.value);
       return await redirectWithSuccess(
         request,
         reply,
@@ -327,7 +316,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
         `“${updated.title}” has been changed`,
       );
     } catch (error) {
-      const refused = refusal(error);
+      const refused = formRefusal(error);
       if (!refused) throw error;
       const currentVersion = refused.extra.currentVersion;
       if (refused.status === 409 && typeof currentVersion === "number") {
@@ -383,7 +372,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
       const received = uploads.get(request);
       try {
         const document = await projects.uploadDocument(
-          actorOf(request),
+          admittedActor(request),
           id,
           received?.fields ?? {},
           received?.file ?? null,
@@ -395,7 +384,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
           `${kindName(document.kind)} “${document.title}” version ${document.version} has been uploaded`,
         );
       } catch (error) {
-        const refused = refusal(error);
+        const refused = formRefusal(error);
         if (!refused) throw error;
         return redirectWithErrors(request, reply, projectPaths.project(id), errorsOf(refused, "file"));
       }
@@ -427,7 +416,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
     const parsed = parseDecisionForm((request.body ?? {}) as Record<string, unknown>);
     if (!parsed.ok) return redirectWithErrors(request, reply, projectPaths.project(id), parsed.errors);
     try {
-      const decision = await projects.recordDecision(actorOf(request), id, parsed.value);
+      const decision = await projects.recordDecision(admittedActor(request), id, parsed.value);
       return await redirectWithSuccess(
         request,
         reply,
@@ -435,7 +424,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
         `The decision of ${decision.bodyCode} (minutes ${decision.minutesRef}) has been recorded`,
       );
     } catch (error) {
-      const refused = refusal(error);
+      const refused = formRefusal(error);
       if (!refused) throw error;
       return redirectWithErrors(request, reply, projectPaths.project(id), errorsOf(refused, "bodyCode"));
     }
@@ -446,7 +435,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
     if (!id) return renderStatus(reply, 404);
     const version = formVersion((request.body ?? {}) as Record<string, unknown>);
     try {
-      const result = await projects.advance(actorOf(request), id, version);
+      const result = await projects.advance(admittedActor(request), id, version);
       return await redirectWithSuccess(
         request,
         reply,
@@ -456,7 +445,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
           : `The project has moved to stage ${result.stage}`,
       );
     } catch (error) {
-      const refused = refusal(error);
+      const refused = formRefusal(error);
       if (!refused) throw error;
       return redirectWithErrors(request, reply, projectPaths.project(id), errorsOf(refused, "gate"));
     }
@@ -480,7 +469,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
     const parsed = parseRejectForm((request.body ?? {}) as Record<string, unknown>);
     if (!parsed.ok) return redirectWithErrors(request, reply, projectPaths.reject(id), parsed.errors);
     try {
-      const result = await projects.reject(actorOf(request), id, parsed.value);
+      const result = await projects.reject(admittedActor(request), id, parsed.value);
       return await redirectWithSuccess(
         request,
         reply,
@@ -488,7 +477,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
         `The procurement has ended (§3.17). ${result.costAvoidancePaper.required ? "A cost avoidance paper is required." : ""}`.trim(),
       );
     } catch (error) {
-      const refused = refusal(error);
+      const refused = formRefusal(error);
       if (!refused) throw error;
       return redirectWithErrors(request, reply, projectPaths.reject(id), errorsOf(refused, "reason"));
     }

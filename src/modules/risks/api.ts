@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { listQuery, pageList, problemResponses } from "../../web/api-schemas.js";
-import { requireApi } from "../../web/guards.js";
+import { admittedActor, requireApi } from "../../web/guards.js";
 import { NotFoundError } from "../../web/problems.js";
 import { RISK_STATUSES, riskInput, riskUpdateInput } from "./service.js";
 
@@ -79,8 +79,7 @@ export const risksApi: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const actor = request.actor;
-      if (!actor) throw new Error("no actor after requireApi");
+      const actor = admittedActor(request);
       return reply.code(201).send(await risks.create(actor, request.params.id, request.body));
     },
   );
@@ -116,8 +115,7 @@ export const risksApi: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const actor = request.actor;
-      if (!actor) throw new Error("no actor after requireApi");
+      const actor = admittedActor(request);
       return risks.update(actor, request.params.id, request.body);
     },
   );

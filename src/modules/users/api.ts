@@ -3,7 +3,7 @@ import { z } from "zod";
 import { canActForUser } from "../../domain/policy.js";
 import { ROLE_CODES } from "../../domain/roles.js";
 import { listOf, listQuery, pageList, problemResponses } from "../../web/api-schemas.js";
-import { requireApi } from "../../web/guards.js";
+import { admittedActor, requireApi } from "../../web/guards.js";
 import { ForbiddenError, NotFoundError } from "../../web/problems.js";
 import { userInput } from "./service.js";
 
@@ -83,8 +83,7 @@ export const usersApi: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const actor = request.actor;
-      if (!actor) throw new Error("no actor after requireApi");
+      const actor = admittedActor(request);
       const { user, generatedPassword } = await users.create(actor, request.body);
       return reply
         .code(201)
@@ -124,8 +123,7 @@ export const usersApi: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const actor = request.actor;
-      if (!actor) throw new Error("no actor after requireApi");
+      const actor = admittedActor(request);
       const { id } = request.params;
       // Refused before looking the user up, so nobody learns which ids exist.
       if (!canActForUser(actor, id)) throw new ForbiddenError("You can create API tokens only for yourself");
