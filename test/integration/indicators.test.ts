@@ -3,13 +3,13 @@ import { parseIndicatorsArguments, runIndicators } from "../../src/cli/indicator
 import type { Output } from "../../src/cli/context.js";
 import { CliError, EXIT, describeFailure } from "../../src/cli/errors.js";
 import { buildProgram } from "../../src/cli/program.js";
-import { datasets, hiaReferrals, spStays, treatmentEpisodes } from "../../src/db/schema/indicators.js";
 import { INDICATOR_DEFINITIONS, indicatorDefinition } from "../../src/domain/indicators/definitions.js";
 import { computeReference, type IndicatorDataset } from "../../src/domain/indicators/reference.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
 import { computeIndicators } from "../../src/modules/indicators/service.js";
 import { episode, referral, stay } from "../generators/indicators.js";
 import { apiTokenFor, buildTestApp, createUser, html, signIn, type TestApp } from "../helpers.js";
+import { loadIndicatorData } from "../indicator-data.js";
 
 /**
  * The indicators' three faces (issue 4, items 2 and 3): GET /api/v1/indicators and
@@ -89,52 +89,6 @@ let supplierToken: string;
 let staffCookies: Record<string, string>;
 let providerCookies: Record<string, string>;
 
-async function load(data: IndicatorDataset) {
-  const db = t.database.db;
-  const datasetRow = async (kind: "treatment-journeys" | "sp-outcomes" | "hia-activity", rows: number) => {
-    const [row] = await db
-      .insert(datasets)
-      .values({
-        kind,
-        fileName: `${kind}.csv`,
-        sha256: "0".repeat(64),
-        bytes: 0,
-        rows,
-        activeRows: rows,
-        periodStart: "2024-01-01",
-        periodEnd: "2025-03-31",
-        keyId: "test",
-        uploadedByLabel: "test",
-      })
-      .returning({ id: datasets.id });
-    if (!row) throw new Error("no dataset row");
-    return row.id;
-  };
-  const te = await datasetRow("treatment-journeys", data.treatmentEpisodes.length);
-  await db.insert(treatmentEpisodes).values(
-    data.treatmentEpisodes.map((e, i) => ({
-      ...e,
-      substances: [...e.substances],
-      datasetId: te,
-      line: i + 2,
-    })),
-  );
-  const sp = await datasetRow("sp-outcomes", data.spStays.length);
-  await db.insert(spStays).values(
-    data.spStays.map((s, i) => ({
-      ...s,
-      needs: [...s.needs],
-      achieved: [...s.achieved],
-      datasetId: sp,
-      line: i + 2,
-    })),
-  );
-  const hia = await datasetRow("hia-activity", data.hiaReferrals.length);
-  await db
-    .insert(hiaReferrals)
-    .values(data.hiaReferrals.map((r, i) => ({ ...r, datasetId: hia, line: i + 2 })));
-}
-
 beforeAll(async () => {
   t = await buildTestApp();
   for (const code of ["IP1", "IP2"])
@@ -145,7 +99,7 @@ beforeAll(async () => {
       companyNumber: undefined,
       charityNumber: undefined,
     });
-  await load(DATA);
+  await loadIndicatorData(t.database.db, DATA);
   const staff = await createUser(t.services, ["commissioner"]);
   staffToken = await apiTokenFor(t.services, staff.id);
   staffCookies = await signIn(t.app, staff.email);

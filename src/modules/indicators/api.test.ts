@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { episode, referral, stay } from "../../../test/generators/indicators.js";
 import { apiTokenFor, buildTestApp, createUser, type TestApp } from "../../../test/helpers.js";
-import { datasets, hiaReferrals, spStays, treatmentEpisodes } from "../../db/schema/indicators.js";
+import { loadIndicatorData } from "../../../test/indicator-data.js";
 import { indicatorDefinition, type Framework } from "../../domain/indicators/definitions.js";
 import {
   computeReference,
@@ -46,55 +46,9 @@ const DATA: IndicatorDataset = {
 let t: TestApp;
 let token: string;
 
-async function load(data: IndicatorDataset): Promise<void> {
-  const db = t.database.db;
-  const dataset = async (kind: "treatment-journeys" | "sp-outcomes" | "hia-activity", rows: number) => {
-    const [row] = await db
-      .insert(datasets)
-      .values({
-        kind,
-        fileName: `${kind}.csv`,
-        sha256: "0".repeat(64),
-        bytes: 0,
-        rows,
-        activeRows: rows,
-        periodStart: "2023-01-01",
-        periodEnd: PERIOD_END,
-        keyId: "test",
-        uploadedByLabel: "test",
-      })
-      .returning({ id: datasets.id });
-    if (!row) throw new Error("no dataset row");
-    return row.id;
-  };
-  const te = await dataset("treatment-journeys", data.treatmentEpisodes.length);
-  await db.insert(treatmentEpisodes).values(
-    data.treatmentEpisodes.map((e, i) => ({
-      ...e,
-      substances: [...e.substances],
-      datasetId: te,
-      line: i + 2,
-    })),
-  );
-  const sp = await dataset("sp-outcomes", data.spStays.length);
-  await db.insert(spStays).values(
-    data.spStays.map((s, i) => ({
-      ...s,
-      needs: [...s.needs],
-      achieved: [...s.achieved],
-      datasetId: sp,
-      line: i + 2,
-    })),
-  );
-  const hia = await dataset("hia-activity", data.hiaReferrals.length);
-  await db
-    .insert(hiaReferrals)
-    .values(data.hiaReferrals.map((r, i) => ({ ...r, datasetId: hia, line: i + 2 })));
-}
-
 beforeAll(async () => {
   t = await buildTestApp();
-  await load(DATA);
+  await loadIndicatorData(t.database.db, DATA);
   const staff = await createUser(t.services, ["commissioner"]);
   token = await apiTokenFor(t.services, staff.id);
 });
