@@ -14,27 +14,11 @@
  */
 import { performance } from "node:perf_hooks";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { definitionsOf } from "../src/domain/indicators/definitions.js";
 import { DRUGS, DISCHARGE_REASONS, SUCCESSFUL_REASONS } from "../src/domain/indicators/terms.js";
 
-/** The indicators DuckDB computes here, from the same CSV: all of Appendix A. */
-export const DUCKDB_CODES = [
-  "SM01",
-  "SM02",
-  "SM03",
-  "SM04",
-  "SM05",
-  "SM06",
-  "SM07",
-  "SM08",
-  "SM09",
-  "SM10",
-  "SM11",
-  "SM12",
-  "SM13",
-  "SM13R",
-  "SM14",
-  "SM14R",
-];
+/** The indicators DuckDB computes here, from the same CSV: all of Appendix A, in the catalogue's order. */
+export const DUCKDB_CODES: readonly string[] = definitionsOf("A").map((d) => d.code);
 
 const sqlList = (values: readonly string[]) => `[${values.map((v) => `'${v}'`).join(", ")}]`;
 
