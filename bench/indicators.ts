@@ -38,7 +38,16 @@ import {
   treatmentCsvRecord,
 } from "../test/generators/indicators.js";
 import { DUCKDB_CODES, duckdbIndicators, type DuckFigure } from "./duckdb-indicators.js";
-import { exited, passFail, removeDir, seconds, sleep, table, tempDir } from "./lib.js";
+import {
+  exited,
+  passFail,
+  removeDir,
+  scratchPostgresDatabase,
+  seconds,
+  sleep,
+  table,
+  tempDir,
+} from "./lib.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -144,25 +153,12 @@ async function scratchDatabase(kind: Kind): Promise<Scratch> {
   };
   let url: string | undefined;
   if (kind === "postgres") {
-    const adminUrl = process.env.DATABASE_URL ?? "";
-    const name = `commissioner_bench_ind_${process.pid}_${scratchCount}_${randomBytes(3).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(adminUrl);
-    u.pathname = `/${name}`;
-    url = u.toString();
+    const scratch = await scratchPostgresDatabase(process.env.DATABASE_URL ?? "", "commissioner_bench_ind");
+    url = scratch.url;
     env.DATABASE_URL = url;
     drop = async () => {
       removeDir(dataDir);
-      const dropper = new pg.Client({ connectionString: adminUrl });
-      await dropper.connect();
-      try {
-        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await dropper.end();
-      }
+      await scratch.drop();
     };
   }
   return { kind, env, config: configFromEnvironment(env), ...(url ? { url } : {}), drop };

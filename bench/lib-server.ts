@@ -19,7 +19,7 @@ import { openAndPrepare } from "../src/startup.js";
 import { buildApp } from "../src/web/app.js";
 import { navigationFor } from "../src/web/navigation.js";
 import type { FromServer, ServerMeasure, ToServer } from "./lib.js";
-import { removeDir, rssMiB, sleep, tempDir } from "./lib.js";
+import { removeDir, rssMiB, scratchPostgresDatabase, tempDir } from "./lib.js";
 
 const BENCH_EMAIL = "commissioner@commissioner.example";
 
@@ -78,32 +78,9 @@ async function main() {
     const adminUrl = process.env.DATABASE_URL;
     if (!adminUrl) throw new Error("DATABASE_URL is not set");
     // A database of its own on that server, dropped afterwards: the bench writes demo users and sessions.
-    const name = `commissioner_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const dropper = new pg.Client({ connectionString: adminUrl });
-      await dropper.connect();
-      try {
-        // Give the app's connections a moment to finish closing before forcing them.
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await dropper.query(`DROP DATABASE IF EXISTS ${name}${attempt < 20 ? "" : " WITH (FORCE)"}`);
-            break;
-          } catch (error) {
-            if ((error as { code?: string }).code !== "55006" || attempt >= 20) throw error;
-            await sleep(100);
-          }
-        }
-      } finally {
-        await dropper.end();
-      }
-    };
+    const scratch = await scratchPostgresDatabase(adminUrl, "commissioner_bench");
+    databaseUrl = scratch.url;
+    dropDatabase = scratch.drop;
     undo.push(dropDatabase);
   }
 

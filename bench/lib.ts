@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -161,4 +163,40 @@ export async function signIn(base: string, email: string, password: string): Pro
   }
   keepCookies(response, jar);
   return cookieHeader(jar);
+}
+
+/**
+ * A database of its own on the PostgreSQL server of `adminUrl` (which must allow CREATE DATABASE), for
+ * one bench run: its URL, and how to drop it afterwards. The drop waits up to 2 s for the app's own
+ * connections to finish closing before it forces them.
+ */
+export async function scratchPostgresDatabase(
+  adminUrl: string,
+  prefix: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${String(process.pid)}_${randomBytes(3).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`).finally(() => admin.end());
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const drop = async () => {
+    const dropper = new pg.Client({ connectionString: adminUrl });
+    await dropper.connect();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await dropper.query(`DROP DATABASE IF EXISTS ${name}${attempt < 20 ? "" : " WITH (FORCE)"}`);
+          return;
+        } catch (error) {
+          // 55006: still in use by a connection that is closing.
+          if ((error as { code?: string }).code !== "55006" || attempt >= 20) throw error;
+          await sleep(100);
+        }
+      }
+    } finally {
+      await dropper.end();
+    }
+  };
+  return { url: url.toString(), drop };
 }

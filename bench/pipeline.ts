@@ -19,7 +19,17 @@ import { ensureDemoData } from "../src/modules/demo/demo.js";
 import { openAndPrepare } from "../src/startup.js";
 import { buildApp } from "../src/web/app.js";
 import { BENCH_EMAIL, seedPipeline } from "./pipeline-seed.js";
-import { killChildrenOnExit, ms, passFail, removeDir, signIn, sleep, table, tempDir } from "./lib.js";
+import {
+  killChildrenOnExit,
+  ms,
+  passFail,
+  removeDir,
+  scratchPostgresDatabase,
+  signIn,
+  sleep,
+  table,
+  tempDir,
+} from "./lib.js";
 
 const P99_TARGET_MS = 150;
 
@@ -56,20 +66,9 @@ async function serve(kind: "pglite" | "postgres") {
   let databaseUrl: string | undefined;
   let dropDatabase = (): Promise<void> => Promise.resolve();
   if (kind === "postgres") {
-    const adminUrl = process.env.DATABASE_URL ?? "";
-    const name = `commissioner_bench_pipe_${process.pid}_${randomBytes(3).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const dropper = new pg.Client({ connectionString: adminUrl });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).finally(() => dropper.end());
-    };
+    const scratch = await scratchPostgresDatabase(process.env.DATABASE_URL ?? "", "commissioner_bench_pipe");
+    databaseUrl = scratch.url;
+    dropDatabase = scratch.drop;
   }
   const config = configFromEnvironment({
     DATA_DIR: dataDir,
