@@ -20,7 +20,7 @@ import {
 import { templateTask } from "../../domain/checklist-template.js";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../web/problems.js";
 import { recordAudit } from "../audit/service.js";
-import { ChangeCache, type ChangeVersion } from "../audit/changes.js";
+import type { ChangeVersion } from "../audit/changes.js";
 import { instantiateChecklist, recordEvidence, revalueChecklist } from "../checklist/service.js";
 import type { DocumentStore } from "../documents/store.js";
 import {
@@ -621,9 +621,15 @@ export function createProjectsService(db: Db, documents: DocumentStore, changes:
       .orderBy(asc(governanceBodies.name));
   }
 
-  async function loadHomePage(id: string, today: string) {
+  /**
+   * Everything the project's home page shows: stage, what is missing to move on, what is overdue, which
+   * bodies must decide what next; then documents, decisions and the forms to add them. (The page keeps
+   * what it renders from this until the next audited change: projects/routes.ts.)
+   */
+  async function homePage(id: string) {
     const row = await findProject(db, id);
     if (!row) return null;
+    const today = todayInLondon();
     // Independent reads: on PostgreSQL they run side by side on the pool.
     const [
       snapshots,
@@ -679,18 +685,6 @@ export function createProjectsService(db: Db, documents: DocumentStore, changes:
     };
   }
 
-  // Project pages are read far more often than projects change: kept until the next audited change
-  // (or the next day, for what is overdue), for the most recently viewed projects.
-  const homePages = new ChangeCache<Awaited<ReturnType<typeof loadHomePage>>>(changes, 200);
-
-  /**
-   * Everything the project's home page shows: stage, what is missing to move on, what is overdue, which
-   * bodies must decide what next; then documents, decisions and the forms to add them.
-   */
-  function homePage(id: string) {
-    const today = todayInLondon();
-    return homePages.get(`${id} ${today}`, () => loadHomePage(id, today));
-  }
 
   return {
     create,
