@@ -26,4 +26,21 @@ describe("the trim filter", () => {
     });
     expect(rendered).toBe("<b>x</b>|&lt;b&gt;x&lt;/b&gt;");
   });
+
+  it("refuses what is not text, as Nunjucks' own filter did, rather than printing [object Object]", () => {
+    expect(() => trimKeepingSafeness({ a: 1 })).toThrow("the trim filter takes text");
+  });
+});
+
+describe("the mojDate filter MOJ Frontend's components call", () => {
+  const env = new nunjucks.Environment(null, { autoescape: true });
+  configureNunjucks(env);
+
+  it.each([
+    ["a date and time in London", "2025-06-01T13:05:00.000Z", "datetime", "1 June 2025 at 2:05 pm"],
+    ["a date alone", "2025-06-01T13:05:00.000Z", "date", "1 June 2025"],
+    ["nothing", "", "datetime", ""],
+  ])("%s", (_name, value, type, expected) => {
+    expect(env.renderString("{{ value | mojDate(type) }}", { value, type })).toBe(expected);
+  });
 });
