@@ -289,6 +289,12 @@ describe("a commissioning project's journey", () => {
     await expectAccessible(page, "pipeline dashboard");
     await page.screenshot({ path: path.join(ARTEFACTS, "pipeline.png"), fullPage: true });
 
+    // The board's own page lists what awaits its decision.
+    await page.locator("#body-KDAAT_BOARD a").click();
+    await expect.poll(() => page.locator("h1").textContent()).toContain("KDAAT Board");
+    expect(await page.locator("#awaiting-table").textContent()).toContain(title);
+    await expectAccessible(page, "decisions awaited by a governance body");
+
     expect(errors).toEqual([]);
   });
 });
