@@ -1,6 +1,8 @@
+import { cell } from "./table.js";
+
 /**
  * docs/api.md, written from the OpenAPI document the routes generate, so the reference a reader finds
- * in the repository cannot drift from the code (a test compares them; `npm run docs:api` rewrites it).
+ * in the repository cannot drift from the code (a test compares them; `npm run docs` rewrites it).
  */
 
 interface Schema {
@@ -50,10 +52,6 @@ export function describeSchema(schema: Schema | undefined): string {
   const type = Array.isArray(schema.type) ? schema.type.join(" | ") : (schema.type ?? "any");
   if (type === "array") return `array of ${describeSchema(schema.items)}`;
   return schema.format ? `${type} (${schema.format})` : type;
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");
 }
 
 function parameterRows(parameters: Parameter[]): string[] {
@@ -132,7 +130,7 @@ export function openApiMarkdown(document: OpenApiDocument): string {
     `# ${document.info.title} ${document.info.version}`,
     "",
     "Written from the OpenAPI document that the routes generate (`/api/v1/openapi.json`): do not edit by",
-    "hand; `npm run docs:api` writes it again, and a test fails when it differs from the routes.",
+    "hand; `npm run docs` writes it again, and a test fails when it differs from the routes.",
     "Conventions (authentication, problem documents, lists and cursors, versions): see the README's API",
     "section.",
     "",
