@@ -7,6 +7,7 @@ import {
   type Framework,
   type IndicatorDefinition,
 } from "../../src/domain/indicators/definitions.js";
+import { FORMATS, type ColumnSpec, type FormatSpec } from "../../src/domain/indicators/formats.js";
 import { table } from "./table.js";
 
 const FRAMEWORKS: readonly { code: Framework; title: string }[] = [
@@ -36,6 +37,35 @@ function indicatorSection(definition: IndicatorDefinition): string[] {
   ];
 }
 
+function allowed(column: ColumnSpec): string {
+  switch (column.type) {
+    case "id":
+      return "an identifier";
+    case "client-ref":
+      return "the provider's reference for the person (pseudonymised on import, never stored)";
+    case "provider":
+      return "a provider organisation's code";
+    case "date":
+      return "a date, YYYY-MM-DD";
+    case "code":
+      return `one of ${column.values.map((v) => `\`${v}\``).join(", ")}`;
+    case "codes":
+      return `one or more of ${column.values.map((v) => `\`${v}\``).join(", ")}, separated by \`;\``;
+  }
+}
+
+function formatSection(format: FormatSpec): string[] {
+  return [
+    `### \`${format.kind}\`: one row per ${format.rowName}`,
+    "",
+    ...table(
+      ["column", "required", "values"],
+      format.columns.map((c) => [`\`${c.name}\``, c.required ? "yes" : "no", allowed(c)]),
+    ),
+    "",
+  ];
+}
+
 export function indicatorsMarkdown(): string {
   return [
     "# Indicators",
@@ -50,5 +80,12 @@ export function indicatorsMarkdown(): string {
       "",
       ...definitionsOf(code).flatMap(indicatorSection),
     ]),
+    "## The client-level files",
+    "",
+    "CSV files with a header row, imported whole or not at all (a refused file gets every problem's line,",
+    "column and reason). Columns required only in some rows (a reason when discharged) are checked by",
+    "the rules of `src/domain/indicators/formats.ts`.",
+    "",
+    ...Object.values(FORMATS).flatMap(formatSection),
   ].join("\n");
 }
