@@ -162,6 +162,7 @@ async function enrolledAdministrator() {
     next: "/",
   });
   expect(done.response.headers.location).toBe("/");
+  expect(await auditActions(admin.id)).toEqual(["created", "two-factor-setup-started", "two-factor-enabled"]);
   return { admin, secret, cookies: cookiesFrom(done.response, first.cookies) };
 }
 

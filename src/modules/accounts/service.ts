@@ -413,8 +413,12 @@ export function createAccountsService(
     const user = await userById(userId);
     if (!user) return "locked";
     const state = await twoFactor.stateOf(userId);
-    const result = await twoFactor.checkCode(actorFor(user), userId, code, !state?.enabled);
-    if (result === "accepted") return result;
+    const confirming = !state?.enabled;
+    const result = await twoFactor.checkCode(actorFor(user), userId, code, confirming);
+    if (result === "accepted") {
+      if (confirming) await auditTwoFactorEnabled(actorFor(user), userId, false);
+      return result;
+    }
     if (result === "locked" || counted.attempts >= TWO_FACTOR_LIMITS.wrongCodesPerSignIn) {
       await endPendingSignIn(sessionId);
       return result === "locked" ? "locked" : "sign-in-ended";
@@ -437,18 +441,20 @@ export function createAccountsService(
   async function confirmTwoFactorSetup(actor: Actor, userId: string, code: string): Promise<CodeCheck> {
     const before = await twoFactor.stateOf(userId);
     const result = await twoFactor.checkCode(actor, userId, code, true);
-    if (result === "accepted") {
-      await db.transaction((tx) =>
-        recordAudit(tx, actor, {
-          entityType: "user",
-          entityId: userId,
-          action: "two-factor-enabled",
-          summary: { replacedAuthenticator: before?.enabled ?? false },
-        }),
-      );
-      sessionCache.clear();
-    }
+    if (result === "accepted") await auditTwoFactorEnabled(actor, userId, before?.enabled ?? false);
     return result;
+  }
+
+  async function auditTwoFactorEnabled(actor: Actor, userId: string, replacedAuthenticator: boolean) {
+    sessionCache.clear();
+    await db.transaction((tx) =>
+      recordAudit(tx, actor, {
+        entityType: "user",
+        entityId: userId,
+        action: "two-factor-enabled",
+        summary: { replacedAuthenticator },
+      }),
+    );
   }
 
   /**

@@ -17,6 +17,9 @@ export const TWO_FACTOR_LIMITS = {
 
 const STEP_SECONDS = 30;
 
+/** A code from the step before also counts, for a code typed as it changed (RFC 6238, §5.2). */
+const totp = authenticator.clone({ window: [1, 0] });
+
 /**
  * Clears every lockout of an account: the password failures and their timed lock, and the two-factor
  * failures and their lock. Writes no audit record: the caller's use case records its own.
@@ -58,7 +61,7 @@ export type CodeCheck = "accepted" | "wrong" | "reused" | "locked";
 
 /** The authenticator's 30-second step a code belongs to, or null when it is not a current code. */
 function stepOf(secret: string, code: string, now = Date.now()): number | null {
-  const delta = authenticator.checkDelta(code.replace(/\s+/g, ""), secret);
+  const delta = totp.checkDelta(code.replace(/\s+/g, ""), secret);
   return delta === null ? null : Math.floor(now / 1000 / STEP_SECONDS) + delta;
 }
 
@@ -92,7 +95,7 @@ export function createTwoFactor(db: Db, sessionSecret: string) {
     await db.transaction(async (tx) => {
       await tx
         .update(users)
-        .set({ totpPendingSecret: sealFor(userId, authenticator.generateSecret()), updatedAt: new Date() })
+        .set({ totpPendingSecret: sealFor(userId, totp.generateSecret()), updatedAt: new Date() })
         .where(eq(users.id, userId));
       await recordAudit(tx, actor, {
         entityType: "user",
