@@ -5,7 +5,7 @@ import formbody from "@fastify/formbody";
 import multipart from "@fastify/multipart";
 import fastifyStatic from "@fastify/static";
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type RouteOptions } from "fastify";
 import {
   jsonSchemaTransform,
   serializerCompiler,
@@ -33,6 +33,8 @@ export interface AppOptions {
   /** Fastify logger options; false in tests. */
   logger?: boolean | Record<string, unknown>;
   jobHandlers?: Record<string, JobHandler>;
+  /** Told of every route as it is registered (the test that no GET changes anything lists them so). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 declare module "fastify" {
@@ -81,6 +83,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     bodyLimit: 1_048_576,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
+  if (options.onRoute) app.addHook("onRoute", options.onRoute);
   app.decorate("services", services);
   app.decorate("config", config);
   app.setValidatorCompiler(validatorCompiler);

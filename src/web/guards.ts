@@ -46,14 +46,30 @@ export function admittedActor(request: FastifyRequest): Actor {
   return request.actor;
 }
 
-/** A safe place to go after sign-in: a path on this site, never another host. */
+/** Any origin will do: only whether `next` keeps to it matters. */
+const OWN_ORIGIN = "https://commissioner.invalid";
+/** C0 controls and DEL: browsers strip some of them from URLs, and none may go in a header. */
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * A safe place to go after sign-in: a path of this service, never another host (docs/security.md).
+ * Parsed as a browser would, against our origin, so `//host`, `/\host` and the like are refused, and
+ * control characters (which browsers strip, and which cannot go in a header) are refused outright.
+ */
 export function safeNext(value: unknown): string {
-  if (
-    typeof value !== "string" ||
-    !value.startsWith("/") ||
-    value.startsWith("//") ||
-    value.startsWith("/\\")
-  )
+  if (typeof value !== "string" || !value.startsWith("/") || hasControlCharacter(value)) return paths.home;
+  let url: URL;
+  try {
+    url = new URL(value, OWN_ORIGIN);
+  } catch {
     return paths.home;
-  return value;
+  }
+  if (url.origin !== OWN_ORIGIN) return paths.home;
+  return `${url.pathname}${url.search}${url.hash}`;
 }

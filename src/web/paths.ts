@@ -9,6 +9,8 @@ export const paths = {
   account: "/account",
   accountPassword: "/account/password",
   accountTwoFactor: "/account/two-factor",
+  accountTwoFactorSetup: "/account/two-factor/setup",
+  accountTwoFactorRemove: "/account/two-factor/remove",
   accountTokens: "/account/tokens",
   accountTokenRevoke: (id = ":id") => `/account/tokens/${id}/revoke`,
   organisations: "/organisations",

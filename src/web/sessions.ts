@@ -36,7 +36,7 @@ export function sessionCookieOptions(config: Config) {
   };
 }
 
-/** Server-side sessions in the database (issue 2, item 4), one concern per file (STYLE.md, example 8). */
+/** Server-side sessions in the database (docs/security.md), one concern per file (STYLE.md, example 8). */
 export const sessionsPlugin = fp<SessionOptions>(
   async (app, { config, accounts }) => {
     app.decorateRequest("actor", null);
@@ -71,6 +71,8 @@ export const sessionsPlugin = fp<SessionOptions>(
     });
 
     app.addHook("onSend", async (request, reply) => {
+      // What a signed-in person sees (a new API token included) is never kept by a browser or proxy.
+      if (request.actor || request.session?.pendingUserId) reply.header("cache-control", "no-store");
       const issued = issuedCookies.get(request);
       if (issued && !reply.hasHeader("set-cookie")) {
         reply.setCookie(SESSION_COOKIE, issued, sessionCookieOptions(config));

@@ -114,6 +114,17 @@ describe("an administrator's journey", () => {
     await page.getByLabel("Security code").fill(authenticator.generate(secret));
     await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
     await expect.poll(() => page.locator("h1").textContent()).toContain(`Welcome, ${admin.name}`);
+    // The two-factor page only shows; a new authenticator needs the current password (docs/security.md).
+    await page.goto("/account/two-factor");
+    await expectAccessible(page, "two-factor page");
+    await page.getByLabel("Your current password").fill("not my password");
+    await page.getByRole("button", { name: "Set up a new authenticator" }).click();
+    await expect.poll(() => page.locator(".govuk-error-summary").textContent()).toContain("Your current password is not correct");
+    await expectAccessible(page, "two-factor page with error");
+    await page.getByLabel("Your current password").fill(TEST_PASSWORD);
+    await page.getByRole("button", { name: "Set up a new authenticator" }).click();
+    await expect.poll(() => page.locator("#secret-key").textContent()).toMatch(/[A-Z2-7]{16,}/);
+    await expectAccessible(page, "new authenticator set-up");
     const visited = await visitNavigation(page);
     expect(visited.length).toBeGreaterThanOrEqual(1);
     for (const href of ["/cookies", "/privacy", "/accessibility", "/no-such-page"]) {

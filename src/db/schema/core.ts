@@ -39,8 +39,18 @@ export const users = pgTable(
     passwordHash: text("password_hash"),
     roles: text("roles").array().notNull().default(emptyTextArray),
     organisationId: uuid("organisation_id").references(() => organisations.id),
+    /** AES-256-GCM ciphertext (docs/security.md): a database read or a backup does not yield the secret. */
     totpSecret: text("totp_secret"),
     totpEnabled: boolean("totp_enabled").notNull().default(false),
+    /** A new authenticator's secret (ciphertext) until a code from it is confirmed; the current one stays on. */
+    totpPendingSecret: text("totp_pending_secret"),
+    /** The last 30-second step whose code was accepted: a code cannot be used twice. */
+    totpLastStep: integer("totp_last_step"),
+    /** Wrong two-factor codes counted since `totpFailuresSince`, an hour's window. */
+    totpFailures: integer("totp_failures").notNull().default(0),
+    totpFailuresSince: timestamp("totp_failures_since", { withTimezone: true }),
+    /** Set after too many wrong codes: sign-in refused until an administrator unlocks the account. */
+    totpLockedAt: timestamp("totp_locked_at", { withTimezone: true }),
     oidcSubject: text("oidc_subject"),
     active: boolean("active").notNull().default(true),
     failedSignIns: integer("failed_sign_ins").notNull().default(0),
@@ -67,6 +77,8 @@ export const sessions = pgTable(
     pendingUserId: uuid("pending_user_id").references(() => users.id, { onDelete: "cascade" }),
     flash: jsonb("flash"),
     oidcState: jsonb("oidc_state"),
+    /** Two-factor codes tried in this pending sign-in, counted before each is checked. */
+    secondFactorAttempts: integer("second_factor_attempts").notNull().default(0),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     ...timestamps(),
   },
@@ -104,6 +116,22 @@ export const signInAttempts = pgTable(
     ...timestamps(),
   },
   (t) => [index("sign_in_attempts_source").on(t.sourceHash, t.createdAt)],
+);
+
+/**
+ * Failed sign-ins for email addresses that have no account, so that they lock exactly as accounts do
+ * and the lockout does not tell who has an account. Keyed by an HMAC of the address: no personal data.
+ */
+export const unknownSignInFailures = pgTable(
+  "unknown_sign_in_failures",
+  {
+    id: idColumn(),
+    emailHash: text("email_hash").notNull(),
+    failures: integer("failures").notNull().default(0),
+    lockedUntil: timestamp("locked_until", { withTimezone: true }),
+    ...timestamps(),
+  },
+  (t) => [uniqueIndex("unknown_sign_in_failures_email").on(t.emailHash)],
 );
 
 export const programmes = pgTable("programmes", {

@@ -1,15 +1,24 @@
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
-import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
-import { authenticator } from "otplib";
+import { and, type AnyColumn, eq, gt, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { isRole, type Role, twoFactorRequired } from "../../domain/roles.js";
 import type { Actor } from "../../domain/policy.js";
 import type { Db } from "../../db/client.js";
-import { apiTokens, organisations, sessions, signInAttempts, users } from "../../db/schema/index.js";
+import {
+  apiTokens,
+  organisations,
+  sessions,
+  signInAttempts,
+  unknownSignInFailures,
+  users,
+} from "../../db/schema/index.js";
 import { recordAudit } from "../audit/service.js";
 import { TtlCache } from "./cache.js";
 import { hmacHex, newApiToken, randomToken, sha256Hex } from "./tokens.js";
+import { type CodeCheck, createTwoFactor, TWO_FACTOR_LIMITS } from "./two-factor.js";
 
-/** Sign-in throttling (issue 2, item 4): held as data so an administrator can read the policy. */
+export { resetTwoFactor, TWO_FACTOR_LIMITS, unlockAccount } from "./two-factor.js";
+
+/** Sign-in throttling (docs/security.md): held as data so an administrator can read the policy. */
 export const SIGN_IN_LIMITS = {
   failuresBeforeLockout: 5,
   lockoutMinutes: 15,
@@ -59,7 +68,14 @@ export type SignInResult =
   | { kind: "second-factor"; userId: string }
   | { kind: "invalid" }
   | { kind: "locked"; until: Date }
+  | { kind: "two-factor-locked" }
   | { kind: "throttled" };
+
+/** What counting an attempt found: a lock already in force, or the lock this attempt set. */
+interface Reservation {
+  lockedBefore: Date | null;
+  lockedNow: Date | null;
+}
 
 export interface AccountsOptions {
   /** How long the signed-in path may reuse a session or token lookup; 0 with a shared database server. */
@@ -76,6 +92,7 @@ export function createAccountsService(
   const sourceKey = (ip: string) => hmacHex(secret, `source:${ip}`);
   const sessionCache = new TtlCache<LoadedSession | null>(options.cacheMs ?? 0);
   const tokenCache = new TtlCache<SessionUser | null>(options.cacheMs ?? 0);
+  const twoFactor = createTwoFactor(db, secret);
 
   // Built once: the signed-in path runs this on every request (bench/http.ts measured its cost).
   const sessionByTokenHash = db
@@ -213,6 +230,9 @@ export function createAccountsService(
       .returning({ id: sessions.id });
     const cutoff = new Date(Date.now() - SIGN_IN_LIMITS.windowMinutes * 60_000);
     await db.delete(signInAttempts).where(lt(signInAttempts.createdAt, cutoff));
+    // Failures of addresses with no account are forgotten after a day without attempts.
+    const dayAgo = new Date(Date.now() - 86_400_000);
+    await db.delete(unknownSignInFailures).where(lt(unknownSignInFailures.updatedAt, dayAgo));
     return gone.length;
   }
 
@@ -234,122 +254,272 @@ export function createAccountsService(
       : null;
   }
 
-  async function signInWithPassword(email: string, password: string, ip: string): Promise<SignInResult> {
+  /**
+   * The address throttle: the attempt is recorded first and then counted, so requests that arrive
+   * together each see the ones before them and no more than the limit get through (docs/security.md).
+   * Returns the attempt's id, to forget it if the password proves right, or null when throttled.
+   */
+  async function admitFromSource(ip: string): Promise<string | null> {
+    const source = sourceKey(ip);
+    const [attempt] = await db
+      .insert(signInAttempts)
+      .values({ sourceHash: source })
+      .returning({ id: signInAttempts.id });
+    if (!attempt) throw new Error("sign-in attempt not stored");
     const windowStart = new Date(Date.now() - SIGN_IN_LIMITS.windowMinutes * 60_000);
     const [recent] = await db
       .select({ n: sql<number>`count(*)::int` })
       .from(signInAttempts)
-      .where(and(eq(signInAttempts.sourceHash, sourceKey(ip)), gt(signInAttempts.createdAt, windowStart)));
-    if ((recent?.n ?? 0) >= SIGN_IN_LIMITS.failuresPerSourcePerWindow) return { kind: "throttled" };
+      .where(and(eq(signInAttempts.sourceHash, source), gt(signInAttempts.createdAt, windowStart)));
+    if ((recent?.n ?? 0) <= SIGN_IN_LIMITS.failuresPerSourcePerWindow) return attempt.id;
+    await db.delete(signInAttempts).where(eq(signInAttempts.id, attempt.id));
+    return null;
+  }
 
+  /** Lock values for the attempt being counted: the fifth failure in a row locks for a while. */
+  function countedFailure(failures: AnyColumn, lockedUntil: AnyColumn) {
+    const reached = sql`${failures} + 1 >= ${SIGN_IN_LIMITS.failuresBeforeLockout}`;
+    const until = new Date(Date.now() + SIGN_IN_LIMITS.lockoutMinutes * 60_000).toISOString();
+    const now = new Date().toISOString();
+    return {
+      failures: sql<number>`CASE WHEN ${reached} THEN 0 ELSE ${failures} + 1 END`,
+      lockedUntil: sql<Date | null>`CASE WHEN ${reached} THEN ${until}::timestamptz ELSE NULL END`,
+      unlocked: sql`(${lockedUntil} IS NULL OR ${lockedUntil} <= ${now}::timestamptz)`,
+    };
+  }
+
+  /**
+   * Counts this attempt as a failure before the password is checked, in one conditional UPDATE, so
+   * parallel attempts cannot all read the same count (docs/security.md). A right password then
+   * forgives it. Returns when the account is locked, and whether this attempt locked it.
+   */
+  async function reserveAccountAttempt(userId: string): Promise<Reservation> {
+    const counted = countedFailure(users.failedSignIns, users.lockedUntil);
+    const [row] = await db
+      .update(users)
+      .set({ failedSignIns: counted.failures, lockedUntil: counted.lockedUntil })
+      .where(and(eq(users.id, userId), counted.unlocked))
+      .returning({ lockedUntil: users.lockedUntil });
+    if (row) return { lockedBefore: null, lockedNow: row.lockedUntil };
+    const [held] = await db.select({ until: users.lockedUntil }).from(users).where(eq(users.id, userId));
+    return { lockedBefore: held?.until ?? new Date(), lockedNow: null };
+  }
+
+  /** The same count for an address with no account, so that the lockout does not tell who has one. */
+  async function reserveUnknownAttempt(email: string): Promise<Reservation> {
+    const emailHash = hmacHex(secret, `email:${email}`);
+    const counted = countedFailure(unknownSignInFailures.failures, unknownSignInFailures.lockedUntil);
+    const [row] = await db
+      .insert(unknownSignInFailures)
+      .values({ emailHash, failures: 1 })
+      .onConflictDoUpdate({
+        target: unknownSignInFailures.emailHash,
+        set: { failures: counted.failures, lockedUntil: counted.lockedUntil, updatedAt: new Date() },
+        setWhere: counted.unlocked,
+      })
+      .returning({ lockedUntil: unknownSignInFailures.lockedUntil });
+    if (row) return { lockedBefore: null, lockedNow: row.lockedUntil };
+    const [held] = await db
+      .select({ until: unknownSignInFailures.lockedUntil })
+      .from(unknownSignInFailures)
+      .where(eq(unknownSignInFailures.emailHash, emailHash));
+    return { lockedBefore: held?.until ?? new Date(), lockedNow: null };
+  }
+
+  async function auditLockout(row: { id: string; name: string; email: string }) {
+    await db.transaction((tx) =>
+      recordAudit(
+        tx,
+        { id: row.id, label: `${row.name} <${row.email}>`, roles: [], organisationId: null },
+        {
+          entityType: "user",
+          entityId: row.id,
+          action: "locked-out",
+          summary: {
+            failures: SIGN_IN_LIMITS.failuresBeforeLockout,
+            minutes: SIGN_IN_LIMITS.lockoutMinutes,
+          },
+        },
+      ),
+    );
+  }
+
+  async function signInWithPassword(email: string, password: string, ip: string): Promise<SignInResult> {
+    const attemptId = await admitFromSource(ip);
+    if (!attemptId) return { kind: "throttled" };
+    const normalised = email.trim().toLowerCase();
     const [row] = await db
       .select()
       .from(users)
-      .where(eq(sql`lower(${users.email})`, email.trim().toLowerCase()))
+      .where(eq(sql`lower(${users.email})`, normalised))
       .limit(1);
-    if (row?.lockedUntil && row.lockedUntil > new Date()) return { kind: "locked", until: row.lockedUntil };
+    const reservation = row ? await reserveAccountAttempt(row.id) : await reserveUnknownAttempt(normalised);
+    if (reservation.lockedBefore) return { kind: "locked", until: reservation.lockedBefore };
     // Verify against a fixed hash when there is no such user, so timing does not reveal who has an account.
     const ok =
       row?.passwordHash && row.active
         ? await argonVerify(row.passwordHash, password)
         : (await argonVerify(DUMMY_HASH, password), false);
     if (!row || !ok) {
-      await db.insert(signInAttempts).values({ sourceHash: sourceKey(ip) });
-      if (row) {
-        const failures = row.failedSignIns + 1;
-        const lock = failures >= SIGN_IN_LIMITS.failuresBeforeLockout;
-        await db.transaction(async (tx) => {
-          await tx
-            .update(users)
-            .set({
-              failedSignIns: lock ? 0 : failures,
-              lockedUntil: lock
-                ? new Date(Date.now() + SIGN_IN_LIMITS.lockoutMinutes * 60_000)
-                : row.lockedUntil,
-            })
-            .where(eq(users.id, row.id));
-          if (lock) {
-            await recordAudit(
-              tx,
-              { id: row.id, label: `${row.name} <${row.email}>`, roles: [], organisationId: null },
-              {
-                entityType: "user",
-                entityId: row.id,
-                action: "locked-out",
-                summary: { failures, minutes: SIGN_IN_LIMITS.lockoutMinutes },
-              },
-            );
-          }
-        });
-        if (lock)
-          return { kind: "locked", until: new Date(Date.now() + SIGN_IN_LIMITS.lockoutMinutes * 60_000) };
-      }
-      return { kind: "invalid" };
+      if (!reservation.lockedNow) return { kind: "invalid" };
+      if (row) await auditLockout(row);
+      return { kind: "locked", until: reservation.lockedNow };
     }
-    if (row.failedSignIns > 0) await db.update(users).set({ failedSignIns: 0 }).where(eq(users.id, row.id));
+    await forgiveAttempt(row.id, attemptId, reservation.lockedNow);
+    // Told only to someone who knows the password, so it reveals nothing about who has an account.
+    if (row.totpLockedAt) return { kind: "two-factor-locked" };
     const roles = toRoles(row.roles);
     if (row.totpEnabled || twoFactorRequired(roles)) return { kind: "second-factor", userId: row.id };
     const user = await userById(row.id);
     return user ? { kind: "signed-in", user } : { kind: "invalid" };
   }
 
-  async function totpState(userId: string) {
-    const [row] = await db
-      .select({ secret: users.totpSecret, enabled: users.totpEnabled })
-      .from(users)
-      .where(eq(users.id, userId));
-    return row ?? null;
-  }
-
-  function verifyTotp(secretKey: string, code: string): boolean {
-    return authenticator.check(code.replace(/\s+/g, ""), secretKey);
-  }
-
-  /** Begins TOTP set-up: a secret is kept but not enabled until a code from it is confirmed. */
-  async function beginTotpSetup(userId: string): Promise<string> {
-    const state = await totpState(userId);
-    if (state?.secret && !state.enabled) return state.secret;
-    const secretKey = authenticator.generateSecret();
+  /** A right password: the attempt was not a failure after all, nor the lock it may have set. */
+  async function forgiveAttempt(userId: string, attemptId: string, lockedByIt: Date | null) {
+    await db.delete(signInAttempts).where(eq(signInAttempts.id, attemptId));
     await db
       .update(users)
-      .set({ totpSecret: secretKey, totpEnabled: false, updatedAt: new Date() })
-      .where(eq(users.id, userId));
-    return secretKey;
+      .set(lockedByIt ? { failedSignIns: 0, lockedUntil: null } : { failedSignIns: 0 })
+      .where(
+        lockedByIt ? and(eq(users.id, userId), eq(users.lockedUntil, lockedByIt)) : eq(users.id, userId),
+      );
   }
 
-  /** Changes one user's own account fields, with its audit record, in one transaction. */
-  async function updateOwnAccount(
+  /**
+   * A code for a pending sign-in. Counted against the pending sign-in before it is checked: once
+   * the limit is reached the pending sign-in ends and the password must be given again.
+   */
+  async function checkSignInCode(
+    sessionId: string,
+    userId: string,
+    code: string,
+  ): Promise<CodeCheck | "sign-in-ended"> {
+    sessionCache.clear();
+    const [counted] = await db
+      .update(sessions)
+      .set({ secondFactorAttempts: sql`${sessions.secondFactorAttempts} + 1` })
+      .where(
+        and(
+          eq(sessions.id, sessionId),
+          eq(sessions.pendingUserId, userId),
+          lt(sessions.secondFactorAttempts, TWO_FACTOR_LIMITS.wrongCodesPerSignIn),
+        ),
+      )
+      .returning({ attempts: sessions.secondFactorAttempts });
+    if (!counted) {
+      await endPendingSignIn(sessionId);
+      return "sign-in-ended";
+    }
+    const user = await userById(userId);
+    if (!user) return "locked";
+    const state = await twoFactor.stateOf(userId);
+    const confirming = !state?.enabled;
+    const result = await twoFactor.checkCode(actorFor(user), userId, code, confirming);
+    if (result === "accepted") {
+      if (confirming) await auditTwoFactorEnabled(actorFor(user), userId, false);
+      return result;
+    }
+    if (result === "locked" || counted.attempts >= TWO_FACTOR_LIMITS.wrongCodesPerSignIn) {
+      await endPendingSignIn(sessionId);
+      return result === "locked" ? "locked" : "sign-in-ended";
+    }
+    return result;
+  }
+
+  /** A person who must set up two-factor to sign in is given a secret when their password is accepted. */
+  async function ensurePendingTwoFactor(userId: string): Promise<void> {
+    const user = await userById(userId);
+    if (user) await twoFactor.ensurePendingSecret(actorFor(user), userId);
+  }
+
+  async function endPendingSignIn(sessionId: string) {
+    sessionCache.clear();
+    await db.delete(sessions).where(and(eq(sessions.id, sessionId), isNotNull(sessions.pendingUserId)));
+  }
+
+  /** Confirms a new authenticator from the account page: the code must come from the pending secret. */
+  async function confirmTwoFactorSetup(actor: Actor, userId: string, code: string): Promise<CodeCheck> {
+    const before = await twoFactor.stateOf(userId);
+    const result = await twoFactor.checkCode(actor, userId, code, true);
+    if (result === "accepted") await auditTwoFactorEnabled(actor, userId, before?.enabled ?? false);
+    return result;
+  }
+
+  async function auditTwoFactorEnabled(actor: Actor, userId: string, replacedAuthenticator: boolean) {
+    sessionCache.clear();
+    await db.transaction((tx) =>
+      recordAudit(tx, actor, {
+        entityType: "user",
+        entityId: userId,
+        action: "two-factor-enabled",
+        summary: { replacedAuthenticator },
+      }),
+    );
+  }
+
+  /**
+   * Asks a signed-in person to prove it is them before a change to how they sign in: their password,
+   * or for an account without one (single sign-on) a current two-factor code when they have one.
+   */
+  async function confirmIdentity(
     actor: Actor,
     userId: string,
-    values: Partial<Pick<typeof users.$inferInsert, "passwordHash" | "totpEnabled">>,
-    action: string,
-  ) {
-    await db.transaction(async (tx) => {
-      await tx
-        .update(users)
-        .set({ ...values, updatedAt: new Date(), version: sql`${users.version} + 1` })
-        .where(eq(users.id, userId));
-      await recordAudit(tx, actor, { entityType: "user", entityId: userId, action, summary: {} });
-    });
+    given: { password?: string | undefined; code?: string | undefined },
+  ): Promise<"confirmed" | "wrong-password" | "wrong-code"> {
+    const [row] = await db
+      .select({ hash: users.passwordHash, enabled: users.totpEnabled })
+      .from(users)
+      .where(eq(users.id, userId));
+    if (row?.hash)
+      return (await argonVerify(row.hash, given.password ?? "")) ? "confirmed" : "wrong-password";
+    if (!row?.enabled) return "confirmed";
+    const result = await twoFactor.checkCode(actor, userId, given.code ?? "", false);
+    return result === "accepted" ? "confirmed" : "wrong-code";
   }
 
-  async function confirmTotpSetup(actor: Actor, userId: string, code: string): Promise<boolean> {
-    const state = await totpState(userId);
-    if (!state?.secret || !verifyTotp(state.secret, code)) return false;
-    await updateOwnAccount(actor, userId, { totpEnabled: true }, "two-factor-enabled");
-    return true;
+  async function removeTwoFactor(actor: Actor, userId: string) {
+    sessionCache.clear();
+    await twoFactor.remove(actor, userId);
   }
 
+  /**
+   * A new password ends every other session of the person (and any pending sign-in), so that whoever
+   * knew the old one is signed out; the session the change was made in stays.
+   */
   async function changePassword(
     actor: Actor,
     userId: string,
     current: string,
     next: string,
-  ): Promise<"changed" | "wrong-current"> {
+    keepSessionId: string | null,
+  ): Promise<{ outcome: "wrong-current" } | { outcome: "changed"; otherSessionsEnded: number }> {
     const [row] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, userId));
-    if (!row?.hash || !(await argonVerify(row.hash, current))) return "wrong-current";
-    await updateOwnAccount(actor, userId, { passwordHash: await hashPassword(next) }, "password-changed");
-    return "changed";
+    if (!row?.hash || !(await argonVerify(row.hash, current))) return { outcome: "wrong-current" };
+    const passwordHash = await hashPassword(next);
+    const ended = await db.transaction(async (tx) => {
+      await tx
+        .update(users)
+        .set({ passwordHash, updatedAt: new Date(), version: sql`${users.version} + 1` })
+        .where(eq(users.id, userId));
+      const gone = await tx
+        .delete(sessions)
+        .where(
+          and(
+            or(eq(sessions.userId, userId), eq(sessions.pendingUserId, userId)),
+            keepSessionId ? ne(sessions.id, keepSessionId) : undefined,
+          ),
+        )
+        .returning({ id: sessions.id });
+      await recordAudit(tx, actor, {
+        entityType: "user",
+        entityId: userId,
+        action: "password-changed",
+        summary: { otherSessionsEnded: gone.length },
+      });
+      return gone.length;
+    });
+    sessionCache.clear();
+    return { outcome: "changed", otherSessionsEnded: ended };
   }
 
   async function createApiToken(actor: Actor, userId: string, name: string) {
@@ -473,10 +643,14 @@ export function createAccountsService(
     purgeExpiredSessions,
     userById,
     signInWithPassword,
-    totpState,
-    verifyTotp,
-    beginTotpSetup,
-    confirmTotpSetup,
+    twoFactorState: twoFactor.stateOf,
+    startTwoFactorSetup: twoFactor.startSetup,
+    ensurePendingTwoFactor,
+    sealPlaintextTwoFactorSecrets: twoFactor.sealPlaintextSecrets,
+    checkSignInCode,
+    confirmTwoFactorSetup,
+    confirmIdentity,
+    removeTwoFactor,
     changePassword,
     createApiToken,
     listApiTokens,
