@@ -363,6 +363,236 @@ describe("the audit page", () => {
   });
 });
 
+describe("user administration pages", () => {
+  let admin: Record<string, string>;
+  beforeAll(async () => {
+    const administrator = await createUser(t.services, ["administrator"]);
+    admin = await signInAdministrator(t.app, administrator.email);
+  });
+
+  const userPage = async (id: string, cookies = admin) => {
+    const page = await t.app.inject({ url: `/users/${id}`, cookies });
+    expect(page.statusCode).toBe(200);
+    return html(page.body);
+  };
+  const summary = ($: ReturnType<typeof html>) =>
+    $(".govuk-error-summary").text().replace(/\s+/g, " ").trim();
+  const banner = ($: ReturnType<typeof html>) =>
+    $(".govuk-notification-banner--success").text().replace(/\s+/g, " ").trim();
+  const checkedRoles = ($: ReturnType<typeof html>) =>
+    $('input[name="roles"]:checked')
+      .map((_i, el) => $(el).val())
+      .get();
+  const detail = ($: ReturnType<typeof html>, key: string) =>
+    $("#user-details .govuk-summary-list__row")
+      .filter((_i, el) => $(el).find("dt").text().trim() === key)
+      .find("dd")
+      .text()
+      .replace(/\s+/g, " ")
+      .trim();
+
+  it("shows on the list whether each user is active, locked and enrolled in two-factor", async () => {
+    const locked = await createUser(t.services, ["evaluator"]);
+    for (let i = 0; i < 5; i++) await signInRefusal(locked.email, `wrong ${String(i)}`);
+    const gone = await createUser(t.services, ["evaluator"]);
+    await t.services.users.update(SYSTEM_ACTOR, gone.id, { active: false, version: 1 });
+    const $ = html((await t.app.inject({ url: "/users", cookies: admin })).body);
+    expect(
+      $("#users thead th")
+        .map((_i, el) => $(el).text().trim())
+        .get(),
+    ).toEqual(["Name", "Email address", "Roles", "Organisation", "Status", "Two-factor sign-in"]);
+    const row = (email: string) =>
+      $("#users tbody tr")
+        .filter((_i, el) => $(el).text().includes(email))
+        .find("td")
+        .map((_i, el) => $(el).text().replace(/\s+/g, " ").trim())
+        .get();
+    expect(row(locked.email).slice(-2)).toEqual(["Active Locked", "Off"]);
+    expect(row(gone.email).slice(-2)).toEqual(["Deactivated", "Off"]);
+  });
+
+  it("changes roles and organisation through the form, with a success banner (Post/Redirect/Get)", async () => {
+    const user = await createUser(t.services, ["evaluator"]);
+    const before = await userPage(user.id);
+    expect(checkedRoles(before)).toEqual(["evaluator"]);
+    expect(before('select[name="organisationCode"] option:checked').val()).toBe("");
+    expect(before('input[name="version"]').val()).toBe("1");
+    const { response, cookies } = await postForm(t.app, `/users/${user.id}`, `/users/${user.id}`, admin, {
+      roles: ["provider-user", "evaluator"],
+      organisationCode: providerCode,
+      version: "1",
+    });
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe(`/users/${user.id}`);
+    const after = await userPage(user.id, cookies);
+    expect(banner(after)).toContain(`${user.name}'s roles and organisation have been saved`);
+    expect(checkedRoles(after)).toEqual(["evaluator", "provider-user"]);
+    expect(after('select[name="organisationCode"] option:checked').val()).toBe(providerCode);
+    expect(detail(after, "Roles")).toBe("Evaluator, Provider user");
+    expect((await auditFor(user.id)).map((a) => a.action)).toEqual(["created", "updated"]);
+  });
+
+  it("refuses a bad change with an error summary, keeping what was typed and changing nothing", async () => {
+    const user = await createUser(t.services, ["evaluator"]);
+    const { response, cookies } = await postForm(t.app, `/users/${user.id}`, `/users/${user.id}`, admin, {
+      roles: ["provider-user", "board-member"],
+      organisationCode: "",
+      version: "1",
+    });
+    expect(response.headers.location).toBe(`/users/${user.id}`);
+    const $ = await userPage(user.id, cookies);
+    expect(summary($)).toContain("A provider user must belong to a provider organisation");
+    expect($('.govuk-error-summary a[href="#organisationCode"]')).toHaveLength(1);
+    expect(checkedRoles($)).toEqual(["board-member", "provider-user"]);
+    expect((await getUser(user.id)).roles).toEqual(["evaluator"]);
+
+    const none = await postForm(t.app, `/users/${user.id}`, `/users/${user.id}`, admin, { version: "1" });
+    const $none = await userPage(user.id, none.cookies);
+    expect(summary($none)).toContain("Select at least one role");
+    expect($none('.govuk-error-summary a[href="#roles"]')).toHaveLength(1);
+    expect(await auditFor(user.id)).toHaveLength(1);
+  });
+
+  it("refuses a stale form, keeping the typed roles and carrying the saved version", async () => {
+    const user = await createUser(t.services, ["evaluator"]);
+    await patchUser(user.id, { roles: ["commissioner"], version: 1 });
+    const { cookies } = await postForm(t.app, `/users/${user.id}`, `/users/${user.id}`, admin, {
+      roles: ["board-member"],
+      organisationCode: "",
+      version: "1",
+    });
+    const $ = await userPage(user.id, cookies);
+    expect(summary($)).toContain(STALE_USER_MESSAGE);
+    expect($('.govuk-error-summary a[href="#user-details"]')).toHaveLength(1);
+    expect(checkedRoles($)).toEqual(["board-member"]);
+    expect($('input[name="version"]').val()).toBe("2");
+    expect(detail($, "Roles")).toBe("Commissioner");
+  });
+
+  it("deactivates after a confirmation page; the user's own browser is signed out at once; reactivates", async () => {
+    const user = await createUser(t.services, ["commissioner"]);
+    const theirs = await signIn(t.app, user.email);
+    expect((await t.app.inject({ url: "/account", cookies: theirs })).statusCode).toBe(200);
+
+    const $user = await userPage(user.id);
+    expect(detail($user, "Status")).toBe("Active");
+    const confirmHref = $user('a.govuk-button--warning:contains("Deactivate account")').attr("href");
+    expect(confirmHref).toBe(`/users/${user.id}/deactivate`);
+    const confirm = html((await t.app.inject({ url: confirmHref ?? "", cookies: admin })).body);
+    expect(confirm("h1").text()).toBe(`Are you sure you want to deactivate ${user.name}?`);
+    expect(confirm(`form[action="/users/${user.id}/deactivate"] input[name="_csrf"]`)).toHaveLength(1);
+
+    const done = await postForm(t.app, confirmHref ?? "", confirmHref ?? "", admin, { version: "1" });
+    expect(done.response.statusCode).toBe(303);
+    expect(done.response.headers.location).toBe(`/users/${user.id}`);
+    const $after = await userPage(user.id, done.cookies);
+    expect(banner($after)).toContain(`${user.name} has been deactivated`);
+    expect(detail($after, "Status")).toBe("Deactivated");
+    expect((await t.app.inject({ url: "/account", cookies: theirs })).statusCode).toBe(303);
+
+    const back = await postForm(t.app, `/users/${user.id}`, `/users/${user.id}/reactivate`, admin, {
+      version: "2",
+    });
+    const $back = await userPage(user.id, back.cookies);
+    expect(banner($back)).toContain(`${user.name} has been reactivated and can sign in again`);
+    expect(detail($back, "Status")).toBe("Active");
+    await signIn(t.app, user.email);
+  });
+
+  it("refuses an administrator deactivating themselves or dropping their own role, on the page", async () => {
+    const me = await createUser(t.services, ["administrator"]);
+    const mine = await signInAdministrator(t.app, me.email);
+    const $ = await userPage(me.id, mine);
+    expect($('a:contains("Deactivate account")')).toHaveLength(0);
+    expect($(".govuk-inset-text").text()).toContain("You cannot deactivate your own account");
+
+    // Setting up two-factor at the first sign-in changed the account: read its version now.
+    const version = String((await getUser(me.id)).version);
+    const deactivate = await postForm(t.app, `/users/${me.id}`, `/users/${me.id}/deactivate`, mine, {
+      version,
+    });
+    const $refused = await userPage(me.id, deactivate.cookies);
+    expect(summary($refused)).toContain(STANDING_REFUSALS.deactivateSelf);
+    expect($refused('.govuk-error-summary a[href="#active"]')).toHaveLength(1);
+
+    const demote = await postForm(t.app, `/users/${me.id}`, `/users/${me.id}`, mine, {
+      roles: ["commissioner"],
+      organisationCode: "",
+      version,
+    });
+    const $demoted = await userPage(me.id, demote.cookies);
+    expect(summary($demoted)).toContain(STANDING_REFUSALS.removeOwnAdministrator);
+    expect(checkedRoles($demoted)).toEqual(["commissioner"]);
+    expect(await getUser(me.id)).toMatchObject({ active: true, roles: ["administrator"] });
+  });
+
+  it("unlocks a locked account from its page", async () => {
+    const user = await createUser(t.services, ["evaluator"]);
+    for (let i = 0; i < 5; i++) await signInRefusal(user.email, `wrong ${String(i)}`);
+    const $ = await userPage(user.id);
+    expect(detail($, "Sign-in")).toMatch(/^Locked until .+, after too many failed sign-ins$/);
+    expect($(`form[action="/users/${user.id}/unlock"] button`).text().trim()).toBe("Unlock account");
+    const { cookies } = await postForm(t.app, `/users/${user.id}`, `/users/${user.id}/unlock`, admin, {});
+    const $after = await userPage(user.id, cookies);
+    expect(banner($after)).toContain(`${user.name}'s account has been unlocked`);
+    expect(detail($after, "Sign-in")).toBe("Not locked");
+    expect($after(`form[action="/users/${user.id}/unlock"]`)).toHaveLength(0);
+    await signIn(t.app, user.email);
+  });
+
+  it("resets two-factor after a confirmation page", async () => {
+    const other = await createUser(t.services, ["administrator"]);
+    await signInAdministrator(t.app, other.email);
+    const $ = await userPage(other.id);
+    expect(detail($, "Two-factor sign-in")).toBe("On");
+    const href = $('a.govuk-button:contains("Reset two-factor sign-in")').attr("href") ?? "";
+    expect(href).toBe(`/users/${other.id}/two-factor/reset`);
+    const confirm = html((await t.app.inject({ url: href, cookies: admin })).body);
+    expect(confirm("h1").text()).toBe(`Are you sure you want to reset ${other.name}'s two-factor sign-in?`);
+    const { cookies } = await postForm(t.app, href, href, admin, {});
+    const $after = await userPage(other.id, cookies);
+    expect(banner($after)).toContain(`${other.name}'s two-factor sign-in has been reset`);
+    expect(detail($after, "Two-factor sign-in")).toBe("Off");
+  });
+
+  it("refuses someone who is not an administrator (403), an unknown user (404) and a form without its CSRF token", async () => {
+    const target = await createUser(t.services, ["evaluator"]);
+    const commissioner = await createUser(t.services, ["commissioner"]);
+    const theirs = await signIn(t.app, commissioner.email);
+    for (const url of [
+      `/users/${target.id}`,
+      `/users/${target.id}/deactivate`,
+      `/users/${target.id}/two-factor/reset`,
+    ]) {
+      expect((await t.app.inject({ url, cookies: theirs })).statusCode).toBe(403);
+    }
+    for (const action of ["", "/deactivate", "/reactivate", "/unlock", "/two-factor/reset"]) {
+      const { response } = await postForm(t.app, "/account", `/users/${target.id}${action}`, theirs, {
+        version: "1",
+        roles: "administrator",
+      });
+      expect(response.statusCode).toBe(403);
+    }
+    for (const id of ["00000000-0000-4000-8000-000000000000", "not-an-id"]) {
+      expect((await t.app.inject({ url: `/users/${id}`, cookies: admin })).statusCode).toBe(404);
+      expect((await t.app.inject({ url: `/users/${id}/deactivate`, cookies: admin })).statusCode).toBe(404);
+      const { response } = await postForm(t.app, "/users", `/users/${id}/deactivate`, admin, {
+        version: "1",
+      });
+      expect(response.statusCode).toBe(404);
+    }
+    const noToken = await t.app.inject({
+      method: "POST",
+      url: `/users/${target.id}/deactivate`,
+      cookies: admin,
+      payload: { version: "1" },
+    });
+    expect(noToken.statusCode).toBe(403);
+    expect(await getUser(target.id)).toMatchObject({ active: true, roles: ["evaluator"], version: 1 });
+  });
+});
+
 describe("the last active administrator", () => {
   let own: TestApp;
   let idp: TestOidcProvider;
@@ -418,6 +648,21 @@ describe("the last active administrator", () => {
     expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
     const left = await own.database.db.select().from(users).where(eq(users.active, true));
     expect(left.filter((u) => u.roles.includes("administrator"))).toHaveLength(1);
+  });
+
+  it("is refused on the page too, with the rule in the error summary", async () => {
+    const [only] = await own.database.db.select().from(users).where(eq(users.active, true));
+    const cookies = await signInAdministrator(own.app, only?.email ?? "");
+    const id = only?.id ?? "";
+    const [current] = await own.database.db.select().from(users).where(eq(users.id, id));
+    const { cookies: after } = await postForm(own.app, `/users/${id}`, `/users/${id}`, cookies, {
+      roles: ["commissioner"],
+      organisationCode: "",
+      version: String(current?.version),
+    });
+    const page = html((await own.app.inject({ url: `/users/${id}`, cookies: after })).body);
+    expect(page(".govuk-error-summary").text()).toContain(STANDING_REFUSALS.lastAdministratorRole);
+    expect(page('.govuk-error-summary a[href="#roles"]')).toHaveLength(1);
   });
 
   it("a deactivated user cannot sign in with the council account either, and is told no more than a stranger", async () => {

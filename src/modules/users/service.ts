@@ -152,6 +152,11 @@ function standingOf(row: Pick<typeof users.$inferSelect, "active" | "roles">) {
   return { active: row.active, roles: row.roles.filter(isRole) };
 }
 
+/** Roles kept in the order of ROLE_CODES, each once, so lists and audit records read the same way. */
+function inRoleOrder(roles: readonly Role[]): Role[] {
+  return ROLE_CODES.filter((code) => roles.includes(code));
+}
+
 function sameRoles(a: readonly Role[], b: readonly Role[]): boolean {
   return a.length === b.length && a.every((r) => b.includes(r));
 }
@@ -323,7 +328,10 @@ export function createUsersService(db: Db) {
             ? null
             : await organisationNamed(tx, input.organisationCode);
       const before = standingOf(target);
-      const after = { active: input.active ?? target.active, roles: input.roles ?? before.roles };
+      const after = {
+        active: input.active ?? target.active,
+        roles: inRoleOrder(input.roles ?? before.roles),
+      };
       checkOrganisationFitsRoles(after.roles, orgAfter);
       const refusal = standingChangeRefusal({
         actorId: actor.id,
