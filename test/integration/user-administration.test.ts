@@ -589,6 +589,20 @@ describe("user administration pages", () => {
       payload: { version: "1" },
     });
     expect(noToken.statusCode).toBe(403);
+    // A confirmation without the version it was read at is sent back, not taken as "whatever is current".
+    const noVersion = await postForm(
+      t.app,
+      `/users/${target.id}`,
+      `/users/${target.id}/deactivate`,
+      admin,
+      {},
+    );
+    expect(noVersion.response.headers.location).toBe(`/users/${target.id}`);
+    expect(
+      html((await t.app.inject({ url: `/users/${target.id}`, cookies: noVersion.cookies })).body)(
+        ".govuk-error-summary",
+      ).text(),
+    ).toContain(STALE_USER_MESSAGE);
     expect(await getUser(target.id)).toMatchObject({ active: true, roles: ["evaluator"], version: 1 });
   });
 });

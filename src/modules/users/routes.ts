@@ -189,6 +189,16 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
     }
   }
 
+  /** The version a confirmation form was read at; without one, back to the user page with the reason. */
+  async function versionFrom(request: FastifyRequest, reply: FastifyReply, user: PresentedUser) {
+    const parsed = versionForm.safeParse(request.body ?? {});
+    if (parsed.success) return parsed.data.version;
+    await redirectWithErrors(request, reply, paths.user(user.id), [
+      { path: "user-details", message: STALE_USER_MESSAGE },
+    ]);
+    return null;
+  }
+
   app.post(paths.user(), update, async (request, reply) => {
     const actor = request.actor;
     const user = await userFrom(request.params);
@@ -225,8 +235,8 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
     const actor = request.actor;
     const user = await userFrom(request.params);
     if (!actor || !user) return renderStatus(reply, 404);
-    const parsed = versionForm.safeParse(request.body ?? {});
-    const version = parsed.success ? parsed.data.version : user.version;
+    const version = await versionFrom(request, reply, user);
+    if (version === null) return reply;
     return changeFromPage(request, reply, user, async () => {
       await users.update(actor, user.id, { active: false, version });
       return `${user.name} has been deactivated. They have been signed out and their API tokens revoked`;
@@ -237,8 +247,8 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
     const actor = request.actor;
     const user = await userFrom(request.params);
     if (!actor || !user) return renderStatus(reply, 404);
-    const parsed = versionForm.safeParse(request.body ?? {});
-    const version = parsed.success ? parsed.data.version : user.version;
+    const version = await versionFrom(request, reply, user);
+    if (version === null) return reply;
     return changeFromPage(request, reply, user, async () => {
       await users.update(actor, user.id, { active: true, version });
       return `${user.name} has been reactivated and can sign in again`;
