@@ -147,7 +147,7 @@ function checkOrganisationFitsRoles(roles: readonly Role[], org: FoundOrganisati
   }
 }
 
-/** How an audit record names an organisation: its code, or its name when it has none (councils). */
+/** What the rule of who may change a user's standing reads from a user row. */
 function standingOf(row: Pick<typeof users.$inferSelect, "active" | "roles">) {
   return { active: row.active, roles: row.roles.filter(isRole) };
 }
@@ -161,7 +161,30 @@ function sameRoles(a: readonly Role[], b: readonly Role[]): boolean {
   return a.length === b.length && a.every((r) => b.includes(r));
 }
 
+/** How an audit record names an organisation: its code, or its name when it has none (councils). */
 const organisationLabel = (org: FoundOrganisation | null) => org?.code ?? org?.name ?? null;
+
+/** What a change does, before and after, for its audit record: only the fields that change. */
+function changesOf(
+  before: { roles: readonly Role[]; active: boolean; org: FoundOrganisation | null },
+  after: { roles: readonly Role[]; active: boolean; org: FoundOrganisation | null },
+) {
+  return {
+    ...(sameRoles(before.roles, after.roles) ? {} : { rolesBefore: before.roles, rolesAfter: after.roles }),
+    ...(before.org?.id === after.org?.id
+      ? {}
+      : {
+          organisationBefore: organisationLabel(before.org),
+          organisationAfter: organisationLabel(after.org),
+        }),
+    ...(before.active === after.active ? {} : { activeBefore: before.active, activeAfter: after.active }),
+  };
+}
+
+function auditActionFor(before: { active: boolean }, after: { active: boolean }): string {
+  if (before.active === after.active) return "updated";
+  return after.active ? "reactivated" : "deactivated";
+}
 
 /**
  * Clears a lockout: the failed sign-ins counted towards the next one too. The accounts module owns
@@ -308,6 +331,16 @@ export function createUsersService(db: Db) {
     return org ?? null;
   }
 
+  /** The organisation a change asks for: unchanged when not sent, none when null, else looked up. */
+  async function organisationRequested(
+    tx: Executor,
+    requested: string | null | undefined,
+    current: FoundOrganisation | null,
+  ): Promise<FoundOrganisation | null> {
+    if (requested === undefined) return current;
+    return requested === null ? null : organisationNamed(tx, requested);
+  }
+
   /**
    * Changes a user's roles, organisation or active state (API.md: PATCH /users/:id). A stale version,
    * or a change the rule of src/domain/user-administration.ts refuses, gets 409 and changes nothing.
@@ -321,12 +354,7 @@ export function createUsersService(db: Db) {
         throw new ConflictError(STALE_USER_MESSAGE, [], { currentVersion: target.version });
       }
       const orgBefore = await organisationById(tx, target.organisationId);
-      const orgAfter =
-        input.organisationCode === undefined
-          ? orgBefore
-          : input.organisationCode === null
-            ? null
-            : await organisationNamed(tx, input.organisationCode);
+      const orgAfter = await organisationRequested(tx, input.organisationCode, orgBefore);
       const before = standingOf(target);
       const after = {
         active: input.active ?? target.active,
@@ -341,19 +369,7 @@ export function createUsersService(db: Db) {
         otherActiveAdministrators,
       });
       if (refusal) throw new ConflictError(refusal.message, [refusal]);
-
-      const changes = {
-        ...(sameRoles(before.roles, after.roles)
-          ? {}
-          : { rolesBefore: before.roles, rolesAfter: after.roles }),
-        ...(orgBefore?.id === orgAfter?.id
-          ? {}
-          : {
-              organisationBefore: organisationLabel(orgBefore),
-              organisationAfter: organisationLabel(orgAfter),
-            }),
-        ...(before.active === after.active ? {} : { activeBefore: before.active, activeAfter: after.active }),
-      };
+      const changes = changesOf({ ...before, org: orgBefore }, { ...after, org: orgAfter });
       if (Object.keys(changes).length === 0) {
         return {
           user: presentUser(target, orgBefore?.code ?? null, orgBefore?.name ?? null),
@@ -376,7 +392,7 @@ export function createUsersService(db: Db) {
       await recordAudit(tx, actor, {
         entityType: "user",
         entityId: userId,
-        action: before.active === after.active ? "updated" : after.active ? "reactivated" : "deactivated",
+        action: auditActionFor(before, after),
         summary: { ...changes, ...shut, version: row.version },
       });
       return { user: presentUser(row, orgAfter?.code ?? null, orgAfter?.name ?? null), changed: true };
