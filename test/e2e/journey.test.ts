@@ -3,7 +3,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { authenticator } from "otplib";
 import type { Browser, Page } from "playwright-core";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { users } from "../../src/db/schema/index.js";
 import { createUser, TEST_PASSWORD } from "../helpers.js";
 import { ARTEFACTS, expectAccessible, launchBrowser, startApp, watchConsole, type RunningApp } from "./browser.js";
 
@@ -132,6 +134,57 @@ describe("an administrator's journey", () => {
       await expectAccessible(page, href);
     }
     expect(errors.filter((e) => !e.includes("404"))).toEqual([]);
+  });
+});
+
+describe("an administrator looking after a user", () => {
+  it("changes roles after an error, deactivates and reactivates, unlocks and resets two-factor", async () => {
+    const admin = await createUser(running.services, ["administrator"]);
+    const target = await createUser(running.services, ["evaluator"]);
+    // A user who is locked out and enrolled in two-factor, so that every action is on their page.
+    await running.services.database.db
+      .update(users)
+      .set({ lockedUntil: new Date(Date.now() + 15 * 60_000), totpSecret: "JBSWY3DPEHPK3PXP", totpEnabled: true })
+      .where(eq(users.id, target.id));
+    const { page, errors } = await newPage();
+    await signIn(page, admin.email);
+    const secret = ((await page.locator("#secret-key").textContent()) ?? "").trim();
+    await page.getByLabel("Security code").fill(authenticator.generate(secret));
+    await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toContain(`Welcome, ${admin.name}`);
+
+    await page.goto("/users");
+    await expectAccessible(page, "users with status");
+    await page.getByRole("link", { name: target.name }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe(target.name);
+    await expectAccessible(page, "user page");
+
+    await page.getByLabel("Evaluator").uncheck();
+    await page.getByRole("button", { name: "Save roles and organisation" }).click();
+    await expect.poll(() => page.locator(".govuk-error-summary").textContent()).toContain("Select at least one role");
+    await expectAccessible(page, "user page with errors");
+    await page.getByLabel("Board member").check();
+    await page.getByRole("button", { name: "Save roles and organisation" }).click();
+    await expect.poll(() => page.locator(".govuk-notification-banner--success").textContent()).toContain("have been saved");
+
+    await page.getByRole("button", { name: "Unlock account" }).click();
+    await expect.poll(() => page.locator(".govuk-notification-banner--success").textContent()).toContain("unlocked");
+
+    await page.getByRole("button", { name: "Reset two-factor sign-in" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toContain("reset");
+    await expectAccessible(page, "reset two-factor confirmation");
+    await page.getByRole("button", { name: "Reset two-factor sign-in" }).click();
+    await expect.poll(() => page.locator(".govuk-notification-banner--success").textContent()).toContain("has been reset");
+
+    await page.getByRole("button", { name: "Deactivate account" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toContain("Are you sure you want to deactivate");
+    await expectAccessible(page, "deactivate confirmation");
+    await page.getByRole("button", { name: "Deactivate account" }).click();
+    await expect.poll(() => page.locator(".govuk-notification-banner--success").textContent()).toContain("has been deactivated");
+    await expectAccessible(page, "deactivated user");
+    await page.getByRole("button", { name: "Reactivate account" }).click();
+    await expect.poll(() => page.locator(".govuk-notification-banner--success").textContent()).toContain("reactivated");
+    expect(errors).toEqual([]);
   });
 });
 

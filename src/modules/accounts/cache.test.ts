@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { TtlCache } from "./cache.js";
+import { forgetCachedUser, TtlCache } from "./cache.js";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -37,5 +37,27 @@ describe("TtlCache", () => {
     for (let i = 0; i < 10; i++) cache.set(String(i), i);
     expect(cache.get("9")).toBe(9);
     expect(["0", "1", "2", "3", "4", "5", "6"].some((k) => cache.get(k) !== undefined)).toBe(false);
+  });
+
+  it("forgets every entry about one user, in every cache, and keeps the others' (deactivation)", () => {
+    const sessions = new TtlCache<{
+      id: string;
+      user: { id: string } | null;
+      pendingUserId: string | null;
+    } | null>(5_000);
+    const tokens = new TtlCache<{ id: string } | null>(5_000);
+    sessions.set("theirs", { id: "session-1", user: { id: "gone" }, pendingUserId: null });
+    sessions.set("pending", { id: "session-2", user: null, pendingUserId: "gone" });
+    sessions.set("kept", { id: "session-3", user: { id: "stays" }, pendingUserId: null });
+    sessions.set("anonymous", null);
+    tokens.set("their-token", { id: "gone" });
+    tokens.set("other-token", { id: "stays" });
+    forgetCachedUser("gone");
+    expect(sessions.get("theirs")).toBeUndefined();
+    expect(sessions.get("pending")).toBeUndefined();
+    expect(tokens.get("their-token")).toBeUndefined();
+    expect(sessions.get("kept")).toEqual({ id: "session-3", user: { id: "stays" }, pendingUserId: null });
+    expect(sessions.get("anonymous")).toBeNull();
+    expect(tokens.get("other-token")).toEqual({ id: "stays" });
   });
 });

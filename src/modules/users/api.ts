@@ -5,7 +5,7 @@ import { ROLE_CODES } from "../../domain/roles.js";
 import { listOf, listQuery, pageList, problemResponses } from "../../web/api-schemas.js";
 import { admittedActor, requireApi } from "../../web/guards.js";
 import { ForbiddenError, NotFoundError } from "../../web/problems.js";
-import { userInput } from "./service.js";
+import { userInput, userUpdateInput } from "./service.js";
 
 export const userSchema = z.object({
   id: z.uuid(),
@@ -15,8 +15,10 @@ export const userSchema = z.object({
   organisationId: z.uuid().nullable(),
   organisationCode: z.string().nullable(),
   organisationName: z.string().nullable(),
-  active: z.boolean(),
-  twoFactor: z.boolean(),
+  active: z.boolean().describe("false once deactivated: no sign-in, no sessions, no API tokens"),
+  twoFactor: z.boolean().describe("enrolled in two-factor sign-in"),
+  locked: z.boolean().describe("locked out after too many failed sign-ins"),
+  lockedUntil: z.string().nullable().describe("when a lockout ends by itself (ISO 8601), or null"),
   version: z.number().int(),
 });
 
@@ -50,8 +52,8 @@ const createdTokenSchema = z.object({
 const idParams = z.object({ id: z.uuid() });
 
 /**
- * GET, POST /api/v1/users, GET /api/v1/users/:id and POST /api/v1/users/:id/tokens (API.md, reference
- * data). Permission is checked before validation (preValidation), so a caller who may not act learns
+ * GET, POST /api/v1/users, GET, PATCH /api/v1/users/:id, POST /api/v1/users/:id/unlock, .../two-factor/reset
+ * and POST /api/v1/users/:id/tokens (API.md, reference data). Permission is checked before validation (preValidation), so a caller who may not act learns
  * nothing from a 400.
  */
 export const usersApi: FastifyPluginAsyncZod = async (app) => {
@@ -108,6 +110,51 @@ export const usersApi: FastifyPluginAsyncZod = async (app) => {
       if (!user) throw new NotFoundError("No user has this id");
       return user;
     },
+  );
+
+  app.patch(
+    "/api/v1/users/:id",
+    {
+      preValidation: requireApi("users:update"),
+      schema: {
+        tags: ["reference data"],
+        summary:
+          "Changes a user's roles, organisation or active state (administrators); deactivation ends their sessions and revokes their tokens; 409 with a stale version, or for yourself or the last active administrator",
+        params: idParams,
+        body: userUpdateInput,
+        response: { 200: userSchema, ...problemResponses },
+      },
+    },
+    async (request) => users.update(admittedActor(request), request.params.id, request.body),
+  );
+
+  app.post(
+    "/api/v1/users/:id/unlock",
+    {
+      preValidation: requireApi("users:update"),
+      schema: {
+        tags: ["reference data"],
+        summary: "Clears a lockout after failed sign-ins (administrators)",
+        params: idParams,
+        response: { 200: userSchema, ...problemResponses },
+      },
+    },
+    async (request) => users.unlock(admittedActor(request), request.params.id),
+  );
+
+  app.post(
+    "/api/v1/users/:id/two-factor/reset",
+    {
+      preValidation: requireApi("users:update"),
+      schema: {
+        tags: ["reference data"],
+        summary:
+          "Clears a user's two-factor enrolment and ends their sessions; they set it up again at their next sign-in (administrators)",
+        params: idParams,
+        response: { 200: userSchema, ...problemResponses },
+      },
+    },
+    async (request) => users.resetTwoFactor(admittedActor(request), request.params.id),
   );
 
   app.post(

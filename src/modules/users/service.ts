@@ -1,14 +1,17 @@
-import { asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { ROLE_CODES, isRole, type Role } from "../../domain/roles.js";
 import type { Actor } from "../../domain/policy.js";
-import type { Db } from "../../db/client.js";
-import { organisations, users } from "../../db/schema/index.js";
+import { isActiveAdministrator, standingChangeRefusal } from "../../domain/user-administration.js";
+import type { Db, Executor } from "../../db/client.js";
+import { apiTokens, organisations, sessions, users } from "../../db/schema/index.js";
 import { recordAudit } from "../audit/service.js";
 import { isUniqueViolation } from "../organisations/service.js";
+import { forgetCachedUser } from "../accounts/cache.js";
 import { hashPassword } from "../accounts/service.js";
+import { resetTwoFactor, unlockAccount } from "../accounts/two-factor.js";
 import { randomToken } from "../accounts/tokens.js";
-import { ConflictError, ValidationError } from "../../web/problems.js";
+import { ConflictError, NotFoundError, ValidationError } from "../../web/problems.js";
 
 export const PASSWORD_MIN_LENGTH = 12;
 
@@ -41,6 +44,28 @@ export const userInput = z.object({
 });
 export type UserInput = z.output<typeof userInput>;
 
+/** PATCH /users/:id (API.md): only the fields sent change; `organisationCode: null` (or "") removes it. */
+export const userUpdateInput = z.object({
+  roles: userInput.shape.roles.optional(),
+  organisationCode: z
+    .string()
+    .trim()
+    .max(200, "Organisation must be 200 characters or fewer")
+    .nullable()
+    .transform((v) => (v === "" ? null : v))
+    .optional()
+    .describe("a code or exact name; null or an empty string removes the user's organisation"),
+  active: z.boolean({ error: "Active must be true or false" }).optional(),
+  version: z
+    .number({ error: "Send the version you last read" })
+    .int()
+    .describe("the version you last read; a stale one gets 409 and changes nothing"),
+});
+export type UserUpdateInput = z.output<typeof userUpdateInput>;
+
+export const STALE_USER_MESSAGE =
+  "Someone else has changed this user since you opened it. Check their details and make your change again";
+
 export function presentUser(
   row: typeof users.$inferSelect,
   organisationCode: string | null,
@@ -56,8 +81,18 @@ export function presentUser(
     organisationName,
     active: row.active,
     twoFactor: row.totpEnabled,
+    locked: isLocked(row),
+    lockedUntil: isLocked(row) ? (row.lockedUntil?.toISOString() ?? null) : null,
     version: row.version,
   };
+}
+
+/**
+ * Locked out: after too many failed sign-ins until `locked_until` passes, or after too many wrong
+ * two-factor codes until an administrator unlocks the account (`totp_locked_at`).
+ */
+function isLocked(row: Pick<typeof users.$inferSelect, "lockedUntil" | "totpLockedAt">): boolean {
+  return row.totpLockedAt !== null || (row.lockedUntil !== null && row.lockedUntil > new Date());
 }
 export type PresentedUser = ReturnType<typeof presentUser>;
 
@@ -71,6 +106,108 @@ function organisationKindFor(roles: readonly Role[]): "provider" | "supplier" | 
   if (roles.includes("provider-user")) return "provider";
   if (roles.includes("supplier-user")) return "supplier";
   return null;
+}
+
+interface FoundOrganisation {
+  id: string;
+  code: string | null;
+  name: string;
+  kind: string;
+}
+
+/** The organisation a user form names by code or exact name; 400 on `organisationCode` when none does. */
+async function organisationNamed(tx: Executor, value: string): Promise<FoundOrganisation> {
+  const [org] = await tx
+    .select({
+      id: organisations.id,
+      code: organisations.code,
+      name: organisations.name,
+      kind: organisations.kind,
+    })
+    .from(organisations)
+    .where(
+      sql`${organisations.code} = ${value.toUpperCase()} OR lower(${organisations.name}) = ${value.toLowerCase()}`,
+    )
+    // A code match wins over another organisation whose name happens to be the same text.
+    .orderBy(sql`(${organisations.code} IS NOT DISTINCT FROM ${value.toUpperCase()}) DESC`)
+    .limit(1);
+  if (!org)
+    throw new ValidationError([
+      { path: "organisationCode", message: `No organisation has the code or name "${value}"` },
+    ]);
+  return org;
+}
+
+/** 400 on `organisationCode` when the roles need a provider or supplier organisation and this is not one. */
+function checkOrganisationFitsRoles(roles: readonly Role[], org: FoundOrganisation | null | undefined) {
+  const neededKind = organisationKindFor(roles);
+  if (neededKind && org?.kind !== neededKind) {
+    throw new ValidationError([
+      {
+        path: "organisationCode",
+        message: `A ${neededKind} user must belong to a ${neededKind} organisation`,
+      },
+    ]);
+  }
+}
+
+/** What the rule of who may change a user's standing reads from a user row. */
+function standingOf(row: Pick<typeof users.$inferSelect, "active" | "roles">) {
+  return { active: row.active, roles: row.roles.filter(isRole) };
+}
+
+/** Roles kept in the order of ROLE_CODES, each once, so lists and audit records read the same way. */
+function inRoleOrder(roles: readonly Role[]): Role[] {
+  return ROLE_CODES.filter((code) => roles.includes(code));
+}
+
+function sameRoles(a: readonly Role[], b: readonly Role[]): boolean {
+  return a.length === b.length && a.every((r) => b.includes(r));
+}
+
+/** How an audit record names an organisation: its code, or its name when it has none (councils). */
+const organisationLabel = (org: FoundOrganisation | null) => org?.code ?? org?.name ?? null;
+
+/** What a change does, before and after, for its audit record: only the fields that change. */
+function changesOf(
+  before: { roles: readonly Role[]; active: boolean; org: FoundOrganisation | null },
+  after: { roles: readonly Role[]; active: boolean; org: FoundOrganisation | null },
+) {
+  return {
+    ...(sameRoles(before.roles, after.roles) ? {} : { rolesBefore: before.roles, rolesAfter: after.roles }),
+    ...(before.org?.id === after.org?.id
+      ? {}
+      : {
+          organisationBefore: organisationLabel(before.org),
+          organisationAfter: organisationLabel(after.org),
+        }),
+    ...(before.active === after.active ? {} : { activeBefore: before.active, activeAfter: after.active }),
+  };
+}
+
+function auditActionFor(before: { active: boolean }, after: { active: boolean }): string {
+  if (before.active === after.active) return "updated";
+  return after.active ? "reactivated" : "deactivated";
+}
+
+/** Ends every session of a user and revokes their API tokens: they stop working on the next request. */
+async function shutOut(tx: Executor, userId: string) {
+  const sessionsEnded = await endSessions(tx, userId);
+  const revoked = await tx
+    .update(apiTokens)
+    .set({ revokedAt: new Date(), updatedAt: new Date() })
+    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  return { sessionsEnded, tokensRevoked: revoked.length };
+}
+
+/** Ends a user's sessions only (a two-factor reset: their tokens did not depend on it). */
+async function endSessions(tx: Executor, userId: string): Promise<number> {
+  const ended = await tx
+    .delete(sessions)
+    .where(or(eq(sessions.userId, userId), eq(sessions.pendingUserId, userId)))
+    .returning({ id: sessions.id });
+  return ended.length;
 }
 
 export function createUsersService(db: Db) {
@@ -98,37 +235,8 @@ export function createUsersService(db: Db) {
     const passwordHash = await hashPassword(password);
     try {
       return await db.transaction(async (tx) => {
-        let org: { id: string; code: string | null; name: string; kind: string } | undefined;
-        if (input.organisationCode) {
-          const value = input.organisationCode;
-          [org] = await tx
-            .select({
-              id: organisations.id,
-              code: organisations.code,
-              name: organisations.name,
-              kind: organisations.kind,
-            })
-            .from(organisations)
-            .where(
-              sql`${organisations.code} = ${value.toUpperCase()} OR lower(${organisations.name}) = ${value.toLowerCase()}`,
-            )
-            // A code match wins over another organisation whose name happens to be the same text.
-            .orderBy(sql`(${organisations.code} IS NOT DISTINCT FROM ${value.toUpperCase()}) DESC`)
-            .limit(1);
-          if (!org)
-            throw new ValidationError([
-              { path: "organisationCode", message: `No organisation has the code or name "${value}"` },
-            ]);
-        }
-        const neededKind = organisationKindFor(input.roles);
-        if (neededKind && org?.kind !== neededKind) {
-          throw new ValidationError([
-            {
-              path: "organisationCode",
-              message: `A ${neededKind} user must belong to a ${neededKind} organisation`,
-            },
-          ]);
-        }
+        const org = input.organisationCode ? await organisationNamed(tx, input.organisationCode) : null;
+        checkOrganisationFitsRoles(input.roles, org);
         const [existing] = await tx
           .select({ id: users.id })
           .from(users)
@@ -176,5 +284,174 @@ export function createUsersService(db: Db) {
     return row ? get(row.id) : null;
   }
 
-  return { list, get, create, findByEmail };
+  /**
+   * Locks the user and every active administrator (in id order, so two changes cannot deadlock) for
+   * the rest of the transaction: two administrators deactivating each other at once are counted one
+   * after the other, and the last one standing is refused.
+   */
+  async function lockUserAndAdministrators(tx: Executor, userId: string) {
+    const rows = await tx
+      .select()
+      .from(users)
+      .where(
+        or(eq(users.id, userId), and(eq(users.active, true), sql`'administrator' = ANY(${users.roles})`)),
+      )
+      .orderBy(asc(users.id))
+      .for("update");
+    const target = rows.find((r) => r.id === userId);
+    if (!target) throw new NotFoundError("No user has this id");
+    const others = rows.filter((r) => r.id !== userId && isActiveAdministrator(standingOf(r)));
+    return { target, otherActiveAdministrators: others.length };
+  }
+
+  async function organisationById(tx: Executor, id: string | null): Promise<FoundOrganisation | null> {
+    if (!id) return null;
+    const [org] = await tx
+      .select({
+        id: organisations.id,
+        code: organisations.code,
+        name: organisations.name,
+        kind: organisations.kind,
+      })
+      .from(organisations)
+      .where(eq(organisations.id, id));
+    return org ?? null;
+  }
+
+  /** The organisation a change asks for: unchanged when not sent, none when null, else looked up. */
+  async function organisationRequested(
+    tx: Executor,
+    requested: string | null | undefined,
+    current: FoundOrganisation | null,
+  ): Promise<FoundOrganisation | null> {
+    if (requested === undefined) return current;
+    return requested === null ? null : organisationNamed(tx, requested);
+  }
+
+  /**
+   * Changes a user's roles, organisation or active state (API.md: PATCH /users/:id). A stale version,
+   * or a change the rule of src/domain/user-administration.ts refuses, gets 409 and changes nothing.
+   * Deactivation ends the user's sessions and revokes their API tokens, so reactivation restores
+   * sign-in but nothing that was open before.
+   */
+  async function update(actor: Actor, userId: string, input: UserUpdateInput) {
+    const result = await db.transaction(async (tx) => {
+      const { target, otherActiveAdministrators } = await lockUserAndAdministrators(tx, userId);
+      if (target.version !== input.version) {
+        throw new ConflictError(STALE_USER_MESSAGE, [], { currentVersion: target.version });
+      }
+      const orgBefore = await organisationById(tx, target.organisationId);
+      const orgAfter = await organisationRequested(tx, input.organisationCode, orgBefore);
+      const before = standingOf(target);
+      const after = {
+        active: input.active ?? target.active,
+        roles: inRoleOrder(input.roles ?? before.roles),
+      };
+      checkOrganisationFitsRoles(after.roles, orgAfter);
+      const refusal = standingChangeRefusal({
+        actorId: actor.id,
+        targetId: userId,
+        before,
+        after,
+        otherActiveAdministrators,
+      });
+      if (refusal) throw new ConflictError(refusal.message, [refusal]);
+      const changes = changesOf({ ...before, org: orgBefore }, { ...after, org: orgAfter });
+      if (Object.keys(changes).length === 0) {
+        return {
+          user: presentUser(target, orgBefore?.code ?? null, orgBefore?.name ?? null),
+          changed: false,
+        };
+      }
+      const [row] = await tx
+        .update(users)
+        .set({
+          roles: [...after.roles],
+          organisationId: orgAfter?.id ?? null,
+          active: after.active,
+          version: sql`${users.version} + 1`,
+          updatedAt: new Date(),
+        })
+        .where(eq(users.id, userId))
+        .returning();
+      if (!row) throw new NotFoundError("No user has this id");
+      const shut = before.active && !after.active ? await shutOut(tx, userId) : {};
+      await recordAudit(tx, actor, {
+        entityType: "user",
+        entityId: userId,
+        action: auditActionFor(before, after),
+        summary: { ...changes, ...shut, version: row.version },
+      });
+      return { user: presentUser(row, orgAfter?.code ?? null, orgAfter?.name ?? null), changed: true };
+    });
+    // After the commit: a request that reads the cache from now on reads the new state from the database.
+    if (result.changed) forgetCachedUser(userId);
+    return result.user;
+  }
+
+  /** Clears a lockout (API.md: POST /users/:id/unlock); an account that is not locked is left as it is. */
+  async function unlock(actor: Actor, userId: string) {
+    return db.transaction(async (tx) => {
+      const { target } = await lockUserAndAdministrators(tx, userId);
+      if (!isLocked(target) && target.failedSignIns === 0 && target.totpFailures === 0) {
+        return presentWithOrganisation(tx, target);
+      }
+      await unlockAccount(tx, userId);
+      const row = await bumpVersion(tx, userId);
+      await recordAudit(tx, actor, {
+        entityType: "user",
+        entityId: userId,
+        action: "unlocked",
+        summary: {
+          wasLockedUntil: isLocked(target) ? (target.lockedUntil?.toISOString() ?? null) : null,
+          failedSignIns: target.failedSignIns,
+          twoFactorLocked: target.totpLockedAt !== null,
+          version: row.version,
+        },
+      });
+      return presentWithOrganisation(tx, row);
+    });
+  }
+
+  /**
+   * Clears a two-factor enrolment (API.md: POST /users/:id/two-factor/reset) and ends the person's
+   * sessions, so that the next sign-in, with a new authenticator, is the one that sets it up.
+   */
+  async function resetUserTwoFactor(actor: Actor, userId: string) {
+    const result = await db.transaction(async (tx) => {
+      const { target } = await lockUserAndAdministrators(tx, userId);
+      if (!target.totpEnabled && !target.totpSecret) {
+        return { user: await presentWithOrganisation(tx, target), changed: false };
+      }
+      await resetTwoFactor(tx, userId);
+      const sessionsEnded = await endSessions(tx, userId);
+      const row = await bumpVersion(tx, userId);
+      await recordAudit(tx, actor, {
+        entityType: "user",
+        entityId: userId,
+        action: "two-factor-reset",
+        summary: { wasEnrolled: target.totpEnabled, sessionsEnded, version: row.version },
+      });
+      return { user: await presentWithOrganisation(tx, row), changed: true };
+    });
+    if (result.changed) forgetCachedUser(userId);
+    return result.user;
+  }
+
+  async function bumpVersion(tx: Executor, userId: string) {
+    const [row] = await tx
+      .update(users)
+      .set({ version: sql`${users.version} + 1`, updatedAt: new Date() })
+      .where(eq(users.id, userId))
+      .returning();
+    if (!row) throw new NotFoundError("No user has this id");
+    return row;
+  }
+
+  async function presentWithOrganisation(tx: Executor, row: typeof users.$inferSelect) {
+    const org = await organisationById(tx, row.organisationId);
+    return presentUser(row, org?.code ?? null, org?.name ?? null);
+  }
+
+  return { list, get, create, findByEmail, update, unlock, resetTwoFactor: resetUserTwoFactor };
 }
