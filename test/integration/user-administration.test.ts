@@ -317,6 +317,31 @@ describe("POST /api/v1/users/:id/unlock", () => {
   });
 });
 
+describe("POST /api/v1/users/:id/unlock after wrong two-factor codes", () => {
+  it("shows the two-factor lock, which lasts until an administrator unlocks it, and clears it", async () => {
+    const user = await createUser(t.services, ["evaluator"]);
+    await t.database.db.transaction(async (tx) => {
+      await tx
+        .update(users)
+        .set({ totpFailures: 10, totpFailuresSince: new Date(), totpLockedAt: new Date() })
+        .where(eq(users.id, user.id));
+    });
+    expect(await getUser(user.id)).toMatchObject({ locked: true, lockedUntil: null });
+
+    const response = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/users/${user.id}/unlock`,
+      headers: auth(),
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json<ApiUser>()).toMatchObject({ locked: false, version: 2 });
+    const [row] = await t.database.db.select().from(users).where(eq(users.id, user.id));
+    expect(row).toMatchObject({ totpFailures: 0, totpFailuresSince: null, totpLockedAt: null });
+    const [record] = (await auditFor(user.id)).filter((a) => a.action === "unlocked");
+    expect(record?.summary).toMatchObject({ twoFactorLocked: true });
+  });
+});
+
 describe("POST /api/v1/users/:id/two-factor/reset", () => {
   it("clears the enrolment and ends the sessions: the administrator sets it up again at next sign-in", async () => {
     const other = await createUser(t.services, ["administrator"]);
