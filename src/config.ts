@@ -91,9 +91,18 @@ export const environmentSchema = z.object({
     .url()
     .default("https://api.notifications.service.gov.uk")
     .describe("GOV.UK Notify's API"),
-  NOTIFY_TEMPLATE_DECISION_AWAITED: z.uuid("must be a GOV.UK Notify template id").optional(),
-  NOTIFY_TEMPLATE_PASSWORD_RESET: z.uuid("must be a GOV.UK Notify template id").optional(),
-  NOTIFY_TEMPLATE_ACCOUNT_CREATED: z.uuid("must be a GOV.UK Notify template id").optional(),
+  NOTIFY_TEMPLATE_DECISION_AWAITED: z
+    .uuid("must be a GOV.UK Notify template id")
+    .optional()
+    .describe('GOV.UK Notify template id of "a decision awaits your body"'),
+  NOTIFY_TEMPLATE_PASSWORD_RESET: z
+    .uuid("must be a GOV.UK Notify template id")
+    .optional()
+    .describe("GOV.UK Notify template id of the password reset email"),
+  NOTIFY_TEMPLATE_ACCOUNT_CREATED: z
+    .uuid("must be a GOV.UK Notify template id")
+    .optional()
+    .describe("GOV.UK Notify template id of the new account email"),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
