@@ -390,6 +390,83 @@ describe("a decision awaits your body", () => {
   });
 });
 
+describe("a decision awaits your body, on entering a stage", () => {
+  it("asks the bodies of the new stage's gate about a document already uploaded", async () => {
+    const commissioner = await createUser(t.services, ["commissioner"]);
+    const token = await apiTokenFor(t.services, commissioner.id);
+    const chair = await createUser(t.services, ["board-member"]);
+    const boardMember = await createUser(t.services, ["board-member"]);
+    for (const [code, id] of [
+      ["JCG", chair.id],
+      ["KDAAT_BOARD", boardMember.id],
+    ] as const) {
+      const [body] = await t.database.db
+        .select()
+        .from(governanceBodies)
+        .where(eq(governanceBodies.code, code));
+      await t.database.db
+        .insert(governanceMembers)
+        .values({ bodyId: body?.id ?? "", userId: id, role: "member" });
+    }
+    const project = await createProjectThroughApi(t.app, token, { title: "Supported housing review" });
+    const api = (
+      url: string,
+      bearer: string,
+      payload?: Buffer | Record<string, unknown>,
+      headers: Record<string, string> = {},
+    ) =>
+      t.app.inject({
+        method: "POST",
+        url: `/api/v1/projects/${project.id}${url}`,
+        headers: { authorization: `Bearer ${bearer}`, ...headers },
+        ...(payload === undefined ? {} : { payload }),
+      });
+    const upload = async (kind: string) => {
+      const form = multipartForm(
+        { kind, title: kind },
+        {
+          filename: "d.pdf",
+          contentType: "application/pdf",
+          data: `%PDF-1.4\n% ${randomBytes(4).toString("hex")}\n%%EOF\n`,
+        },
+      );
+      const response = await api("/documents", token, form.payload, form.headers);
+      expect(response.statusCode).toBe(201);
+      return response.json<{ id: string }>().id;
+    };
+    const needsAssessment = await upload("needs-assessment");
+    // The business case is ready early: Stage 1's gate does not ask about it, so nobody is asked yet.
+    await upload("business-case");
+    const asked = async (email: string) =>
+      (await messagesTo(email))
+        .filter((m) => m.templateKey === "decision-awaited")
+        .map((m) => m.personalisation.what);
+    expect(await asked(chair.email)).toEqual(["Approve the needs assessment (version 1)"]);
+
+    for (const [bodyCode, person] of [
+      ["JCG", chair],
+      ["KDAAT_BOARD", boardMember],
+    ] as const) {
+      const bearer = await apiTokenFor(t.services, person.id);
+      const recorded = await api("/decisions", bearer, {
+        subjectId: needsAssessment,
+        bodyCode,
+        decision: "approved",
+        decidedOn: "2026-11-02",
+        minutesRef: `${bodyCode}/2026/11`,
+      });
+      expect(recorded.statusCode, recorded.body).toBe(201);
+    }
+    const advanced = await api("/advance", token, { version: 1 });
+    expect(advanced.statusCode, advanced.body).toBe(200);
+    expect(await asked(chair.email)).toEqual([
+      "Approve the business case (version 1)",
+      "Approve the needs assessment (version 1)",
+    ]);
+    expect((await asked(boardMember.email))[0]).toBe("Approve the business case (version 1)");
+  });
+});
+
 describe("delivery", () => {
   it("retries a failing mail server with growing back-off, then marks the message failed", async () => {
     const email = uniqueEmail("unlucky");
