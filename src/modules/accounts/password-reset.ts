@@ -17,7 +17,7 @@ export const PASSWORD_RESET_LIMITS = {
   windowMinutes: 15,
 };
 
-export type ResetPurpose = "reset" | "new-account";
+type ResetPurpose = "reset" | "new-account";
 
 /** Who asks for a link: someone at the sign-in page, not (yet) known to be the account's owner. */
 const RESET_FORM_ACTOR: Actor = {
@@ -36,7 +36,7 @@ function ownerActor(user: { id: string; name: string; email: string }): Actor {
  * Makes a single-use link to choose a password, on the caller's transaction; only the token's hash is
  * stored. Any earlier link of the user stops working: only the newest one is live.
  */
-export async function issuePasswordLink(
+async function issuePasswordLink(
   tx: Executor,
   userId: string,
   purpose: ResetPurpose,
@@ -232,5 +232,3 @@ export function createPasswordResetService(
 
   return { requestReset, linkIsLive, resetPassword, purge };
 }
-
-export type PasswordResetService = ReturnType<typeof createPasswordResetService>;

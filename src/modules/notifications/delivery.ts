@@ -3,7 +3,7 @@ import { NotifyClient } from "notifications-node-client";
 import type { MailConfig } from "../../config.js";
 import { renderMessage, type MessageTemplateKey, type Personalisation } from "../../domain/messages.js";
 
-export interface OutgoingMessage {
+interface OutgoingMessage {
   id: string;
   templateKey: MessageTemplateKey;
   recipient: string;

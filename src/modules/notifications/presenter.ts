@@ -2,7 +2,7 @@ import { isMessageTemplateKey, renderMessage, type MessageTemplateKey } from "..
 import { outboxPaths } from "./paths.js";
 import type { OutboxRow } from "./queries.js";
 
-export const TEMPLATE_NAMES: Record<MessageTemplateKey, string> = {
+const TEMPLATE_NAMES: Record<MessageTemplateKey, string> = {
   "decision-awaited": "A decision awaits your body",
   "password-reset": "Password reset link",
   "account-created": "Your new account",

@@ -5,7 +5,7 @@ import { requirePage } from "../../web/guards.js";
 import { outboxPaths } from "./paths.js";
 import { pagination, presentMessage, presentOutboxRow } from "./presenter.js";
 
-export const OUTBOX_PAGE_SIZE = 50;
+const OUTBOX_PAGE_SIZE = 50;
 
 const pageQuery = z.object({ page: z.coerce.number().int().positive().default(1) });
 const messageParams = z.object({ id: z.uuid() });

@@ -52,7 +52,7 @@ export async function enqueueMessage(tx: Executor, message: NewMessage): Promise
 
 export type DeliveryOutcome = "sent" | "kept" | "already-done";
 
-export class DeliveryFailed extends Error {}
+class DeliveryFailed extends Error {}
 
 /** The outbox: delivering its messages, and reading them (administrators, `/outbox`). */
 export function createNotificationsService(db: Db, transport: Transport | null) {
