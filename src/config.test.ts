@@ -49,3 +49,83 @@ describe("configuration from the environment", () => {
     expect(config.oidc).toMatchObject({ issuer: "https://id.example", clientId: "commissioner" });
   });
 });
+
+describe("mail configuration", () => {
+  const key = `commissioner-${"1".repeat(8)}-1111-4111-8111-${"1".repeat(12)}-${"2".repeat(8)}-2222-4222-8222-${"2".repeat(12)}`;
+  const templates = {
+    NOTIFY_TEMPLATE_DECISION_AWAITED: "3b6c5c4e-8a1d-4f0e-9a57-0f1e2d3c4b5a",
+    NOTIFY_TEMPLATE_PASSWORD_RESET: "4b6c5c4e-8a1d-4f0e-9a57-0f1e2d3c4b5a",
+    NOTIFY_TEMPLATE_ACCOUNT_CREATED: "5b6c5c4e-8a1d-4f0e-9a57-0f1e2d3c4b5a",
+  };
+  const site = { PUBLIC_URL: "https://commissioner.example.gov.uk/" };
+
+  it("keeps messages in the outbox when no mail service is set", () => {
+    const config = configFromEnvironment({}, () => secret);
+    expect(config.mail).toEqual({ kind: "outbox" });
+    expect(config.publicUrl).toBe("http://localhost:3000");
+  });
+
+  it("sends by SMTP with MAIL_URL and MAIL_FROM", () => {
+    const config = configFromEnvironment(
+      {
+        ...site,
+        MAIL_URL: "smtp://user:pass@mail.example:587",
+        MAIL_FROM: "Commissioner <noreply@example.gov.uk>",
+      },
+      () => secret,
+    );
+    expect(config.mail).toEqual({
+      kind: "smtp",
+      url: "smtp://user:pass@mail.example:587",
+      from: "Commissioner <noreply@example.gov.uk>",
+    });
+    expect(config.publicUrl).toBe("https://commissioner.example.gov.uk");
+  });
+
+  it("sends by GOV.UK Notify with the key and a template id for each message", () => {
+    const config = configFromEnvironment({ ...site, NOTIFY_API_KEY: key, ...templates }, () => secret);
+    expect(config.mail).toMatchObject({
+      kind: "notify",
+      apiKey: key,
+      baseUrl: "https://api.notifications.service.gov.uk",
+      templateIds: { "password-reset": templates.NOTIFY_TEMPLATE_PASSWORD_RESET },
+    });
+  });
+
+  it.each([
+    [{ MAIL_URL: "http://mail.example" }, "MAIL_URL: must be an SMTP server address"],
+    [{ ...site, MAIL_URL: "smtp://mail.example" }, "MAIL_FROM: required when MAIL_URL is set"],
+    [
+      { MAIL_URL: "smtp://mail.example", MAIL_FROM: "a@b.example" },
+      "PUBLIC_URL: required when messages are sent",
+    ],
+    [{ MAIL_FROM: "not an address" }, "MAIL_FROM: must be an email address"],
+    [{ NOTIFY_API_KEY: "short" }, "NOTIFY_API_KEY: must be a GOV.UK Notify API key"],
+    [{ ...site, NOTIFY_API_KEY: key }, "NOTIFY_TEMPLATE_PASSWORD_RESET: required when NOTIFY_API_KEY is set"],
+    [
+      { ...templates, NOTIFY_TEMPLATE_ACCOUNT_CREATED: "7" },
+      "NOTIFY_TEMPLATE_ACCOUNT_CREATED: must be a GOV.UK Notify template id",
+    ],
+    [
+      { ...site, ...templates, NOTIFY_API_KEY: key, MAIL_URL: "smtp://m.example", MAIL_FROM: "a@b.example" },
+      "MAIL_URL, NOTIFY_API_KEY: set one of them, not both",
+    ],
+  ])("refuses %j, naming the setting", (env, message) => {
+    expect(() => configFromEnvironment(env, () => secret)).toThrow(message);
+  });
+
+  it("says every mail problem at once, one line each", () => {
+    let text = "";
+    try {
+      configFromEnvironment({ NOTIFY_API_KEY: key }, () => secret);
+    } catch (error) {
+      text = error instanceof Error ? error.message : "";
+    }
+    expect(text.split("\n").slice(1)).toEqual([
+      "  PUBLIC_URL: required when messages are sent, for the links in them",
+      "  NOTIFY_TEMPLATE_DECISION_AWAITED: required when NOTIFY_API_KEY is set",
+      "  NOTIFY_TEMPLATE_PASSWORD_RESET: required when NOTIFY_API_KEY is set",
+      "  NOTIFY_TEMPLATE_ACCOUNT_CREATED: required when NOTIFY_API_KEY is set",
+    ]);
+  });
+});

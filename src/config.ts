@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { z } from "zod";
+import { MESSAGE_TEMPLATE_KEYS, notifyTemplateVariable, type MessageTemplateKey } from "./domain/messages.js";
 
 /**
  * Configuration comes only from environment variables, validated at boot (STYLE.md, example 5).
@@ -60,6 +61,48 @@ export const environmentSchema = z.object({
     .default("true")
     .transform((v) => v === "true")
     .describe("run the in-process job worker"),
+  PUBLIC_URL: z
+    .url("must be the service's address, like https://commissioner.example.gov.uk")
+    .regex(/^https?:\/\//, "must start with https:// or http://")
+    .optional()
+    .describe("the service's own address, for the links in the messages it sends"),
+  MAIL_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^/]+/, "must be an SMTP server address, like smtp://user:password@host:587")
+    .optional()
+    .describe("an SMTP server that delivers the messages"),
+  MAIL_FROM: z
+    .string()
+    .regex(
+      /^(.*<)?[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>?$/,
+      "must be an email address, like Commissioner <noreply@example.gov.uk>",
+    )
+    .optional()
+    .describe("the sender of the messages sent by SMTP"),
+  NOTIFY_API_KEY: z
+    .string()
+    .regex(
+      /^.+-[0-9a-f-]{36}-[0-9a-f-]{36}$/,
+      "must be a GOV.UK Notify API key (its name, service id and secret)",
+    )
+    .optional()
+    .describe("a GOV.UK Notify API key that delivers the messages"),
+  NOTIFY_BASE_URL: z
+    .url()
+    .default("https://api.notifications.service.gov.uk")
+    .describe("GOV.UK Notify's API"),
+  NOTIFY_TEMPLATE_DECISION_AWAITED: z
+    .uuid("must be a GOV.UK Notify template id")
+    .optional()
+    .describe('GOV.UK Notify template id of "a decision awaits your body"'),
+  NOTIFY_TEMPLATE_PASSWORD_RESET: z
+    .uuid("must be a GOV.UK Notify template id")
+    .optional()
+    .describe("GOV.UK Notify template id of the password reset email"),
+  NOTIFY_TEMPLATE_ACCOUNT_CREATED: z
+    .uuid("must be a GOV.UK Notify template id")
+    .optional()
+    .describe("GOV.UK Notify template id of the new account email"),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -79,6 +122,10 @@ export interface Config {
   demoData: boolean;
   ocdsPrefix: string;
   jobsEnabled: boolean;
+  /** The service's own address, without a trailing slash, for links in messages. */
+  publicUrl: string;
+  /** How messages leave the outbox; "outbox" keeps them there for administrators to read. */
+  mail: MailConfig;
   oidc:
     | {
         issuer: string;
@@ -90,7 +137,58 @@ export interface Config {
     | undefined;
 }
 
+export type MailConfig =
+  | { kind: "outbox" }
+  | { kind: "smtp"; url: string; from: string }
+  | {
+      kind: "notify";
+      apiKey: string;
+      baseUrl: string;
+      templateIds: Record<MessageTemplateKey, string>;
+    };
+
 export class ConfigError extends Error {}
+
+/** The mail settings, or one line per problem with them. */
+function mailFrom(e: Environment): { mail: MailConfig; problems: string[] } {
+  const problems: string[] = [];
+  if (e.MAIL_URL && e.NOTIFY_API_KEY)
+    problems.push("  MAIL_URL, NOTIFY_API_KEY: set one of them, not both: messages go one way");
+  if (e.MAIL_URL && !e.MAIL_FROM) problems.push("  MAIL_FROM: required when MAIL_URL is set, as the sender");
+  if ((e.MAIL_URL || e.NOTIFY_API_KEY) && !e.PUBLIC_URL)
+    problems.push("  PUBLIC_URL: required when messages are sent, for the links in them");
+  const given: Record<MessageTemplateKey, string | undefined> = {
+    "decision-awaited": e.NOTIFY_TEMPLATE_DECISION_AWAITED,
+    "password-reset": e.NOTIFY_TEMPLATE_PASSWORD_RESET,
+    "account-created": e.NOTIFY_TEMPLATE_ACCOUNT_CREATED,
+  };
+  if (e.NOTIFY_API_KEY) {
+    for (const key of MESSAGE_TEMPLATE_KEYS)
+      if (!given[key]) problems.push(`  ${notifyTemplateVariable(key)}: required when NOTIFY_API_KEY is set`);
+  }
+  if (problems.length > 0) return { mail: { kind: "outbox" }, problems };
+  const decisionAwaited = given["decision-awaited"];
+  const passwordReset = given["password-reset"];
+  const accountCreated = given["account-created"];
+  if (e.MAIL_URL && e.MAIL_FROM)
+    return { mail: { kind: "smtp", url: e.MAIL_URL, from: e.MAIL_FROM }, problems };
+  if (e.NOTIFY_API_KEY && decisionAwaited && passwordReset && accountCreated) {
+    return {
+      mail: {
+        kind: "notify",
+        apiKey: e.NOTIFY_API_KEY,
+        baseUrl: e.NOTIFY_BASE_URL,
+        templateIds: {
+          "decision-awaited": decisionAwaited,
+          "password-reset": passwordReset,
+          "account-created": accountCreated,
+        },
+      },
+      problems,
+    };
+  }
+  return { mail: { kind: "outbox" }, problems };
+}
 
 export function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
   const result = environmentSchema.safeParse(env);
@@ -124,6 +222,8 @@ export function configFromEnvironment(
       "Configuration is not valid:\n  OIDC_*: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_REDIRECT_URI together",
     );
   }
+  const { mail, problems } = mailFrom(e);
+  if (problems.length > 0) throw new ConfigError(`Configuration is not valid:\n${problems.join("\n")}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -142,6 +242,8 @@ export function configFromEnvironment(
     demoData: e.DEMO_DATA,
     ocdsPrefix: e.OCDS_PREFIX,
     jobsEnabled: e.JOBS_ENABLED,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${String(e.PORT)}`).replace(/\/+$/, ""),
+    mail,
     oidc:
       e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_REDIRECT_URI
         ? {

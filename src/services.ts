@@ -1,6 +1,7 @@
 import type { Config } from "./config.js";
 import type { Database } from "./db/client.js";
 import { createAccountsService } from "./modules/accounts/service.js";
+import { createPasswordResetService } from "./modules/accounts/password-reset.js";
 import { createOrganisationsService } from "./modules/organisations/service.js";
 import { createUsersService } from "./modules/users/service.js";
 import { createReferenceService } from "./modules/programmes/service.js";
@@ -14,20 +15,40 @@ import { createIndicatorsService } from "./modules/indicators/service.js";
 import { createProjectsService } from "./modules/projects/service.js";
 import path from "node:path";
 import { changeVersionFor } from "./modules/audit/changes.js";
+import { createNotificationsService } from "./modules/notifications/service.js";
+import { transportFor } from "./modules/notifications/delivery.js";
+import type { MessageLinks } from "./modules/notifications/links.js";
+import { projectPaths } from "./modules/projects/paths.js";
+import { paths } from "./web/paths.js";
+
+/** The links messages carry, absolute under PUBLIC_URL. */
+function messageLinks(publicUrl: string): MessageLinks {
+  return {
+    signIn: `${publicUrl}${paths.signIn}`,
+    resetPassword: (token) => `${publicUrl}${paths.resetPassword}?token=${token}`,
+    awaiting: (bodyCode) => `${publicUrl}${projectPaths.awaiting(encodeURIComponent(bodyCode))}`,
+  };
+}
 
 /** The one composition root (STYLE.md, example 2): every service is made here and handed to routes. */
 export function createServices(database: Database, config: Config) {
   const db = database.db;
   const documents = createDocumentStore(db, path.join(config.dataDir, "documents"));
   const changes = changeVersionFor(database);
+  const links = messageLinks(config.publicUrl);
+  // With the embedded database one process owns the data, so the signed-in path may cache briefly.
+  const accounts = createAccountsService(db, config.sessionSecret, config.sessionHours, {
+    cacheMs: database.kind === "pglite" ? 5_000 : 0,
+  });
   return {
     database,
-    // With the embedded database one process owns the data, so the signed-in path may cache briefly.
-    accounts: createAccountsService(db, config.sessionSecret, config.sessionHours, {
-      cacheMs: database.kind === "pglite" ? 5_000 : 0,
+    accounts,
+    /** "Forgot your password?" and the link in a new account's message. */
+    passwordResets: createPasswordResetService(db, config.sessionSecret, links, () => {
+      accounts.forgetCachedSignIns();
     }),
     organisations: createOrganisationsService(db),
-    users: createUsersService(db),
+    users: createUsersService(db, links),
     reference: createReferenceService(db),
     documents,
     jobs: createJobQueue(db),
@@ -38,7 +59,9 @@ export function createServices(database: Database, config: Config) {
     datasets: createDatasetsService(database, config.pseudonymisationSecret),
     // Indicators computed in SQL from that data (issue 4, item 2).
     indicators: createIndicatorsService(database),
-    projects: createProjectsService(db, documents, changes),
+    projects: createProjectsService(db, documents, changes, links),
+    /** The outbox and its delivery by SMTP or GOV.UK Notify, when one is configured. */
+    notifications: createNotificationsService(db, transportFor(config.mail)),
     /** The version of the data that kept pages are checked against (ADR 0004). */
     changes,
   };

@@ -1,5 +1,5 @@
 import { and, eq, gte, lte, sql } from "drizzle-orm";
-import type { Db } from "../db/client.js";
+import type { Db, Executor } from "../db/client.js";
 import { executeRows } from "../db/client.js";
 import { jobs } from "../db/schema/index.js";
 
@@ -11,6 +11,25 @@ export interface ClaimedJob {
   maxAttempts: number;
 }
 
+/**
+ * Queues a job on the given connection or transaction: inside a use case's transaction, the job
+ * exists if and only if the change that asked for it commits.
+ */
+export async function enqueueJob(
+  ex: Executor,
+  kind: string,
+  payload: Record<string, unknown>,
+  runAt = new Date(),
+  maxAttempts = 5,
+): Promise<string> {
+  const [row] = await ex
+    .insert(jobs)
+    .values({ kind, payload, runAt, maxAttempts })
+    .returning({ id: jobs.id });
+  if (!row) throw new Error("job not stored");
+  return row.id;
+}
+
 /** The jobs table (DESIGN.md, scheduled work): enqueue, claim with SKIP LOCKED, finish or retry. */
 export function createJobQueue(db: Db) {
   async function enqueue(
@@ -19,12 +38,7 @@ export function createJobQueue(db: Db) {
     runAt = new Date(),
     maxAttempts = 5,
   ) {
-    const [row] = await db
-      .insert(jobs)
-      .values({ kind, payload, runAt, maxAttempts })
-      .returning({ id: jobs.id });
-    if (!row) throw new Error("job not stored");
-    return row.id;
+    return enqueueJob(db, kind, payload, runAt, maxAttempts);
   }
 
   /** Claims up to `limit` due jobs; another instance claiming at the same time skips these rows. */

@@ -17,6 +17,7 @@ import type { Database } from "../db/client.js";
 import { isMigrated } from "../db/client.js";
 import { createServices, type Services } from "../services.js";
 import { createWorker, type JobHandler } from "../jobs/worker.js";
+import { DELIVER_MESSAGE_JOB, deliveryJobHandler } from "../modules/notifications/service.js";
 import { apiAuthPlugin } from "./api-auth.js";
 import { csrfPlugin } from "./csrf.js";
 import { errorsPlugin } from "./errors.js";
@@ -162,8 +163,10 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
       // Recurring: each run queues the next, an hour on.
       [PURGE_SESSIONS_JOB]: async () => {
         await services.accounts.purgeExpiredSessions();
+        await services.passwordResets.purge();
         await services.jobs.enqueue(PURGE_SESSIONS_JOB, {}, new Date(Date.now() + 3_600_000));
       },
+      [DELIVER_MESSAGE_JOB]: deliveryJobHandler(services.notifications, app.log),
       ...options.jobHandlers,
     },
     app.log,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { accountRoutes } from "../modules/accounts/routes.js";
 import { oidcRoutes } from "../modules/accounts/oidc.js";
+import { passwordResetRoutes } from "../modules/accounts/password-reset-routes.js";
 import { auditRoutes } from "../modules/audit/routes.js";
 import { governanceApi } from "../modules/governance/api.js";
 import { governanceRoutes } from "../modules/governance/routes.js";
@@ -27,12 +28,14 @@ import { risksApi } from "../modules/risks/api.js";
 import { riskRoutes } from "../modules/risks/routes.js";
 import { eqiaApi } from "../modules/eqia/api.js";
 import { eqiaRoutes } from "../modules/eqia/routes.js";
+import { outboxRoutes } from "../modules/notifications/routes.js";
 
 /** Each capability registers its pages and API here (one line each). */
 export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(homeRoutes);
   await app.register(accountRoutes);
   await app.register(oidcRoutes);
+  await app.register(passwordResetRoutes);
   await app.register(programmeRoutes);
   await app.register(programmesApi);
   await app.register(governanceRoutes);
@@ -58,5 +61,6 @@ export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(risksApi);
   await app.register(eqiaRoutes);
   await app.register(eqiaApi);
+  await app.register(outboxRoutes);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }

@@ -20,6 +20,7 @@ const NAV: NavItem[] = [
   { text: "Users", href: paths.users, action: "users:read" },
   { text: "Rules", href: paths.rules, action: "rules:read" },
   { text: "Audit log", href: paths.audit, action: "audit:read" },
+  { text: "Outbox", href: paths.outbox, action: "outbox:read" },
 ];
 
 export function navigationFor(actor: Actor | null, currentPath: string) {

@@ -6,6 +6,9 @@ export const paths = {
   signInOidc: "/sign-in/oidc",
   signInOidcCallback: "/sign-in/oidc/callback",
   signOut: "/sign-out",
+  forgotPassword: "/forgot-password",
+  /** Opened from a link in an email; the single-use token is in the query string, never logged. */
+  resetPassword: "/reset-password",
   account: "/account",
   accountPassword: "/account/password",
   accountTwoFactor: "/account/two-factor",
@@ -24,6 +27,7 @@ export const paths = {
   governance: "/governance",
   audit: "/audit",
   auditVerify: "/audit/verify",
+  outbox: "/outbox",
   rules: "/rules",
   projects: "/projects",
   projectsNew: "/projects/new",

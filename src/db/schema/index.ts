@@ -1,3 +1,5 @@
 export * from "./core.js";
 export * from "./projects.js";
 export * from "./indicators.js";
+export * from "./notifications.js";
+export * from "./password-resets.js";

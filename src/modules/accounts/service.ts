@@ -634,7 +634,14 @@ export function createAccountsService(
     return row?.name ?? null;
   }
 
+  /** After sessions or tokens are ended elsewhere (a password reset): nothing kept in memory survives. */
+  function forgetCachedSignIns(): void {
+    sessionCache.clear();
+    tokenCache.clear();
+  }
+
   return {
+    forgetCachedSignIns,
     loadSession,
     touchSession,
     startSession,

@@ -252,13 +252,11 @@ export async function ensureDemoData(services: Services, config: Config): Promis
   for (const org of DEMO_ORGANISATIONS) await services.organisations.create(SYSTEM_ACTOR, org);
   const signIns: DemoSignIn[] = [];
   for (const u of DEMO_USERS) {
-    const { user } = await services.users.create(SYSTEM_ACTOR, {
-      email: u.email,
-      name: u.name,
-      roles: u.roles,
-      organisationCode: u.organisationCode,
-      password,
-    });
+    const { user } = await services.users.create(
+      SYSTEM_ACTOR,
+      { email: u.email, name: u.name, roles: u.roles, organisationCode: u.organisationCode, password },
+      { announce: false },
+    );
     for (const body of u.bodies ?? []) await addMember(services, body.code, user.id, body.role);
     signIns.push({
       role: u.roles.join(", "),

@@ -57,6 +57,8 @@ import { nextDecisions, presentProject, presentTimelineItem, stageOf } from "./p
 import { checkDocumentFile, type SpooledFile } from "./upload.js";
 import { createIncumbentsService } from "./incumbents.js";
 import { createPipelineService } from "./pipeline.js";
+import { announceAwaitedDecisions, gateNow } from "./decision-notices.js";
+import type { MessageLinks } from "../notifications/links.js";
 
 /** Who may record a decision on a body's behalf without being in it (besides its own officers). */
 const RECORDING_OFFICER_ROLES: readonly Role[] = ["commissioner", "procurement-officer", "administrator"];
@@ -92,7 +94,12 @@ function encodeCursor(offset: number): string {
  * Commissioning projects through the five stages (issue 3, items 1–3 and 9): one use case per function,
  * one transaction each, its audit record inside it.
  */
-export function createProjectsService(db: Db, documents: DocumentStore, changes: ChangeVersion) {
+export function createProjectsService(
+  db: Db,
+  documents: DocumentStore,
+  changes: ChangeVersion,
+  links: MessageLinks,
+) {
   const incumbents = createIncumbentsService(db);
   const pipeline = createPipelineService(db, changes);
 
@@ -263,6 +270,7 @@ export function createProjectsService(db: Db, documents: DocumentStore, changes:
       // One upload at a time per project, so two uploads of a new title cannot make two documents.
       if (!(await findProject(tx, projectId, { lock: true })))
         throw new NotFoundError("No project has this id");
+      const gateBefore = await gateNow(tx, projectId);
       const existing = await findDocumentByTitle(tx, projectId, kind, title);
       let documentId: string;
       let version: number;
@@ -316,6 +324,7 @@ export function createProjectsService(db: Db, documents: DocumentStore, changes:
         on: todayInLondon(),
         actor,
       });
+      await announceAwaitedDecisions(tx, links, projectId, gateBefore);
       return {
         id: documentId,
         projectId,
@@ -549,6 +558,7 @@ export function createProjectsService(db: Db, documents: DocumentStore, changes:
         action: "advanced",
         summary: { from, to: gate.nextStage },
       });
+      await announceAwaitedDecisions(tx, links, id, gate);
       return { stage: gate.nextStage, version: updated.version };
     });
   }

@@ -10,6 +10,8 @@ import { isUniqueViolation } from "../organisations/service.js";
 import { forgetCachedUser } from "../accounts/cache.js";
 import { hashPassword } from "../accounts/service.js";
 import { resetTwoFactor, unlockAccount } from "../accounts/two-factor.js";
+import { announceNewAccount } from "../accounts/password-reset.js";
+import type { MessageLinks } from "../notifications/links.js";
 import { randomToken } from "../accounts/tokens.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../web/problems.js";
 
@@ -210,7 +212,7 @@ async function endSessions(tx: Executor, userId: string): Promise<number> {
   return ended.length;
 }
 
-export function createUsersService(db: Db) {
+export function createUsersService(db: Db, links: MessageLinks) {
   async function list() {
     const rows = await db
       .select({ user: users, code: organisations.code, orgName: organisations.name })
@@ -229,8 +231,12 @@ export function createUsersService(db: Db) {
     return r ? presentUser(r.user, r.code, r.orgName) : null;
   }
 
-  /** Creates a user; returns the generated password when none was given (shown once). */
-  async function create(actor: Actor, input: UserInput) {
+  /**
+   * Creates a user; returns the generated password when none was given (shown once). The new user is
+   * told by email that the account exists, with a link to choose their own password (`announce`; the
+   * demo loader's made-up people are not).
+   */
+  async function create(actor: Actor, input: UserInput, options: { announce?: boolean } = {}) {
     const password = input.password ?? randomToken(12);
     const passwordHash = await hashPassword(password);
     try {
@@ -264,6 +270,7 @@ export function createUsersService(db: Db) {
             organisationCode: org?.code ?? null,
           },
         });
+        if (options.announce ?? true) await announceNewAccount(tx, row, links);
         return {
           user: presentUser(row, org?.code ?? null, org?.name ?? null),
           generatedPassword: input.password ? null : password,

@@ -1,0 +1,114 @@
+import { isDocumentKind, type Gate, type MissingOutput } from "./stages.js";
+
+/**
+ * The messages the service sends by email (README, Configuration). Each template names the
+ * personalisation it needs and no more: no names, roles or other personal data beyond the address
+ * it goes to. The same keys name the GOV.UK Notify templates; the text below is what SMTP sends.
+ */
+export const MESSAGE_TEMPLATE_KEYS = ["decision-awaited", "password-reset", "account-created"] as const;
+export type MessageTemplateKey = (typeof MESSAGE_TEMPLATE_KEYS)[number];
+
+export type Personalisation = Record<string, string>;
+
+interface MessageTemplate {
+  /** Every field the text uses; a message without one of them is refused when it is queued. */
+  fields: readonly string[];
+  /** Fields that unlock something (a password link): removed from the outbox once delivered. */
+  secretFields: readonly string[];
+  subject: (p: Personalisation) => string;
+  body: (p: Personalisation) => string;
+}
+
+const SIGN_OFF = "\n\nCommissioned Services\n\nThis is an automatic message: replies are not read.";
+
+export const MESSAGE_TEMPLATES: Record<MessageTemplateKey, MessageTemplate> = {
+  // §2: each governance body decides what its stage gates ask of it.
+  "decision-awaited": {
+    fields: ["bodyName", "projectTitle", "what", "paragraph", "link"],
+    secretFields: [],
+    subject: (p) => `A decision awaits ${p.bodyName ?? ""}: ${p.projectTitle ?? ""}`,
+    body: (p) =>
+      `The commissioning project "${p.projectTitle ?? ""}" needs a decision of ${p.bodyName ?? ""} ` +
+      `before it can move on (${p.paragraph ?? ""}):\n\n${p.what ?? ""}\n\n` +
+      `See everything that awaits ${p.bodyName ?? ""}:\n${p.link ?? ""}${SIGN_OFF}`,
+  },
+  "password-reset": {
+    fields: ["link", "minutes"],
+    secretFields: ["link"],
+    subject: () => "Reset your Commissioner password",
+    body: (p) =>
+      `Someone asked to reset the password of the Commissioner account for this email address.\n\n` +
+      `To choose a new password, open this link within ${p.minutes ?? ""} minutes. It works once:\n` +
+      `${p.link ?? ""}\n\n` +
+      `If you did not ask for this, you can ignore this email: your password has not changed.${SIGN_OFF}`,
+  },
+  "account-created": {
+    fields: ["signInLink", "setPasswordLink", "hours"],
+    secretFields: ["setPasswordLink"],
+    subject: () => "You have a Commissioner account",
+    body: (p) =>
+      `An administrator has made you an account on Commissioner, the commissioning service. ` +
+      `You sign in with this email address at:\n${p.signInLink ?? ""}\n\n` +
+      `To choose your own password, open this link within ${p.hours ?? ""} hours. It works once:\n` +
+      `${p.setPasswordLink ?? ""}\n\n` +
+      `If your administrator gave you a first password, you can sign in with it instead and change it ` +
+      `on "Your account".${SIGN_OFF}`,
+  },
+};
+
+export function isMessageTemplateKey(value: string): value is MessageTemplateKey {
+  return (MESSAGE_TEMPLATE_KEYS as readonly string[]).includes(value);
+}
+
+/** The fields a message of this template lacks (empty when it can be sent). */
+export function missingFields(key: MessageTemplateKey, personalisation: Personalisation): string[] {
+  return MESSAGE_TEMPLATES[key].fields.filter((field) => !personalisation[field]);
+}
+
+/** The message as SMTP sends it: subject and plain-text body. */
+export function renderMessage(key: MessageTemplateKey, personalisation: Personalisation) {
+  const template = MESSAGE_TEMPLATES[key];
+  return { subject: template.subject(personalisation), body: template.body(personalisation) };
+}
+
+/** What is kept of a delivered message: its secret fields (a single-use link) are removed. */
+export function withoutSecrets(key: MessageTemplateKey, personalisation: Personalisation): Personalisation {
+  const secret = MESSAGE_TEMPLATES[key].secretFields;
+  return Object.fromEntries(
+    Object.entries(personalisation).map(([field, value]) => [
+      field,
+      secret.includes(field) ? "(removed once sent)" : value,
+    ]),
+  );
+}
+
+/** The environment variable holding the GOV.UK Notify template id of a message (README). */
+export function notifyTemplateVariable(key: MessageTemplateKey): string {
+  return `NOTIFY_TEMPLATE_${key.toUpperCase().replace(/-/g, "_")}`;
+}
+
+/**
+ * An approval a body can decide now: what it must approve exists (a document's version is uploaded;
+ * the procurement plan is a decision on the project itself, §3.10).
+ */
+function decidableNow(m: MissingOutput): boolean {
+  return (
+    m.kind === "approval" &&
+    m.bodyCode !== undefined &&
+    (m.version !== undefined || !isDocumentKind(m.output))
+  );
+}
+
+function approvalKey(m: MissingOutput): string {
+  return `${m.bodyCode ?? ""}|${m.output}|${String(m.version ?? "")}`;
+}
+
+/**
+ * The approvals a change made decidable (§2, §3.4–3.10): in the gate after the change, and not
+ * already awaited before it. A new version of a document asks again; a rejection does not.
+ * `before` is null for a project that did not exist.
+ */
+export function newlyAwaitedDecisions(before: Gate | null, after: Gate): MissingOutput[] {
+  const awaited = new Set((before?.missing ?? []).filter(decidableNow).map(approvalKey));
+  return after.missing.filter((m) => decidableNow(m) && !awaited.has(approvalKey(m)));
+}

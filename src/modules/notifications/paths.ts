@@ -1,0 +1,7 @@
+import { paths } from "../../web/paths.js";
+
+/** The notifications capability's own paths, built from the shared ones (STYLE.md, example 10). */
+export const outboxPaths = {
+  list: paths.outbox,
+  message: (id = ":id") => `${paths.outbox}/${id}`,
+} as const;
