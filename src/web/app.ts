@@ -12,7 +12,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
-import type { Config } from "../config.js";
+import { fastifyTrustProxy, type Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { isMigrated } from "../db/client.js";
 import { createServices, type Services } from "../services.js";
@@ -77,7 +77,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   const services = createServices(options.database, config);
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config),
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: 1_048_576,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();

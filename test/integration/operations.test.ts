@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config.js";
 import type { Database } from "../../src/db/client.js";
 import { buildApp } from "../../src/web/app.js";
-import { createTestDatabase, html, testConfig } from "../helpers.js";
+import { SIGN_IN_LIMITS } from "../../src/modules/accounts/service.js";
+import { createTestDatabase, formToken, html, testConfig } from "../helpers.js";
 
 /** A detail that must never reach a browser: it stands for SQL, paths and secrets inside an error. */
 const INTERNAL_DETAIL = "relation secret_table_xyz does not exist (password=hunter2)";
@@ -23,8 +24,11 @@ interface OpsApp {
  * The real app with a few test-only routes added before it is ready (buildTestApp is ready already,
  * and Fastify takes no routes after that).
  */
-async function buildOpsApp(addRoutes: (app: FastifyInstance) => void): Promise<OpsApp> {
-  const config = testConfig();
+async function buildOpsApp(
+  addRoutes: (app: FastifyInstance) => void,
+  env: Record<string, string> = {},
+): Promise<OpsApp> {
+  const config = testConfig(env);
   const database = await createTestDatabase();
   const app = await buildApp(config, { database, logger: false });
   addRoutes(app);
@@ -252,6 +256,59 @@ describe("graceful shutdown", () => {
       expect(outcome).toBe("closed");
     } finally {
       ops.app.server.closeAllConnections();
+      await ops.close();
+    }
+  });
+});
+
+describe("client addresses behind a reverse proxy (TRUST_PROXY)", () => {
+  const PROXY = "10.0.0.7";
+
+  /** A sign-in with a wrong password for an unknown email, arriving from `from` with the header given. */
+  async function wrongSignIn(ops: OpsApp, from: string, forwardedFor: string, attempt: number) {
+    const { csrf, cookies } = await formToken(ops.app, "/sign-in");
+    return ops.app.inject({
+      method: "POST",
+      url: "/sign-in",
+      remoteAddress: from,
+      headers: { "x-forwarded-for": forwardedFor },
+      cookies,
+      payload: { _csrf: csrf, email: `nobody-${attempt}@test.example`, password: "wrong", next: "/" },
+    });
+  }
+
+  it.each(["1", "10.0.0.0/8,127.0.0.1"])(
+    "with TRUST_PROXY=%s, throttles a client by the address the proxy saw, whatever left-most X-Forwarded-For it sends",
+    async (trustProxy) => {
+      const ops = await buildOpsApp(() => undefined, { TRUST_PROXY: trustProxy });
+      try {
+        const client = "203.0.113.7";
+        for (let i = 0; i < SIGN_IN_LIMITS.failuresPerSourcePerWindow; i++) {
+          // A fresh made-up address each time: with every hop trusted, each was a new client.
+          const response = await wrongSignIn(ops, PROXY, `198.51.100.${i + 1}, ${client}`, i);
+          expect(response.statusCode).toBe(303);
+        }
+        const throttled = await wrongSignIn(ops, PROXY, `192.0.2.200, ${client}`, 999);
+        expect(throttled.statusCode).toBe(429);
+
+        // Another client behind the same proxy is not held back by the first one's failures.
+        const other = await wrongSignIn(ops, PROXY, "203.0.113.8", 1000);
+        expect(other.statusCode).toBe(303);
+      } finally {
+        await ops.close();
+      }
+    },
+  );
+
+  it("believes X-Forwarded-For only from the listed proxies: a client that connects directly is its own address", async () => {
+    const ops = await buildOpsApp(() => undefined, { TRUST_PROXY: "10.0.0.0/8" });
+    try {
+      const direct = "198.51.100.99";
+      for (let i = 0; i < SIGN_IN_LIMITS.failuresPerSourcePerWindow; i++)
+        await wrongSignIn(ops, direct, `192.0.2.${i + 1}`, i);
+      const throttled = await wrongSignIn(ops, direct, "192.0.2.250", 999);
+      expect(throttled.statusCode).toBe(429);
+    } finally {
       await ops.close();
     }
   });
