@@ -50,6 +50,11 @@ export const environmentSchema = z.object({
     .describe(
       "the reverse proxies in front: how many (1) or their addresses (10.0.0.0/8,127.0.0.1); false when none",
     ),
+  METRICS_TOKEN: z
+    .string()
+    .min(32, "must be at least 32 characters")
+    .optional()
+    .describe("token a Prometheus scraper sends to read /metrics; without it /metrics is not served"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DEMO_DATA: z
     .enum(["true", "false"])
@@ -86,6 +91,8 @@ export interface Config {
   secureCookies: boolean;
   /** Which hops' X-Forwarded-For entries to believe: none, the last n, or those from these addresses. */
   trustProxy: TrustProxy;
+  /** Bearer token for /metrics; no /metrics without it. */
+  metricsToken: string | undefined;
   logLevel: Environment["LOG_LEVEL"];
   demoData: boolean;
   ocdsPrefix: string;
@@ -201,6 +208,7 @@ export function configFromEnvironment(
     sessionHours: e.SESSION_HOURS,
     secureCookies: e.SECURE_COOKIES,
     trustProxy: e.TRUST_PROXY,
+    metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
     demoData: e.DEMO_DATA,
     ocdsPrefix: e.OCDS_PREFIX,

@@ -143,7 +143,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(csrfPlugin, { config });
   await app.register(viewsPlugin, { config });
   await app.register(errorsPlugin);
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, { token: config.metricsToken });
 
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
   app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {

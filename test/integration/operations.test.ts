@@ -10,6 +10,8 @@ import { buildApp } from "../../src/web/app.js";
 import { SIGN_IN_LIMITS } from "../../src/modules/accounts/service.js";
 import { createTestDatabase, formToken, html, testConfig } from "../helpers.js";
 
+const METRICS_TOKEN = "m".repeat(40);
+
 /** A detail that must never reach a browser: it stands for SQL, paths and secrets inside an error. */
 const INTERNAL_DETAIL = "relation secret_table_xyz does not exist (password=hunter2)";
 
@@ -68,7 +70,7 @@ function expectNothingLeaked(body: string) {
 describe("operations endpoints and error pages", () => {
   let ops: OpsApp;
   beforeAll(async () => {
-    ops = await buildOpsApp(throwingRoutes);
+    ops = await buildOpsApp(throwingRoutes, { METRICS_TOKEN });
   });
   afterAll(async () => ops.close());
 
@@ -86,7 +88,10 @@ describe("operations endpoints and error pages", () => {
 
   it("serves Prometheus metrics including request durations after a request", async () => {
     await ops.app.inject({ url: "/healthz" });
-    const response = await ops.app.inject({ url: "/metrics" });
+    const response = await ops.app.inject({
+      url: "/metrics",
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(response.body).toContain("# TYPE http_request_duration_seconds histogram");
@@ -94,6 +99,21 @@ describe("operations endpoints and error pages", () => {
       /^http_request_duration_seconds_count\{[^}]*route="\/healthz"[^}]*\} [1-9]\d*$/m,
     );
     expect(response.body).toContain("process_cpu_seconds_total");
+  });
+
+  it.each([
+    ["no token", undefined],
+    ["a wrong token", `Bearer ${"n".repeat(40)}`],
+    ["a prefix of the token", `Bearer ${METRICS_TOKEN.slice(0, 20)}`],
+    ["the token without Bearer", METRICS_TOKEN],
+  ])("refuses /metrics with %s", async (_what, authorization) => {
+    const response = await ops.app.inject({
+      url: "/metrics",
+      headers: authorization ? { authorization } : {},
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers["www-authenticate"]).toBe('Bearer realm="metrics"');
+    expect(response.body).not.toContain("http_request_duration_seconds");
   });
 
   it("sends security headers, with a fresh CSP nonce that matches every script tag on the page", async () => {
@@ -160,6 +180,26 @@ describe("operations endpoints and error pages", () => {
     expect(String(problem.detail)).toMatch(/^Something went wrong\. Reference [0-9a-f]{8}\.$/);
     expect(Object.keys(problem).sort()).toEqual(["detail", "status", "title", "type"]);
     expectNothingLeaked(response.body);
+  });
+});
+
+describe("metrics without METRICS_TOKEN", () => {
+  it("are not served at all", async () => {
+    const ops = await buildOpsApp(() => undefined);
+    try {
+      await ops.app.inject({ url: "/healthz" });
+      for (const headers of [
+        {},
+        { authorization: "Bearer " },
+        { authorization: `Bearer ${METRICS_TOKEN}` },
+      ]) {
+        const response = await ops.app.inject({ url: "/metrics", headers });
+        expect(response.statusCode).toBe(404);
+        expect(response.body).not.toContain("http_request_duration_seconds");
+      }
+    } finally {
+      await ops.close();
+    }
   });
 });
 
