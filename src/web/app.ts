@@ -15,6 +15,7 @@ import {
 import { fastifyTrustProxy, type Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { isMigrated } from "../db/client.js";
+import { errorForLog } from "../db/errors.js";
 import { createServices, type Services } from "../services.js";
 import { createWorker, type JobHandler } from "../jobs/worker.js";
 import { apiAuthPlugin } from "./api-auth.js";
@@ -68,6 +69,8 @@ export function loggerOptions(config: Config) {
         url: req.url.split("?")[0],
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      // A failed query's parameters and the driver's detail hold personal data (src/db/errors.ts).
+      err: (error: Error) => ({ ...errorForLog(error) }),
     },
   };
 }

@@ -6,7 +6,9 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config.js";
 import type { Database } from "../../src/db/client.js";
-import { buildApp } from "../../src/web/app.js";
+import type { LoggedError } from "../../src/db/errors.js";
+import { users } from "../../src/db/schema/index.js";
+import { buildApp, loggerOptions } from "../../src/web/app.js";
 import { SIGN_IN_LIMITS } from "../../src/modules/accounts/service.js";
 import { createTestDatabase, formToken, html, testConfig } from "../helpers.js";
 
@@ -350,6 +352,64 @@ describe("client addresses behind a reverse proxy (TRUST_PROXY)", () => {
       expect(throttled.statusCode).toBe(429);
     } finally {
       await ops.close();
+    }
+  });
+});
+
+describe("logs of failed queries", () => {
+  const EMAIL = "alice.person@example.org";
+  const NAME = "Alice Quentin Person";
+
+  it("name the error's class, code, constraint and the statement's shape, never its parameters", async () => {
+    const config = testConfig({ LOG_LEVEL: "info" });
+    const database = await createTestDatabase();
+    const lines: string[] = [];
+    const stream = { write: (line: string) => lines.push(line) };
+    const app = await buildApp(config, { database, logger: { ...loggerOptions(config), stream } });
+    const db = database.db;
+    app.get("/test/duplicate-user", { schema: { hide: true } }, async () => {
+      // The second insert breaks users_email_unique; the driver's detail repeats the email.
+      for (let i = 0; i < 2; i++) await db.insert(users).values({ email: EMAIL, name: NAME });
+      return {};
+    });
+    app.get("/api/v1/test/bad-cast", { schema: { hide: true } }, async () => {
+      // PostgreSQL quotes the value it could not read: "invalid input syntax for type uuid: ...".
+      await db.execute(sql`SELECT * FROM users WHERE id = ${NAME}::uuid AND email = ${EMAIL}`);
+      return {};
+    });
+    await app.ready();
+    try {
+      expect((await app.inject({ url: "/test/duplicate-user" })).statusCode).toBe(500);
+      expect((await app.inject({ url: "/api/v1/test/bad-cast" })).statusCode).toBe(500);
+      const log = lines.join("");
+      const failures = lines
+        .map((line) => JSON.parse(line) as { msg?: string; err?: LoggedError })
+        .filter((entry) => entry.msg === "request failed");
+      expect(failures).toHaveLength(2);
+
+      expect(log).not.toContain(EMAIL);
+      expect(log).not.toContain("alice.person");
+      expect(log).not.toContain(NAME);
+      expect(log).not.toContain("Quentin");
+      expect(log).not.toMatch(/params/i);
+
+      const [duplicate, badCast] = failures.map((f) => f.err);
+      expect(duplicate?.type).toBe("DrizzleQueryError");
+      expect(duplicate?.statement).toMatch(/^insert into "users" \(.*\) values \(default, \$1, \$2/);
+      expect(duplicate?.cause).toMatchObject({
+        code: "23505",
+        constraint: "users_email_unique",
+        table: "users",
+      });
+      expect(badCast?.type).toBe("DrizzleQueryError");
+      expect(badCast?.statement).toBe("SELECT * FROM users WHERE id = $1::uuid AND email = $2");
+      expect(badCast?.cause?.code).toBe("22P02");
+      expect(badCast?.cause?.message).toBe('invalid input syntax for type uuid: "…"');
+      expect(String(duplicate?.stack)).toMatch(/^\s+at /);
+    } finally {
+      await app.close();
+      await database.close();
+      fs.rmSync(config.dataDir, { recursive: true, force: true });
     }
   });
 });
