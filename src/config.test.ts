@@ -31,6 +31,10 @@ describe("configuration from the environment", () => {
       "OIDC_*: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_REDIRECT_URI together",
     ],
     [{ SECURE_COOKIES: "yes" }, "SECURE_COOKIES"],
+    [{ TRUST_PROXY: "true" }, 'TRUST_PROXY: "true" would trust every hop'],
+    [{ TRUST_PROXY: "10.0.0.0/33" }, 'TRUST_PROXY: "10.0.0.0/33" is not an IP address or CIDR block'],
+    [{ TRUST_PROXY: "proxy.internal" }, "TRUST_PROXY"],
+    [{ TRUST_PROXY: "-1" }, "TRUST_PROXY"],
   ])("refuses %j, naming the setting", (env, message) => {
     expect(() => configFromEnvironment(env, () => secret)).toThrow(ConfigError);
     expect(() => configFromEnvironment(env, () => secret)).toThrow(message);
@@ -127,5 +131,21 @@ describe("mail configuration", () => {
       "  NOTIFY_TEMPLATE_PASSWORD_RESET: required when NOTIFY_API_KEY is set",
       "  NOTIFY_TEMPLATE_ACCOUNT_CREATED: required when NOTIFY_API_KEY is set",
     ]);
+  });
+});
+
+describe('TRUST_PROXY: which reverse proxies to believe (README, "Running in production")', () => {
+  it.each([
+    [undefined, false],
+    ["false", false],
+    ["0", false],
+    ["1", 1],
+    ["2", 2],
+    ["10.0.0.0/8,127.0.0.1", ["10.0.0.0/8", "127.0.0.1"]],
+    [" 10.1.2.3 , fd00::/8 ", ["10.1.2.3", "fd00::/8"]],
+    ["loopback,uniquelocal", ["loopback", "uniquelocal"]],
+  ])("reads %j as %j", (value, expected) => {
+    const env = value === undefined ? {} : { TRUST_PROXY: value };
+    expect(configFromEnvironment(env, () => secret).trustProxy).toEqual(expected);
   });
 });

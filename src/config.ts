@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
 import { MESSAGE_TEMPLATE_KEYS, notifyTemplateVariable, type MessageTemplateKey } from "./domain/messages.js";
@@ -37,10 +38,24 @@ export const environmentSchema = z.object({
     .transform((v) => v === "true")
     .describe("mark cookies Secure (set to true behind TLS)"),
   TRUST_PROXY: z
-    .enum(["true", "false"])
+    .string()
     .default("false")
-    .transform((v) => v === "true")
-    .describe("trust X-Forwarded-* headers from a reverse proxy"),
+    .transform((value, ctx) => {
+      const parsed = parseTrustProxy(value);
+      if (typeof parsed === "object" && "problem" in parsed) {
+        ctx.addIssue({ code: "custom", message: parsed.problem });
+        return z.NEVER;
+      }
+      return parsed;
+    })
+    .describe(
+      "the reverse proxies in front: how many (1) or their addresses (10.0.0.0/8,127.0.0.1); false when none",
+    ),
+  METRICS_TOKEN: z
+    .string()
+    .min(32, "must be at least 32 characters")
+    .optional()
+    .describe("token a Prometheus scraper sends to read /metrics; without it /metrics is not served"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DEMO_DATA: z
     .enum(["true", "false"])
@@ -117,7 +132,10 @@ export interface Config {
   pseudonymisationSecret: string;
   sessionHours: number;
   secureCookies: boolean;
-  trustProxy: boolean;
+  /** Which hops' X-Forwarded-For entries to believe: none, the last n, or those from these addresses. */
+  trustProxy: TrustProxy;
+  /** Bearer token for /metrics; no /metrics without it. */
+  metricsToken: string | undefined;
   logLevel: Environment["LOG_LEVEL"];
   demoData: boolean;
   ocdsPrefix: string;
@@ -190,6 +208,58 @@ function mailFrom(e: Environment): { mail: MailConfig; problems: string[] } {
   return { mail: { kind: "outbox" }, problems };
 }
 
+/** Which proxies to believe, never all of them: trusting every hop lets a client name its own address. */
+export type TrustProxy = false | number | string[];
+
+const PROXY_NAMES = ["loopback", "linklocal", "uniquelocal"];
+
+/** An address, a CIDR block, or one of proxy-addr's names for the private ranges. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.includes(entry)) return true;
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY: "false" (or 0) for none; a hop count; or a comma-separated list of proxy addresses and
+ * CIDR blocks. "true" is refused rather than guessed at: it used to trust every hop, so the client's own
+ * left-most X-Forwarded-For entry became its address and the sign-in throttle never applied (README,
+ * "Running in production").
+ */
+export function parseTrustProxy(value: string): TrustProxy | { problem: string } {
+  const text = value.trim();
+  if (text === "" || text === "false" || text === "0") return false;
+  if (text === "true")
+    return {
+      problem:
+        '"true" would trust every hop, so a client could choose its own address: give the number of proxies in front (e.g. 1) or their addresses (e.g. 10.0.0.0/8,127.0.0.1)',
+    };
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = text.split(",").map((e) => e.trim());
+  const wrong = entries.filter((e) => !isProxyAddress(e));
+  if (wrong.length > 0)
+    return {
+      problem: `${wrong.map((w) => `"${w}"`).join(", ")} is not an IP address or CIDR block (e.g. 10.0.0.0/8,127.0.0.1), nor a number of proxies`,
+    };
+  return entries;
+}
+
+/**
+ * The option Fastify takes. Fastify 5 treats a bare number as "trust nothing" (it cannot tell the proxy
+ * from a client that connects directly), so a hop count becomes a function trusting the last n hops: the
+ * README says to use it only where the app can be reached through the proxy alone.
+ */
+export function fastifyTrustProxy(
+  trustProxy: TrustProxy,
+): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trustProxy !== "number") return trustProxy;
+  if (trustProxy === 0) return false;
+  return (_address, hop) => hop < trustProxy;
+}
+
 export function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
   const result = environmentSchema.safeParse(env);
   if (!result.success) {
@@ -238,6 +308,7 @@ export function configFromEnvironment(
     sessionHours: e.SESSION_HOURS,
     secureCookies: e.SECURE_COOKIES,
     trustProxy: e.TRUST_PROXY,
+    metricsToken: e.METRICS_TOKEN,
     logLevel: e.LOG_LEVEL,
     demoData: e.DEMO_DATA,
     ocdsPrefix: e.OCDS_PREFIX,

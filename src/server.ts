@@ -1,8 +1,9 @@
+import fs from "node:fs";
 import type { FastifyInstance } from "fastify";
 import type { Config } from "./config.js";
 import type { Database } from "./db/client.js";
 import { buildApp } from "./web/app.js";
-import { ensureDemoData, formatSignIns, type DemoSignIn } from "./modules/demo/demo.js";
+import { demoSignInsFile, ensureDemoData, formatSignIns, type DemoSignIn } from "./modules/demo/demo.js";
 import { openAndPrepare } from "./startup.js";
 
 /** Starts the web app: open, migrate, demo data on first run, listen, and close cleanly on a signal. */
@@ -16,6 +17,10 @@ export async function startServer(
   if (config.demoData) {
     const signIns = await ensureDemoData(app.services, config);
     if (signIns) printSignIns(signIns);
+    else if (fs.existsSync(demoSignInsFile(config)))
+      console.log(
+        `\nThe demo sign-ins were printed at the first start; they are kept in ${demoSignInsFile(config)}`,
+      );
   }
   // Slow clients must not hold the server: bounded timeouts (fastify/demo's server.ts).
   app.server.requestTimeout = 30_000;

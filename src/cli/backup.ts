@@ -15,6 +15,8 @@ export async function runBackup(
     database: context.database,
     storage: context.services.documents.storage,
     file,
+    sessionSecret: context.config.sessionSecret,
+    pseudonymisationKeyId: context.services.datasets.keyId,
     overwrite: options.force ?? false,
     log: (line) => {
       output.out(line);
@@ -30,7 +32,7 @@ export async function runBackup(
 export async function runRestore(
   context: CliContext,
   file: string,
-  options: { allowBrokenAuditChain?: boolean },
+  options: RestoreFlags,
   output: Output = consoleOutput,
 ) {
   output.out(`Restoring ${file}`);
@@ -39,6 +41,10 @@ export async function runRestore(
     storage: context.services.documents.storage,
     file,
     workDir: context.config.dataDir,
+    sessionSecret: context.config.sessionSecret,
+    pseudonymisationKeyId: context.services.datasets.keyId,
+    skipSignatureCheck: options.skipSignatureCheck ?? false,
+    newPseudonymisationKey: options.newPseudonymisationKey ?? false,
     allowBrokenAuditChain: options.allowBrokenAuditChain ?? false,
     log: (line) => {
       output.out(line);
@@ -48,13 +54,34 @@ export async function runRestore(
   output.out(
     `Restored the backup of ${summary.createdAt} (${summary.sourceEngine}): ${rows} rows, ${summary.documents} documents.`,
   );
+  output.out(
+    summary.signatureVerified
+      ? "Signature verified: the manifest was signed with this installation's SESSION_SECRET."
+      : "Signature not checked (--skip-signature-check).",
+  );
+  if (summary.pseudonymisationKey === "new")
+    output.out(
+      "The backup's datasets were pseudonymised under another key: imports are refused while they are active.",
+    );
   if (summary.audit.ok) output.out(`Audit chain intact: ${summary.audit.count} records`);
   else {
     const { seq, id, reason } = summary.audit.brokenAt;
     throw refused(`Restored, but the audit chain is broken at record ${seq} (id ${id}): ${reason}`);
   }
+  const checked = summary.rowsChecked.map((t) => `${t.name} ${t.rows}`).join(", ");
+  if (summary.rowProblems.length === 0) output.out(`Rows matching the audit trail: ${checked}`);
+  else
+    throw refused(
+      `Restored, but ${summary.rowProblems.length} rows do not match the audit trail (first: ${summary.rowProblems[0]?.table ?? ""} row ${summary.rowProblems[0]?.id ?? ""})`,
+    );
   output.out(`Sessions and sign-in attempts are not in a backup: everyone signs in again.`);
   return summary;
+}
+
+interface RestoreFlags {
+  skipSignatureCheck?: boolean;
+  newPseudonymisationKey?: boolean;
+  allowBrokenAuditChain?: boolean;
 }
 
 function formatBytes(bytes: number): string {
@@ -71,7 +98,9 @@ export function registerBackup(program: Command): void {
     .option("--force", "replace FILE if it exists")
     .addHelpText(
       "after",
-      `\nThe archive is engine-neutral: a backup of the embedded database restores onto PostgreSQL and back.\nLeft out: ${SKIPPED_TABLES.join(", ")} (sign-in state). The file holds personal data and sealed tenders: keep it safe.`,
+      `\nThe archive is engine-neutral: a backup of the embedded database restores onto PostgreSQL and back.\nLeft out: ${SKIPPED_TABLES.join(", ")} (sign-in state). The file holds personal data and sealed tenders: keep it safe.\n` +
+        "Its manifest is signed with a key derived from SESSION_SECRET, and it names the fingerprint of\n" +
+        "PSEUDONYMISATION_SECRET: keep both secrets (apart from the backups) to restore it.",
     )
     .action(async (file: string, options: { force?: boolean }) => {
       await withServices((context) => runBackup(context, file, options));
@@ -81,14 +110,29 @@ export function registerBackup(program: Command): void {
     .command("restore")
     .description("restore a backup FILE into a new, empty database (refused if it holds any data)")
     .argument("<file>", "an archive written by `commissioner backup`")
-    .option("--allow-broken-audit-chain", "restore even if the restored audit chain does not verify")
+    .option(
+      "--skip-signature-check",
+      "restore an archive whose signature does not verify (another installation's, or SESSION_SECRET is lost)",
+    )
+    .option(
+      "--new-pseudonymisation-key",
+      "restore although the backup was made under another PSEUDONYMISATION_SECRET (imports are then refused while its datasets are active)",
+    )
+    .option(
+      "--allow-broken-audit-chain",
+      "restore even if the audit chain does not verify or rows do not match what it records",
+    )
     .addHelpText(
       "after",
-      "\nThe database is migrated, every table is restored in one transaction, each document's SHA-256 is\n" +
-        `checked, and the audit chain is verified. Not restored: ${SKIPPED_TABLES.join(", ")} (everyone signs in again).\n` +
+      "\nRefused before anything changes: an archive whose manifest signature does not verify with this\n" +
+        "installation's SESSION_SECRET, and a backup made under another PSEUDONYMISATION_SECRET (the manifest\n" +
+        "names its fingerprint). Then the database is migrated, every table is restored in one transaction, each\n" +
+        "document's SHA-256 is checked, the audit chain is verified, and the rows of organisations, users and\n" +
+        "projects are checked against what the chain records. Not restored: " +
+        `${SKIPPED_TABLES.join(", ")} (everyone signs in again).\n` +
         "With the embedded database, stop the server first.",
     )
-    .action(async (file: string, options: { allowBrokenAuditChain?: boolean }) => {
+    .action(async (file: string, options: RestoreFlags) => {
       await withServices((context) => runRestore(context, file, options));
     });
 }

@@ -1,4 +1,5 @@
 import { buildProgram } from "./program.js";
+import { errorForLog } from "../db/errors.js";
 import { describeFailure } from "./errors.js";
 
 /**
@@ -10,7 +11,8 @@ try {
 } catch (error) {
   const failure = describeFailure(error);
   if (failure.message) console.error(failure.message);
-  if (!failure.expected && ["debug", "trace"].includes(process.env.LOG_LEVEL ?? "") && error instanceof Error)
-    console.error(error.stack);
+  // The error as the server logs it: a failed query's parameters and the driver's detail are left out.
+  if (!failure.expected && ["debug", "trace"].includes(process.env.LOG_LEVEL ?? ""))
+    console.error(JSON.stringify(errorForLog(error), null, 2));
   process.exitCode = failure.exitCode;
 }

@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -36,9 +38,10 @@ export interface Database {
 }
 
 export class DataDirectoryLockedError extends Error {
-  constructor(dir: string) {
+  constructor(dir: string, holder?: LockHolder) {
+    const who = holder ? ` (process ${holder.pid} on ${holder.host})` : "";
     super(
-      `The data directory ${dir} is in use by another Commissioner process (is the server running?).\n` +
+      `The data directory ${dir} is in use by another Commissioner process${who} (is the server running?).\n` +
         "Two processes on one embedded database lose data, so this one will not start.\n" +
         "Stop the other process first, or use the API with a token while the server runs.",
     );
@@ -86,24 +89,108 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   }
 }
 
-/** One process per data directory: a second one on the same PGlite files silently loses data. */
+/** Who holds a data directory: kept beside the lock, so a holder killed with SIGKILL can be recognised. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+}
+
+const lockPath = (dataDir: string) => path.join(dataDir, "commissioner.lock");
+/** Beside the lock, not in it: proper-lockfile removes its lock with rmdir, which needs it empty. */
+export const lockHolderPath = (dataDir: string) => path.join(dataDir, "commissioner.lock.holder");
+
+/**
+ * One process per data directory: a second one on the same PGlite files silently loses data (ADR 0001).
+ * The lock is proper-lockfile's, which takes over a lock left by a dead process only once it has gone
+ * 15 s without being touched. The holder's pid is recorded beside it, so that a lock whose holder was
+ * killed (kill -9, a crash) is taken over at once when that pid is no longer running on this host.
+ */
 export async function lockDataDirectory(dataDir: string): Promise<() => Promise<void>> {
+  let release: () => Promise<void>;
   try {
-    return await lockfile.lock(dataDir, {
-      lockfilePath: path.join(dataDir, "commissioner.lock"),
-      stale: 15_000,
-      update: 5_000,
-      realpath: false,
-      onCompromised: (error) => {
-        // The lock was taken from under us: going on risks the data, so stop.
-        console.error(`Lost the lock on ${dataDir}: ${error.message}`);
-        process.exit(70);
-      },
-    });
+    release = await takeLock(dataDir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ELOCKED") throw new DataDirectoryLockedError(dataDir);
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
+    const holder = readLockHolder(dataDir);
+    if (!holder || !claimFromDeadHolder(dataDir, holder)) throw new DataDirectoryLockedError(dataDir, holder);
+    try {
+      release = await takeLock(dataDir);
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code === "ELOCKED") throw new DataDirectoryLockedError(dataDir);
+      throw again;
+    }
   }
+  writeLockHolder(dataDir);
+  return async () => {
+    fs.rmSync(lockHolderPath(dataDir), { force: true });
+    await release();
+  };
+}
+
+function takeLock(dataDir: string): Promise<() => Promise<void>> {
+  return lockfile.lock(dataDir, {
+    lockfilePath: lockPath(dataDir),
+    stale: 15_000,
+    update: 5_000,
+    realpath: false,
+    onCompromised: (error) => {
+      // The lock was taken from under us: going on risks the data, so stop.
+      console.error(`Lost the lock on ${dataDir}: ${error.message}`);
+      process.exit(70);
+    },
+  });
+}
+
+function writeLockHolder(dataDir: string): void {
+  const holder: LockHolder = { pid: process.pid, host: os.hostname() };
+  const temporary = `${lockHolderPath(dataDir)}.${randomBytes(4).toString("hex")}`;
+  fs.writeFileSync(temporary, JSON.stringify(holder));
+  fs.renameSync(temporary, lockHolderPath(dataDir));
+}
+
+export function readLockHolder(dataDir: string, file = lockHolderPath(dataDir)): LockHolder | undefined {
+  try {
+    const value = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<LockHolder>;
+    if (typeof value.pid === "number" && Number.isInteger(value.pid) && typeof value.host === "string")
+      return { pid: value.pid, host: value.host };
+  } catch {
+    // Missing or half-written: the holder is unknown, and the lock is left to proper-lockfile.
+  }
+  return undefined;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+/**
+ * Removes the lock of a holder that is gone. Only a holder on this host can be checked. Two processes
+ * starting at once must not both take over, so the holder's record is first renamed away (only one
+ * rename of a file succeeds) and read again: if it names someone else by then, it is put back.
+ * A pid the system has since given to another process only means waiting out the 15 s, as before.
+ */
+function claimFromDeadHolder(dataDir: string, holder: LockHolder): boolean {
+  if (holder.host !== os.hostname() || isRunning(holder.pid)) return false;
+  const claim = `${lockHolderPath(dataDir)}.claim-${randomBytes(4).toString("hex")}`;
+  try {
+    fs.renameSync(lockHolderPath(dataDir), claim);
+  } catch {
+    return false;
+  }
+  const claimed = readLockHolder(dataDir, claim);
+  if (claimed?.pid !== holder.pid || claimed.host !== holder.host) {
+    fs.renameSync(claim, lockHolderPath(dataDir));
+    return false;
+  }
+  fs.rmSync(lockPath(dataDir), { recursive: true, force: true });
+  fs.rmSync(claim, { force: true });
+  return true;
 }
 
 function wrapPglite(engine: PGlite, close: () => Promise<void>): Database {

@@ -12,9 +12,10 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
-import type { Config } from "../config.js";
+import { fastifyTrustProxy, type Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { isMigrated } from "../db/client.js";
+import { errorForLog } from "../db/errors.js";
 import { createServices, type Services } from "../services.js";
 import { createWorker, type JobHandler } from "../jobs/worker.js";
 import { DELIVER_MESSAGE_JOB, deliveryJobHandler } from "../modules/notifications/service.js";
@@ -71,6 +72,8 @@ export function loggerOptions(config: Config) {
         url: req.url.split("?")[0],
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      // A failed query's parameters and the driver's detail hold personal data (src/db/errors.ts).
+      err: (error: Error) => ({ ...errorForLog(error) }),
     },
   };
 }
@@ -80,7 +83,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   const services = createServices(options.database, config);
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config),
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     bodyLimit: 1_048_576,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
@@ -147,7 +150,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(csrfPlugin, { config });
   await app.register(viewsPlugin, { config });
   await app.register(errorsPlugin);
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, { token: config.metricsToken });
 
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
   app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {

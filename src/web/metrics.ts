@@ -1,9 +1,22 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import fp from "fastify-plugin";
 import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
 
-/** Prometheus metrics at /metrics: one registry per app, so tests and several apps in one process agree. */
-export const metricsPlugin = fp(
-  async (app) => {
+/** True when `header` is `Bearer <token>`; compared in constant time (of equal-length digests). */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const offered = /^Bearer\s+(\S+)$/i.exec(header ?? "")?.[1] ?? "";
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(offered), digest(token)) && offered.length > 0;
+}
+
+/**
+ * Prometheus metrics at /metrics: one registry per app, so tests and several apps in one process agree.
+ * The metrics tell anyone who reads them how the service is used and when, so they are served only to a
+ * scraper that sends METRICS_TOKEN; without one set there is no /metrics at all (a 404). A token rather
+ * than a second, loopback-only listener: Prometheus usually scrapes from another host or container.
+ */
+export const metricsPlugin = fp<{ token: string | undefined }>(
+  async (app, { token }) => {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const duration = new Histogram({
@@ -23,7 +36,14 @@ export const metricsPlugin = fp(
         reply.elapsedTime / 1000,
       );
     });
-    app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
+    if (!token) return;
+    app.get("/metrics", { schema: { hide: true } }, async (request, reply) => {
+      if (!bearerMatches(request.headers.authorization, token))
+        return reply
+          .code(401)
+          .header("www-authenticate", 'Bearer realm="metrics"')
+          .type("text/plain; charset=utf-8")
+          .send("Send the metrics token: Authorization: Bearer <METRICS_TOKEN>\n");
       return reply.type(registry.contentType).send(await registry.metrics());
     });
   },

@@ -41,7 +41,10 @@ describe("help", () => {
     ["token:create", ["--email <address>", "--name <name>"]],
     ["audit:verify", []],
     ["backup", ["<file>", "--force"]],
-    ["restore", ["<file>", "--allow-broken-audit-chain"]],
+    [
+      "restore",
+      ["<file>", "--skip-signature-check", "--new-pseudonymisation-key", "--allow-broken-audit-chain"],
+    ],
   ])("%s has a one-line description and lists its options", (name, options) => {
     const command = buildProgram().commands.find((c) => c.name() === name);
     if (!command) throw new Error(`no command ${name}`);

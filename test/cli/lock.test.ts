@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
-import { lockDataDirectory } from "../../src/db/client.js";
+import { lockDataDirectory, lockHolderPath, readLockHolder } from "../../src/db/client.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "commissioner-lock-"));
@@ -52,3 +52,58 @@ it("refuses a second process on the embedded database while another holds it, an
     if (!released) await release();
   }
 }, 90_000);
+
+/** Another process that takes the lock on `dir` and keeps it until it is killed. */
+async function lockHolder(dir: string) {
+  const code = `const { lockDataDirectory } = await import("./src/db/client.ts");
+await lockDataDirectory(process.argv[1]);
+console.log("locked");
+setInterval(() => undefined, 60_000);`;
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", code, dir], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("locked")) resolve();
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      reject(new Error(`the lock holder exited (${String(code)}) before it took the lock`));
+    });
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", () => {
+      resolve();
+    });
+  });
+  return {
+    pid: child.pid,
+    kill: async () => {
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+it("takes over at once the lock of a holder killed with SIGKILL, and still refuses a live one, naming it", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "commissioner-lock-killed-"));
+  try {
+    const holder = await lockHolder(dir);
+    expect(readLockHolder(dir)?.pid).toBe(holder.pid);
+    await expect(lockDataDirectory(dir)).rejects.toThrow(
+      `(process ${String(holder.pid)} on ${os.hostname()})`,
+    );
+
+    await holder.kill();
+    const started = Date.now();
+    const release = await lockDataDirectory(dir);
+    // proper-lockfile alone waits 15 s for a dead holder's lock to go stale.
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(readLockHolder(dir)?.pid).toBe(process.pid);
+    await release();
+    expect(fs.existsSync(lockHolderPath(dir))).toBe(false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 30_000);

@@ -6,8 +6,13 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config.js";
 import type { Database } from "../../src/db/client.js";
-import { buildApp } from "../../src/web/app.js";
-import { createTestDatabase, html, testConfig } from "../helpers.js";
+import type { LoggedError } from "../../src/db/errors.js";
+import { users } from "../../src/db/schema/index.js";
+import { buildApp, loggerOptions } from "../../src/web/app.js";
+import { SIGN_IN_LIMITS } from "../../src/modules/accounts/service.js";
+import { createTestDatabase, formToken, html, testConfig } from "../helpers.js";
+
+const METRICS_TOKEN = "m".repeat(40);
 
 /** A detail that must never reach a browser: it stands for SQL, paths and secrets inside an error. */
 const INTERNAL_DETAIL = "relation secret_table_xyz does not exist (password=hunter2)";
@@ -23,8 +28,11 @@ interface OpsApp {
  * The real app with a few test-only routes added before it is ready (buildTestApp is ready already,
  * and Fastify takes no routes after that).
  */
-async function buildOpsApp(addRoutes: (app: FastifyInstance) => void): Promise<OpsApp> {
-  const config = testConfig();
+async function buildOpsApp(
+  addRoutes: (app: FastifyInstance) => void,
+  env: Record<string, string> = {},
+): Promise<OpsApp> {
+  const config = testConfig(env);
   const database = await createTestDatabase();
   const app = await buildApp(config, { database, logger: false });
   addRoutes(app);
@@ -64,7 +72,7 @@ function expectNothingLeaked(body: string) {
 describe("operations endpoints and error pages", () => {
   let ops: OpsApp;
   beforeAll(async () => {
-    ops = await buildOpsApp(throwingRoutes);
+    ops = await buildOpsApp(throwingRoutes, { METRICS_TOKEN });
   });
   afterAll(async () => ops.close());
 
@@ -82,7 +90,10 @@ describe("operations endpoints and error pages", () => {
 
   it("serves Prometheus metrics including request durations after a request", async () => {
     await ops.app.inject({ url: "/healthz" });
-    const response = await ops.app.inject({ url: "/metrics" });
+    const response = await ops.app.inject({
+      url: "/metrics",
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(response.body).toContain("# TYPE http_request_duration_seconds histogram");
@@ -90,6 +101,21 @@ describe("operations endpoints and error pages", () => {
       /^http_request_duration_seconds_count\{[^}]*route="\/healthz"[^}]*\} [1-9]\d*$/m,
     );
     expect(response.body).toContain("process_cpu_seconds_total");
+  });
+
+  it.each([
+    ["no token", undefined],
+    ["a wrong token", `Bearer ${"n".repeat(40)}`],
+    ["a prefix of the token", `Bearer ${METRICS_TOKEN.slice(0, 20)}`],
+    ["the token without Bearer", METRICS_TOKEN],
+  ])("refuses /metrics with %s", async (_what, authorization) => {
+    const response = await ops.app.inject({
+      url: "/metrics",
+      headers: authorization ? { authorization } : {},
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers["www-authenticate"]).toBe('Bearer realm="metrics"');
+    expect(response.body).not.toContain("http_request_duration_seconds");
   });
 
   it("sends security headers, with a fresh CSP nonce that matches every script tag on the page", async () => {
@@ -156,6 +182,26 @@ describe("operations endpoints and error pages", () => {
     expect(String(problem.detail)).toMatch(/^Something went wrong\. Reference [0-9a-f]{8}\.$/);
     expect(Object.keys(problem).sort()).toEqual(["detail", "status", "title", "type"]);
     expectNothingLeaked(response.body);
+  });
+});
+
+describe("metrics without METRICS_TOKEN", () => {
+  it("are not served at all", async () => {
+    const ops = await buildOpsApp(() => undefined);
+    try {
+      await ops.app.inject({ url: "/healthz" });
+      for (const headers of [
+        {},
+        { authorization: "Bearer " },
+        { authorization: `Bearer ${METRICS_TOKEN}` },
+      ]) {
+        const response = await ops.app.inject({ url: "/metrics", headers });
+        expect(response.statusCode).toBe(404);
+        expect(response.body).not.toContain("http_request_duration_seconds");
+      }
+    } finally {
+      await ops.close();
+    }
   });
 });
 
@@ -253,6 +299,117 @@ describe("graceful shutdown", () => {
     } finally {
       ops.app.server.closeAllConnections();
       await ops.close();
+    }
+  });
+});
+
+describe("client addresses behind a reverse proxy (TRUST_PROXY)", () => {
+  const PROXY = "10.0.0.7";
+
+  /** A sign-in with a wrong password for an unknown email, arriving from `from` with the header given. */
+  async function wrongSignIn(ops: OpsApp, from: string, forwardedFor: string, attempt: number) {
+    const { csrf, cookies } = await formToken(ops.app, "/sign-in");
+    return ops.app.inject({
+      method: "POST",
+      url: "/sign-in",
+      remoteAddress: from,
+      headers: { "x-forwarded-for": forwardedFor },
+      cookies,
+      payload: { _csrf: csrf, email: `nobody-${attempt}@test.example`, password: "wrong", next: "/" },
+    });
+  }
+
+  it.each(["1", "10.0.0.0/8,127.0.0.1"])(
+    "with TRUST_PROXY=%s, throttles a client by the address the proxy saw, whatever left-most X-Forwarded-For it sends",
+    async (trustProxy) => {
+      const ops = await buildOpsApp(() => undefined, { TRUST_PROXY: trustProxy });
+      try {
+        const client = "203.0.113.7";
+        for (let i = 0; i < SIGN_IN_LIMITS.failuresPerSourcePerWindow; i++) {
+          // A fresh made-up address each time: with every hop trusted, each was a new client.
+          const response = await wrongSignIn(ops, PROXY, `198.51.100.${i + 1}, ${client}`, i);
+          expect(response.statusCode).toBe(303);
+        }
+        const throttled = await wrongSignIn(ops, PROXY, `192.0.2.200, ${client}`, 999);
+        expect(throttled.statusCode).toBe(429);
+
+        // Another client behind the same proxy is not held back by the first one's failures.
+        const other = await wrongSignIn(ops, PROXY, "203.0.113.8", 1000);
+        expect(other.statusCode).toBe(303);
+      } finally {
+        await ops.close();
+      }
+    },
+  );
+
+  it("believes X-Forwarded-For only from the listed proxies: a client that connects directly is its own address", async () => {
+    const ops = await buildOpsApp(() => undefined, { TRUST_PROXY: "10.0.0.0/8" });
+    try {
+      const direct = "198.51.100.99";
+      for (let i = 0; i < SIGN_IN_LIMITS.failuresPerSourcePerWindow; i++)
+        await wrongSignIn(ops, direct, `192.0.2.${i + 1}`, i);
+      const throttled = await wrongSignIn(ops, direct, "192.0.2.250", 999);
+      expect(throttled.statusCode).toBe(429);
+    } finally {
+      await ops.close();
+    }
+  });
+});
+
+describe("logs of failed queries", () => {
+  const EMAIL = "alice.person@example.org";
+  const NAME = "Alice Quentin Person";
+
+  it("name the error's class, code, constraint and the statement's shape, never its parameters", async () => {
+    const config = testConfig({ LOG_LEVEL: "info" });
+    const database = await createTestDatabase();
+    const lines: string[] = [];
+    const stream = { write: (line: string) => lines.push(line) };
+    const app = await buildApp(config, { database, logger: { ...loggerOptions(config), stream } });
+    const db = database.db;
+    app.get("/test/duplicate-user", { schema: { hide: true } }, async () => {
+      // The second insert breaks users_email_unique; the driver's detail repeats the email.
+      for (let i = 0; i < 2; i++) await db.insert(users).values({ email: EMAIL, name: NAME });
+      return {};
+    });
+    app.get("/api/v1/test/bad-cast", { schema: { hide: true } }, async () => {
+      // PostgreSQL quotes the value it could not read: "invalid input syntax for type uuid: ...".
+      await db.execute(sql`SELECT * FROM users WHERE id = ${NAME}::uuid AND email = ${EMAIL}`);
+      return {};
+    });
+    await app.ready();
+    try {
+      expect((await app.inject({ url: "/test/duplicate-user" })).statusCode).toBe(500);
+      expect((await app.inject({ url: "/api/v1/test/bad-cast" })).statusCode).toBe(500);
+      const log = lines.join("");
+      const failures = lines
+        .map((line) => JSON.parse(line) as { msg?: string; err?: LoggedError })
+        .filter((entry) => entry.msg === "request failed");
+      expect(failures).toHaveLength(2);
+
+      expect(log).not.toContain(EMAIL);
+      expect(log).not.toContain("alice.person");
+      expect(log).not.toContain(NAME);
+      expect(log).not.toContain("Quentin");
+      expect(log).not.toMatch(/params/i);
+
+      const [duplicate, badCast] = failures.map((f) => f.err);
+      expect(duplicate?.type).toBe("DrizzleQueryError");
+      expect(duplicate?.statement).toMatch(/^insert into "users" \(.*\) values \(default, \$1, \$2/);
+      expect(duplicate?.cause).toMatchObject({
+        code: "23505",
+        constraint: "users_email_unique",
+        table: "users",
+      });
+      expect(badCast?.type).toBe("DrizzleQueryError");
+      expect(badCast?.statement).toBe("SELECT * FROM users WHERE id = $1::uuid AND email = $2");
+      expect(badCast?.cause?.code).toBe("22P02");
+      expect(badCast?.cause?.message).toBe('invalid input syntax for type uuid: "…"');
+      expect(String(duplicate?.stack)).toMatch(/^\s+at /);
+    } finally {
+      await app.close();
+      await database.close();
+      fs.rmSync(config.dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -4,13 +4,15 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import pg from "pg";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { configFromEnvironment } from "../../src/config.js";
 import { isMigrated, openDatabase } from "../../src/db/client.js";
 import { governanceMembers, organisations, users } from "../../src/db/schema/index.js";
-import { DEMO_USERS, ensureDemoData } from "../../src/modules/demo/demo.js";
+import { DEMO_USERS, demoSignInsFile, ensureDemoData } from "../../src/modules/demo/demo.js";
 import { verifyAuditChain } from "../../src/modules/audit/service.js";
+import { startServer } from "../../src/server.js";
 import { createServices } from "../../src/services.js";
+import { readOrCreateSecret } from "../../src/startup.js";
 import { ROLE_CODES } from "../../src/domain/roles.js";
 import { createTestDatabase, dropDatabase } from "../helpers.js";
 import { withDatabase } from "../global-setup.js";
@@ -36,9 +38,10 @@ describe("demo data", () => {
       expect((await database.db.select().from(governanceMembers)).length).toBeGreaterThan(5);
       expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
 
-      // A second start prints the same sign-ins and adds nothing.
+      // A second start adds nothing and returns no passwords to print: they stay in the kept file.
       const again = await ensureDemoData(services, config);
-      expect(again).toEqual(signIns);
+      expect(again).toBeNull();
+      expect(JSON.parse(fs.readFileSync(demoSignInsFile(config), "utf8"))).toEqual(signIns);
       const [count] = await database.db.select({ n: sql<number>`count(*)::int` }).from(users);
       expect(count?.n).toBe(DEMO_USERS.length);
     } finally {
@@ -46,6 +49,48 @@ describe("demo data", () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
+});
+
+describe("the server's start on the embedded database", () => {
+  /** Starts the real server on `dataDir`, returns what it printed, and stops it. */
+  async function startAndStop(dataDir: string): Promise<string> {
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+      printed.push(args.map(String).join(" "));
+    });
+    try {
+      const config = configFromEnvironment(
+        {
+          DATA_DIR: dataDir,
+          HOST: "127.0.0.1",
+          LOG_LEVEL: "silent",
+          JOBS_ENABLED: "false",
+        },
+        readOrCreateSecret,
+      );
+      const { app } = await startServer(config, 0);
+      await app.close();
+    } finally {
+      spy.mockRestore();
+    }
+    return printed.join("\n");
+  }
+
+  it("prints the demo passwords when it loads the demo data, and at later starts only where they are kept", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "demo-start-"));
+    try {
+      const first = await startAndStop(dataDir);
+      const [password] = /demo-[A-Za-z0-9_-]+/.exec(first) ?? [];
+      expect(password).toBeTruthy();
+      expect(first).toContain("Demo sign-ins");
+
+      const second = await startAndStop(dataDir);
+      expect(second).not.toContain(password);
+      expect(second).toContain(`they are kept in ${path.join(dataDir, "demo-sign-ins.json")}`);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe.runIf(process.env.TEST_DATABASE_URL)("migrations on PostgreSQL", () => {

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,14 +9,15 @@ import { sql } from "drizzle-orm";
 import * as tar from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testConfig } from "../../../test/helpers.js";
-import type { Config } from "../../config.js";
+import { configFromEnvironment, type Config } from "../../config.js";
 import { openDatabase, type Database } from "../../db/client.js";
+import { readOrCreateSecret } from "../../startup.js";
 import { SYSTEM_ACTOR } from "../../domain/policy.js";
 import { createServices, type Services } from "../../services.js";
 import { verifyAuditChain } from "../audit/service.js";
 import { ensureDemoData } from "../demo/demo.js";
 import { loadReferenceData } from "../programmes/service.js";
-import { BackupRefusedError, createBackup, restoreBackup } from "./service.js";
+import { BackupRefusedError, createBackup, restoreBackup, type RestoreOptions } from "./service.js";
 import { backedUpTables, readExpression, type TableSpec } from "./tables.js";
 
 interface World {
@@ -25,8 +27,14 @@ interface World {
   close(): Promise<void>;
 }
 
-async function world(database: Database): Promise<World> {
-  const config = testConfig();
+/** The secrets of the installation the tests back up: a restore needs the same ones. */
+const INSTALLATION = {
+  SESSION_SECRET: randomBytes(32).toString("hex"),
+  PSEUDONYMISATION_SECRET: randomBytes(32).toString("hex"),
+};
+
+async function world(database: Database, secrets: Record<string, string> = INSTALLATION): Promise<World> {
+  const config = testConfig(secrets);
   return {
     database,
     config,
@@ -36,6 +44,29 @@ async function world(database: Database): Promise<World> {
       fs.rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function backupOf(w: World, file: string) {
+  return createBackup({
+    database: w.database,
+    storage: w.services.documents.storage,
+    file,
+    sessionSecret: w.config.sessionSecret,
+    pseudonymisationKeyId: w.services.datasets.keyId,
+  });
+}
+
+/** Restores into `w` with its own installation's secrets, as `commissioner restore` does. */
+function restoreInto(w: World, file: string, flags: Partial<RestoreOptions> = {}) {
+  return restoreBackup({
+    database: w.database,
+    storage: w.services.documents.storage,
+    file,
+    workDir: w.config.dataDir,
+    sessionSecret: w.config.sessionSecret,
+    pseudonymisationKeyId: w.services.datasets.keyId,
+    ...flags,
+  });
 }
 
 /** A fresh, migrated PGlite in memory (for the cross-engine restores, when the suite runs on PostgreSQL). */
@@ -51,11 +82,28 @@ const DOCUMENT = Buffer.from(
   "utf8",
 );
 
+const TRICKY_EMAIL = "zoe@commissioner.example";
+const TRICKY_NAME = "Zoë O'Brien — “quoted”, new\nline";
+
 /** Data in every kind of column: text[] arrays, jsonb, exact instants, unicode, a blob, an edited reference row. */
 async function makeData(w: World): Promise<{ sha256: string }> {
   await ensureDemoData(w.services, w.config);
+  // A user's name is checked against the audit trail on restore, so the awkward one is made the audited way.
+  await w.services.users.create(SYSTEM_ACTOR, {
+    email: TRICKY_EMAIL,
+    name: TRICKY_NAME,
+    roles: ["board-member"],
+    organisationCode: undefined,
+    password: "correct horse battery staple",
+  });
+  await w.services.projects.create(SYSTEM_ACTOR, {
+    title: "Supported housing — Lot 2",
+    programmeCode: "SP",
+    estimatedValuePence: 125_000_000,
+    startedOn: "2026-04-01",
+  });
   await w.database.rows(
-    sql`UPDATE users SET locked_until = '2025-01-02 03:04:05.123456+00', name = 'Zoë O''Brien — “quoted”, new\nline' WHERE email = 'board@commissioner.example'`,
+    sql`UPDATE users SET locked_until = '2025-01-02 03:04:05.123456+00' WHERE email = 'board@commissioner.example'`,
   );
   await w.database.rows(
     sql`UPDATE governance_bodies SET description = 'Edited after start: kept by a restore' WHERE code = 'JCG'`,
@@ -112,14 +160,14 @@ async function expectSameData(source: World, target: World, sha256: string) {
     expect(after, table.name).toEqual(before);
   }
   // The sample rows that carry the tricky values.
-  const [board] = await target.database.rows<{ name: string; locked: string; roles: string[] }>(
-    sql`SELECT name, to_char(locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS locked, roles FROM users WHERE email = 'board@commissioner.example'`,
+  const [board] = await target.database.rows<{ locked: string; roles: string[] }>(
+    sql`SELECT to_char(locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS locked, roles FROM users WHERE email = 'board@commissioner.example'`,
   );
-  expect(board).toEqual({
-    name: "Zoë O'Brien — “quoted”, new\nline",
-    locked: "2025-01-02 03:04:05.123456",
-    roles: ["board-member"],
-  });
+  expect(board).toEqual({ locked: "2025-01-02 03:04:05.123456", roles: ["board-member"] });
+  const [tricky] = await target.database.rows<{ name: string }>(
+    sql`SELECT name FROM users WHERE email = ${TRICKY_EMAIL}`,
+  );
+  expect(tricky?.name).toBe(TRICKY_NAME);
   const [job] = await target.database.rows<{ payload: unknown }>(sql`SELECT payload FROM jobs`);
   expect(job?.payload).toEqual({
     nested: { list: [1, 2.5, "three", null], text: "ünïcödé" },
@@ -144,11 +192,7 @@ beforeAll(async () => {
   source = await world(await createTestDatabase());
   ({ sha256 } = await makeData(source));
   archive = path.join(scratch, "backup.tar.gz");
-  await createBackup({
-    database: source.database,
-    storage: source.services.documents.storage,
-    file: archive,
-  });
+  await backupOf(source, archive);
 });
 
 afterAll(async () => {
@@ -169,9 +213,7 @@ describe("backup", () => {
   });
 
   it("refuses to replace an existing file unless told to", async () => {
-    await expect(
-      createBackup({ database: source.database, storage: source.services.documents.storage, file: archive }),
-    ).rejects.toThrow(/already exists/);
+    await expect(backupOf(source, archive)).rejects.toThrow(/already exists/);
   });
 });
 
@@ -179,12 +221,7 @@ describe("restore", () => {
   it("restores every table, the documents and an intact audit chain into a new database", async () => {
     const target = await world(await createTestDatabase());
     try {
-      const summary = await restoreBackup({
-        database: target.database,
-        storage: target.services.documents.storage,
-        file: archive,
-        workDir: target.config.dataDir,
-      });
+      const summary = await restoreInto(target, archive);
       expect(summary.audit.ok).toBe(true);
       expect(summary.documents).toBe(1);
       await expectSameData(source, target, sha256);
@@ -201,54 +238,236 @@ describe("restore", () => {
 
   it("refuses a database that holds data, and changes nothing", async () => {
     const before = await counts(source.database);
-    const error = await restoreBackup({
-      database: source.database,
-      storage: source.services.documents.storage,
-      file: archive,
-      workDir: source.config.dataDir,
-    }).catch((e: unknown) => e);
+    const error = await restoreInto(source, archive).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BackupRefusedError);
-    expect((error as Error).message).toMatch(/database is not empty \(.*users: 10.*\).*Nothing was changed/);
+    expect((error as Error).message).toMatch(/database is not empty \(.*users: 11.*\).*Nothing was changed/);
     expect(await counts(source.database)).toEqual(before);
   });
 
   it("refuses a damaged archive (a part that does not match its SHA-256) before changing anything", async () => {
     const unpacked = fs.mkdtempSync(path.join(scratch, "damaged-"));
     await tar.extract({ file: archive, cwd: unpacked });
-    const manifestFile = path.join(unpacked, "manifest.json");
-    const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as {
-      tables: { name: string; sha256: string }[];
-    };
-    const users = manifest.tables.find((t) => t.name === "users");
-    if (!users) throw new Error("no users table in the manifest");
-    users.sha256 = "0".repeat(64);
-    fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+    // A part damaged in storage: its manifest (and signature) unchanged.
+    fs.appendFileSync(path.join(unpacked, "tables/users.jsonl"), "\n");
     const damaged = path.join(scratch, "damaged.tar.gz");
     await tar.create({ file: damaged, cwd: unpacked, gzip: true }, fs.readdirSync(unpacked));
 
     const target = await world(await createTestDatabase());
     try {
       const before = await counts(target.database);
-      await expect(
-        restoreBackup({
-          database: target.database,
-          storage: target.services.documents.storage,
-          file: damaged,
-          workDir: target.config.dataDir,
-        }),
-      ).rejects.toThrow(/damaged: tables\/users\.jsonl does not match/);
+      await expect(restoreInto(target, damaged)).rejects.toThrow(
+        /damaged: tables\/users\.jsonl does not match/,
+      );
       expect(await counts(target.database)).toEqual(before);
       expect(await target.services.documents.storage.exists(sha256)).toBe(false);
 
       fs.writeFileSync(path.join(scratch, "not-a-backup.tar.gz"), "hello");
-      await expect(
-        restoreBackup({
-          database: target.database,
-          storage: target.services.documents.storage,
-          file: path.join(scratch, "not-a-backup.tar.gz"),
-          workDir: target.config.dataDir,
-        }),
-      ).rejects.toThrow(/could not be read as a backup/);
+      await expect(restoreInto(target, path.join(scratch, "not-a-backup.tar.gz"))).rejects.toThrow(
+        /could not be read as a backup/,
+      );
+    } finally {
+      await target.close();
+    }
+  });
+});
+
+/** Unpacks the archive, lets `edit` change its files, recomputes the manifest's hashes, packs it again. */
+async function tampered(name: string, edit: (dir: string) => void): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(scratch, `${name}-`));
+  await tar.extract({ file: archive, cwd: dir });
+  edit(dir);
+  const manifestFile = path.join(dir, "manifest.json");
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as {
+    tables: { file: string; rows: number; bytes: number; sha256: string }[];
+  };
+  for (const part of manifest.tables) {
+    const bytes = fs.readFileSync(path.join(dir, part.file));
+    part.sha256 = createHash("sha256").update(bytes).digest("hex");
+    part.bytes = bytes.length;
+    part.rows = bytes.toString("utf8").split("\n").filter(Boolean).length;
+  }
+  fs.writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+  const file = path.join(scratch, `${name}.tar.gz`);
+  await tar.create({ file, cwd: dir, gzip: true }, fs.readdirSync(dir));
+  return file;
+}
+
+/** Rewrites one table's JSON lines. */
+function editRows(
+  dir: string,
+  table: string,
+  edit: (rows: Record<string, unknown>[]) => Record<string, unknown>[],
+) {
+  const file = path.join(dir, `tables/${table}.jsonl`);
+  const rows = fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  fs.writeFileSync(
+    file,
+    edit(rows)
+      .map((row) => `${JSON.stringify(row)}\n`)
+      .join(""),
+  );
+}
+
+const renameProvider = (dir: string) => {
+  editRows(dir, "organisations", (rows) =>
+    rows.map((r) => (r.code === "P001" ? { ...r, name: "Weald Recovery Partnership (edited)" } : r)),
+  );
+};
+
+describe("restore of an archive changed after it was made", () => {
+  it("refuses rows edited with the manifest's hashes recomputed: the signature no longer verifies", async () => {
+    const edited = await tampered("edited", renameProvider);
+    const target = await world(await createTestDatabase());
+    try {
+      const before = await counts(target.database);
+      await expect(restoreInto(target, edited)).rejects.toThrow(
+        /The backup's signature does not verify: its manifest was changed after the backup was made.*SESSION_SECRET.*Nothing was changed/,
+      );
+      expect(await counts(target.database)).toEqual(before);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it.each([
+    [
+      "an edited organisation",
+      renameProvider,
+      /organisations row [0-9a-f-]{36} name is not what the audit trail last recorded/,
+    ],
+    [
+      "an edited email",
+      (dir: string) => {
+        editRows(dir, "users", (rows) =>
+          rows.map((r) =>
+            r.email === "admin@commissioner.example" ? { ...r, email: "intruder@evil.example" } : r,
+          ),
+        );
+      },
+      /users row [0-9a-f-]{36} email is not what the audit trail last recorded/,
+    ],
+    [
+      "an edited project value",
+      (dir: string) => {
+        editRows(dir, "projects", (rows) => rows.map((r) => ({ ...r, estimated_value_pence: "100" })));
+      },
+      /projects row [0-9a-f-]{36} estimated_value_pence is not what the audit trail last recorded/,
+    ],
+    [
+      "an added administrator",
+      (dir: string) => {
+        editRows(dir, "users", (rows) => {
+          const admin = rows.find((r) => r.email === "admin@commissioner.example");
+          return [
+            ...rows,
+            { ...admin, id: "00000000-0000-4000-8000-000000000001", email: "second@evil.example" },
+          ];
+        });
+      },
+      /users row 00000000-0000-4000-8000-000000000001 has no audit record of its creation/,
+    ],
+    [
+      "a removed user",
+      (dir: string) => {
+        editRows(dir, "api_tokens", () => []);
+        editRows(dir, "users", (rows) => rows.filter((r) => r.email !== "admin@commissioner.example"));
+      },
+      /users row [0-9a-f-]{36} is recorded as created in the audit trail but is missing/,
+    ],
+  ])(
+    "with --skip-signature-check, still refuses %s: the rows do not match the audit trail",
+    async (_what, edit, message) => {
+      const edited = await tampered("unsigned", edit);
+      const target = await world(await createTestDatabase());
+      try {
+        const before = await counts(target.database);
+        const error = await restoreInto(target, edited, { skipSignatureCheck: true }).catch(
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(BackupRefusedError);
+        expect((error as Error).message).toMatch(message);
+        expect((error as Error).message).toContain("Nothing was restored");
+        expect(await counts(target.database)).toEqual(before);
+      } finally {
+        await target.close();
+      }
+    },
+  );
+
+  it("restores an archive it cannot verify when told to, if its rows match the audit trail, and says so", async () => {
+    const target = await world(await createTestDatabase(), {
+      ...INSTALLATION,
+      SESSION_SECRET: randomBytes(32).toString("hex"),
+    });
+    try {
+      await expect(restoreInto(target, archive)).rejects.toThrow(
+        /signature does not verify: .*or it was made by an installation with another SESSION_SECRET/,
+      );
+      const summary = await restoreInto(target, archive, { skipSignatureCheck: true });
+      expect(summary.signatureVerified).toBe(false);
+      expect(summary.rowProblems).toEqual([]);
+      expect(summary.rowsChecked.map((t) => t.name)).toEqual(["organisations", "users", "projects"]);
+      const [record] = await target.database.rows<{ summary: Record<string, unknown> }>(
+        sql`SELECT summary FROM audit_events WHERE action = 'restored'`,
+      );
+      expect(record?.summary).toMatchObject({ signatureVerified: false, rowsMatchingAuditTrail: true });
+    } finally {
+      await target.close();
+    }
+  });
+});
+
+describe("the pseudonymisation key of a backup", () => {
+  it("is named in the manifest by its fingerprint", async () => {
+    const dir = fs.mkdtempSync(path.join(scratch, "manifest-"));
+    await tar.extract({ file: archive, cwd: dir });
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    expect(manifest.pseudonymisationKeyId).toBe(source.services.datasets.keyId);
+  });
+
+  it("must be this installation's: a fresh embedded directory makes a new one, and the restore is refused until the old one is set or a new one is asked for", async () => {
+    const dataDir = fs.mkdtempSync(path.join(scratch, "fresh-data-"));
+    // What `commissioner restore` does in a fresh DATA_DIR: a pseudonymisation-secret is generated.
+    const config = configFromEnvironment(
+      { DATA_DIR: dataDir, SESSION_SECRET: INSTALLATION.SESSION_SECRET, LOG_LEVEL: "silent" },
+      readOrCreateSecret,
+    );
+    const fresh = await freshPglite();
+    const target: World = {
+      database: fresh,
+      config,
+      services: createServices(fresh, config),
+      close: () => fresh.close(),
+    };
+    try {
+      const before = await counts(target.database);
+      await expect(restoreInto(target, archive)).rejects.toThrow(
+        new RegExp(
+          `made under the pseudonymisation key ${source.services.datasets.keyId}, and this installation's PSEUDONYMISATION_SECRET is ${target.services.datasets.keyId}\\. Set PSEUDONYMISATION_SECRET .*--new-pseudonymisation-key.*Nothing was changed`,
+        ),
+      );
+      expect(await counts(target.database)).toEqual(before);
+
+      const summary = await restoreInto(target, archive, { newPseudonymisationKey: true });
+      expect(summary.pseudonymisationKey).toBe("new");
+    } finally {
+      await target.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("restores when PSEUDONYMISATION_SECRET is the backup's", async () => {
+    const target = await world(await createTestDatabase());
+    try {
+      expect(target.services.datasets.keyId).toBe(source.services.datasets.keyId);
+      expect((await restoreInto(target, archive)).pseudonymisationKey).toBe("same");
     } finally {
       await target.close();
     }
@@ -263,27 +482,13 @@ describe.runIf(process.env.TEST_DATABASE_URL)("restore across engines", () => {
     try {
       const made = await makeData(embedded);
       const fromPglite = path.join(scratch, "from-pglite.tar.gz");
-      await createBackup({
-        database: embedded.database,
-        storage: embedded.services.documents.storage,
-        file: fromPglite,
-      });
-      await restoreBackup({
-        database: onServer.database,
-        storage: onServer.services.documents.storage,
-        file: fromPglite,
-        workDir: onServer.config.dataDir,
-      });
+      await backupOf(embedded, fromPglite);
+      await restoreInto(onServer, fromPglite);
       expect(onServer.database.kind).toBe("postgres");
       await expectSameData(embedded, onServer, made.sha256);
 
       // source (this suite's own database) is on PostgreSQL: its backup goes onto PGlite.
-      await restoreBackup({
-        database: back.database,
-        storage: back.services.documents.storage,
-        file: archive,
-        workDir: back.config.dataDir,
-      });
+      await restoreInto(back, archive);
       expect(back.database.kind).toBe("pglite");
       await expectSameData(source, back, sha256);
     } finally {

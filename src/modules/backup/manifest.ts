@@ -26,6 +26,14 @@ export const manifestSchema = z.object({
       columns: z.array(z.object({ name: identifier, type: z.string() })),
     }),
   ),
+  /**
+   * The fingerprint of the PSEUDONYMISATION_SECRET the datasets were hashed under (the datasets module's
+   * keyId). Absent in backups made before it was recorded.
+   */
+  pseudonymisationKeyId: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/, "must be a key fingerprint")
+    .optional(),
   /** Tables deliberately left out (sign-in state). */
   skippedTables: z.array(z.string()),
   documents: z.array(z.object({ file: z.string(), bytes: count, sha256 })),
@@ -34,4 +42,6 @@ export const manifestSchema = z.object({
 export type Manifest = z.infer<typeof manifestSchema>;
 
 export const tableFile = (name: string) => `tables/${name}.jsonl`;
+/** HMAC-SHA-256 of manifest.json's bytes under a key derived from SESSION_SECRET (signature.ts). */
+export const SIGNATURE_FILE = "manifest.sig";
 export const documentFile = (hash: string) => `documents/${hash}`;

@@ -7,6 +7,13 @@ import { pipeline } from "node:stream/promises";
 import { sql } from "drizzle-orm";
 import * as tar from "tar";
 import type { ChainVerdict } from "../../domain/audit-chain.js";
+import {
+  CHAIN_RECORDED_TABLES,
+  rowsAgainstChain,
+  type AuditFact,
+  type RowMismatch,
+  type RowValues,
+} from "../../domain/audit-rows.js";
 import { SYSTEM_ACTOR } from "../../domain/policy.js";
 import { executeRows, type Database, type Executor } from "../../db/client.js";
 import { recordAudit, verifyAuditChain } from "../audit/service.js";
@@ -16,9 +23,11 @@ import {
   BACKUP_FORMAT_VERSION,
   documentFile,
   manifestSchema,
+  SIGNATURE_FILE,
   tableFile,
   type Manifest,
 } from "./manifest.js";
+import { manifestSignatureValid, signManifest } from "./signature.js";
 import {
   backedUpTables,
   isBackupValue,
@@ -55,6 +64,10 @@ export interface BackupOptions {
   storage: BlobStorage;
   /** The archive to write (.tar.gz). */
   file: string;
+  /** The installation's SESSION_SECRET: the manifest's signature key is derived from it (signature.ts). */
+  sessionSecret: string;
+  /** The fingerprint of the installation's PSEUDONYMISATION_SECRET, named in the manifest. */
+  pseudonymisationKeyId: string;
   /** Replace the file when it exists (otherwise refused). */
   overwrite?: boolean;
   log?: Log;
@@ -129,15 +142,22 @@ export async function createBackup(options: BackupOptions): Promise<BackupSummar
       source: { engine: database.kind },
       migrations: snapshot.migrations,
       tables: snapshot.parts,
+      pseudonymisationKeyId: options.pseudonymisationKeyId,
       skippedTables: [...SKIPPED_TABLES],
       documents,
     };
-    fs.writeFileSync(path.join(staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, "utf8");
+    fs.writeFileSync(path.join(staging, "manifest.json"), manifestBytes);
+    fs.writeFileSync(
+      path.join(staging, SIGNATURE_FILE),
+      `${signManifest(manifestBytes, options.sessionSecret)}\n`,
+    );
 
     // The backup holds personal data and sealed tenders: readable by its owner only.
     fs.writeFileSync(partial, "", { mode: 0o600 });
     await tar.create({ file: partial, cwd: staging, gzip: true, portable: true }, [
       "manifest.json",
+      SIGNATURE_FILE,
       "tables",
       "documents",
     ]);
@@ -321,7 +341,21 @@ export interface RestoreOptions {
   file: string;
   /** A folder for unpacking the archive (DATA_DIR): it needs room for the unpacked backup. */
   workDir: string;
-  /** Restore even when the restored audit chain does not verify (it is still reported). */
+  /** This installation's SESSION_SECRET, which must have signed the manifest (signature.ts). */
+  sessionSecret: string;
+  /** The fingerprint of this installation's PSEUDONYMISATION_SECRET. */
+  pseudonymisationKeyId: string;
+  /**
+   * Restore an archive whose signature does not verify (made by another installation, or whose
+   * SESSION_SECRET is lost). Its rows are still checked against the audit chain.
+   */
+  skipSignatureCheck?: boolean;
+  /** Restore although the backup's datasets were pseudonymised under another key. */
+  newPseudonymisationKey?: boolean;
+  /**
+   * Restore even when the restored audit chain does not verify, or rows do not match what it records
+   * (both are still reported).
+   */
   allowBrokenAuditChain?: boolean;
   log?: Log;
 }
@@ -332,6 +366,13 @@ export interface RestoreSummary {
   tables: TableCount[];
   documents: number;
   audit: ChainVerdict;
+  /** Whether the manifest's signature was checked and held (false only with skipSignatureCheck). */
+  signatureVerified: boolean;
+  /** Rows checked against the audit chain, per table, and those that did not match. */
+  rowsChecked: TableCount[];
+  rowProblems: RowMismatch[];
+  /** "same": the backup's key is this installation's; "new": restored under another key; "unnamed": an older backup. */
+  pseudonymisationKey: "same" | "new" | "unnamed";
 }
 
 /**
@@ -350,6 +391,9 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreSum
   const staging = fs.mkdtempSync(path.join(options.workDir, "restore-"));
   try {
     const manifest = await unpack(file, staging);
+    const signatureVerified = checkSignature(staging, options);
+    if (!signatureVerified) log("  The manifest's signature was not checked (--skip-signature-check).");
+    const pseudonymisationKey = checkPseudonymisationKey(manifest, options);
     await checkParts(manifest, staging);
     const order = checkCompatible(manifest, await appliedMigrationHashes(database.db));
 
@@ -394,6 +438,15 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreSum
           `The restored audit chain does not verify: record ${audit.brokenAt.seq} (${audit.brokenAt.id}) ${audit.brokenAt.reason}. ` +
             "Nothing was restored. Add --allow-broken-audit-chain to restore it anyway.",
         );
+      const checked = await checkRowsAgainstChain(tx);
+      if (checked.problems.length > 0 && !options.allowBrokenAuditChain) {
+        const shown = checked.problems.slice(0, 5).map((p) => `${p.table} row ${p.id} ${p.problem}`);
+        const more = checked.problems.length - shown.length;
+        throw new BackupRefusedError(
+          `The backup's rows do not match what the audit trail records: ${shown.join("; ")}${more > 0 ? ` (and ${more} more)` : ""}. ` +
+            "The rows were changed outside the application. Nothing was restored. Add --allow-broken-audit-chain to restore it anyway.",
+        );
+      }
       await recordAudit(tx, SYSTEM_ACTOR, {
         entityType: "system",
         entityId: "database",
@@ -404,9 +457,12 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreSum
           rows: Object.fromEntries(tables.map((t) => [t.name, t.rows])),
           documents: manifest.documents.length,
           auditChainVerified: audit.ok,
+          signatureVerified,
+          rowsMatchingAuditTrail: checked.problems.length === 0,
+          pseudonymisationKey,
         },
       });
-      return { tables, audit };
+      return { tables, audit, checked };
     });
     return {
       createdAt: manifest.createdAt,
@@ -414,6 +470,10 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreSum
       tables: result.tables,
       documents: manifest.documents.length,
       audit: result.audit,
+      signatureVerified,
+      rowsChecked: result.checked.tables,
+      rowProblems: result.checked.problems,
+      pseudonymisationKey,
     };
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
@@ -438,7 +498,8 @@ async function refuseUnlessEmpty(executor: Executor): Promise<void> {
     );
 }
 
-const ARCHIVE_ENTRY = /^(manifest\.json|tables\/[a-z_][a-z0-9_]*\.jsonl|documents\/[0-9a-f]{64})$/;
+const ARCHIVE_ENTRY =
+  /^(manifest\.json|manifest\.sig|tables\/[a-z_][a-z0-9_]*\.jsonl|documents\/[0-9a-f]{64})$/;
 
 async function unpack(file: string, staging: string): Promise<Manifest> {
   try {
@@ -473,6 +534,85 @@ async function unpack(file: string, staging: string): Promise<Manifest> {
     );
   }
   return result.data;
+}
+
+/** The manifest was signed with this installation's SESSION_SECRET; false when told not to check. */
+function checkSignature(staging: string, options: RestoreOptions): boolean {
+  if (options.skipSignatureCheck) return false;
+  const signatureFile = path.join(staging, SIGNATURE_FILE);
+  const advice =
+    "Restore it with the SESSION_SECRET of the installation that made it (DATA_DIR/session-secret there, " +
+    "or the SESSION_SECRET setting), or add --skip-signature-check if you trust the file: its rows are then " +
+    "still checked against the audit trail. Nothing was changed.";
+  if (!fs.existsSync(signatureFile))
+    throw new BackupRefusedError(
+      `The backup is not signed (it has no ${SIGNATURE_FILE}: made by an older version, or not by Commissioner). ${advice}`,
+    );
+  const manifest = fs.readFileSync(path.join(staging, "manifest.json"));
+  const signature = fs.readFileSync(signatureFile, "utf8").trim();
+  if (!manifestSignatureValid(manifest, signature, options.sessionSecret))
+    throw new BackupRefusedError(
+      "The backup's signature does not verify: its manifest was changed after the backup was made, " +
+        `or it was made by an installation with another SESSION_SECRET. ${advice}`,
+    );
+  return true;
+}
+
+/**
+ * The datasets' client hashes are keyed by PSEUDONYMISATION_SECRET: restored under another key, the next
+ * import would be refused (the datasets module never mixes keys). So a restore under another key is
+ * refused before anything changes, unless asked for.
+ */
+function checkPseudonymisationKey(
+  manifest: Manifest,
+  options: RestoreOptions,
+): RestoreSummary["pseudonymisationKey"] {
+  const named = manifest.pseudonymisationKeyId;
+  if (named === undefined) return "unnamed";
+  if (named === options.pseudonymisationKeyId) return "same";
+  if (options.newPseudonymisationKey) return "new";
+  throw new BackupRefusedError(
+    `The backup was made under the pseudonymisation key ${named}, and this installation's PSEUDONYMISATION_SECRET is ${options.pseudonymisationKeyId}. ` +
+      "Set PSEUDONYMISATION_SECRET to the key of the installation that made the backup (DATA_DIR/pseudonymisation-secret there) and run the restore again. " +
+      "Or add --new-pseudonymisation-key to keep this installation's key: client identifiers imported from then on cannot be matched with the restored ones, " +
+      "and imports are refused while datasets hashed under the old key are active. Nothing was changed.",
+  );
+}
+
+/** The rows of the tables the chain records (domain/audit-rows.ts), checked against its records. */
+async function checkRowsAgainstChain(
+  executor: Executor,
+): Promise<{ tables: TableCount[]; problems: RowMismatch[] }> {
+  const tables: TableCount[] = [];
+  const problems: RowMismatch[] = [];
+  const known = new Map(schemaTables().map((t) => [t.name, t]));
+  for (const spec of CHAIN_RECORDED_TABLES) {
+    const table = known.get(spec.table);
+    if (!table) continue;
+    const columns = table.columns.filter(
+      (c) => c.name === "id" || Object.values(spec.fields).includes(c.name),
+    );
+    const rows = await executeRows<RowValues>(
+      executor,
+      sql`SELECT ${sql.join(
+        columns.map((c) => sql`${readExpression(c)} AS ${sql.identifier(c.name)}`),
+        sql`, `,
+      )} FROM ${sql.identifier(spec.table)}`,
+    );
+    const facts = await executeRows<{ entityId: string; action: string; summary: unknown }>(
+      executor,
+      sql`SELECT entity_id AS "entityId", action, summary FROM audit_events WHERE entity_type = ${spec.entityType} ORDER BY seq`,
+    );
+    const recorded: AuditFact[] = facts.map((f) => ({
+      entityId: f.entityId,
+      action: f.action,
+      summary:
+        typeof f.summary === "object" && f.summary !== null ? (f.summary as Record<string, unknown>) : {},
+    }));
+    problems.push(...rowsAgainstChain(spec, recorded, rows));
+    tables.push({ name: spec.table, rows: rows.length });
+  }
+  return { tables, problems };
 }
 
 /** Every part is present and has the SHA-256 and size the manifest gives it. */

@@ -237,17 +237,19 @@ export interface DemoSignIn {
   note?: string;
 }
 
+/** Where the demo sign-ins are kept (readable by the owner only) after they were printed once. */
+export const demoSignInsFile = (config: Config) => path.join(config.dataDir, "demo-sign-ins.json");
+
 /**
  * Loads the demo data into an empty database, through the same services as everything else (so it is
- * audited), and returns the sign-ins to print. On later starts it returns the kept sign-ins again.
+ * audited), and returns the sign-ins to print. When the database already has users it returns null: the
+ * passwords are printed once, not into the log at every start (they stay in demoSignInsFile).
  */
 export async function ensureDemoData(services: Services, config: Config): Promise<DemoSignIn[] | null> {
-  const file = path.join(config.dataDir, "demo-sign-ins.json");
+  const file = demoSignInsFile(config);
   const db = services.database.db;
   const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
-  if ((count?.n ?? 0) > 0) {
-    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as DemoSignIn[]) : null;
-  }
+  if ((count?.n ?? 0) > 0) return null;
   const password = `demo-${randomToken(9)}`;
   for (const org of DEMO_ORGANISATIONS) await services.organisations.create(SYSTEM_ACTOR, org);
   const signIns: DemoSignIn[] = [];
