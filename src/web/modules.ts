@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { accountRoutes } from "../modules/accounts/routes.js";
 import { oidcRoutes } from "../modules/accounts/oidc.js";
 import { auditRoutes } from "../modules/audit/routes.js";
+import { auditApi } from "../modules/audit/api.js";
 import { governanceApi, governanceMembersApi } from "../modules/governance/api.js";
 import { governanceRoutes } from "../modules/governance/routes.js";
 import { governanceMemberPages } from "../modules/governance/member-pages.js";
@@ -45,6 +46,7 @@ export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(userRoutes);
   await app.register(usersApi);
   await app.register(auditRoutes);
+  await app.register(auditApi);
   await app.register(rulesRoutes);
   await app.register(rulesApi);
   await app.register(projectRoutes);
