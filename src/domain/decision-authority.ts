@@ -15,7 +15,7 @@
  * - and nobody records an approval of a document they uploaded, nor of anything in a project they lead.
  *
  * The Equalities team's sign-off of an equality impact assessment (App C 3) is the same kind of
- * decision and follows the same rule.
+ * decision and follows the same rule. docs/adr/0005-who-records-a-governance-decision.md says why.
  */
 
 export const MEMBERSHIP_ROLES = ["chair", "member", "officer"] as const;

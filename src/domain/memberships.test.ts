@@ -70,7 +70,7 @@ describe("a body's membership list: what is wrong with it", () => {
       [
         {
           path: "members[1].from",
-          message: /Ann Chair is already in this body from 1 April 2024 \(members\[0\]\)/,
+          message: /Ann Chair is already in this body from Monday 1 April 2024 \(members\[0\]\)/,
         },
       ],
     ],

@@ -1,4 +1,5 @@
 import type { MembershipRole } from "./decision-authority.js";
+import { longDate } from "./standstill.js";
 
 /**
  * A governance body's membership list (framework §2.1: the boards and groups that govern the
@@ -38,17 +39,6 @@ function overlaps(a: MembershipItem, b: MembershipItem): boolean {
   const aEnds = a.to ?? "9999-12-31";
   const bEnds = b.to ?? "9999-12-31";
   return a.from <= bEnds && b.from <= aEnds;
-}
-
-const LONG_DATE = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric",
-  month: "long",
-  year: "numeric",
-  timeZone: "UTC",
-});
-
-function longDate(iso: string): string {
-  return LONG_DATE.format(new Date(`${iso}T00:00:00Z`));
 }
 
 /**

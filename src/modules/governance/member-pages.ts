@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { MEMBERSHIP_ROLES, type MembershipRole } from "../../domain/decision-authority.js";
 import { splitByToday } from "../../domain/memberships.js";
 import { can } from "../../domain/policy.js";
@@ -19,9 +20,7 @@ const text = (body: FormBody, name: string) => {
   return typeof value === "string" ? value.trim() : "";
 };
 
-function isMembershipRole(value: string): value is MembershipRole {
-  return (MEMBERSHIP_ROLES as readonly string[]).includes(value);
-}
+const membershipRole = z.enum(MEMBERSHIP_ROLES);
 
 /** A GOV.UK date input's boxes as `YYYY-MM-DD`, or the error for its first box. */
 function dateField(body: FormBody, name: string, what: string): { value?: string; error?: FieldError } {
@@ -39,13 +38,13 @@ function dateField(body: FormBody, name: string, what: string): { value?: string
 export function parseAddMemberForm(body: FormBody): { value?: MembershipInput; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const userId = text(body, "userId");
-  const role = text(body, "role");
+  const role = membershipRole.safeParse(text(body, "role"));
   if (!userId) errors.push({ path: "userId", message: "Select the person to add" });
-  if (!isMembershipRole(role)) errors.push({ path: "role", message: "Select chair, member or officer" });
+  if (!role.success) errors.push({ path: "role", message: "Select chair, member or officer" });
   const from = dateField(body, "from", "first day in the body");
   if (from.error) errors.push(from.error);
-  if (errors.length || !from.value || !isMembershipRole(role)) return { errors };
-  return { value: { userId, role, from: from.value, to: null }, errors };
+  if (errors.length || !from.value || !role.success) return { errors };
+  return { value: { userId, role: role.data, from: from.value, to: null }, errors };
 }
 
 /** Errors at `members[n].field` of the whole list → the page's own fields. */
@@ -70,7 +69,10 @@ function presentMember<T extends { role: MembershipRole }>(m: T) {
   return { ...m, roleLabel: ROLE_LABELS[m.role] };
 }
 
-const params = (request: FastifyRequest) => request.params as { code?: string; id?: string };
+const bodyParams = z.object({ code: z.string().max(50) });
+/** A urlencoded form: its fields are read one by one (text, date boxes). */
+const formBody = z.record(z.string(), z.unknown());
+const membershipParams = z.object({ code: z.string().max(50), id: z.string().max(100) });
 
 async function refuse(
   request: FastifyRequest,
@@ -93,11 +95,22 @@ async function refuse(
  */
 export const governanceMemberPages: FastifyPluginAsyncZod = async (app) => {
   const { governance } = app.services;
-  const read = { preHandler: requirePage("governance:read"), schema: { hide: true } };
-  const manage = { preHandler: requirePage("governance:manage"), schema: { hide: true } };
+  const read = { preHandler: requirePage("governance:read"), schema: { hide: true, params: bodyParams } };
+  const manage = {
+    preHandler: requirePage("governance:manage"),
+    schema: { hide: true, params: bodyParams, body: formBody },
+  };
+  const manageOne = {
+    preHandler: requirePage("governance:manage"),
+    schema: { hide: true, params: membershipParams },
+  };
+  const manageOneForm = {
+    preHandler: requirePage("governance:manage"),
+    schema: { hide: true, params: membershipParams, body: formBody },
+  };
 
   app.get(governancePaths.body(), read, async (request, reply) => {
-    const found = await governance.listMembers(params(request).code ?? "");
+    const found = await governance.listMembers(request.params.code);
     if (!found) return renderStatus(reply, 404);
     const state = await formState(request);
     const mayManage = can(request.actor, "governance:manage");
@@ -123,11 +136,10 @@ export const governanceMemberPages: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post(governancePaths.members(), manage, async (request, reply) => {
-    const code = params(request).code ?? "";
-    const found = await governance.listMembers(code);
+    const found = await governance.listMembers(request.params.code);
     if (!found) return renderStatus(reply, 404);
     const back = `${governancePaths.body(found.body.code)}#add-member`;
-    const parsed = parseAddMemberForm((request.body ?? {}) as FormBody);
+    const parsed = parseAddMemberForm(request.body);
     if (!parsed.value) return redirectWithErrors(request, reply, back, parsed.errors);
     try {
       await governance.addMember(admittedActor(request), found.body.code, parsed.value);
@@ -143,8 +155,8 @@ export const governanceMemberPages: FastifyPluginAsyncZod = async (app) => {
     );
   });
 
-  app.get(governancePaths.endMembership(), manage, async (request, reply) => {
-    const { code = "", id = "" } = params(request);
+  app.get(governancePaths.endMembership(), manageOne, async (request, reply) => {
+    const { code, id } = request.params;
     const found = await governance.findMembership(code, id);
     if (!found) return renderStatus(reply, 404);
     const state = await formState(request);
@@ -158,12 +170,12 @@ export const governanceMemberPages: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
-  app.post(governancePaths.endMembership(), manage, async (request, reply) => {
-    const { code = "", id = "" } = params(request);
+  app.post(governancePaths.endMembership(), manageOneForm, async (request, reply) => {
+    const { code, id } = request.params;
     const found = await governance.findMembership(code, id);
     if (!found) return renderStatus(reply, 404);
     const back = governancePaths.endMembership(found.body.code, id);
-    const to = dateField((request.body ?? {}) as FormBody, "to", "last day in the body");
+    const to = dateField(request.body, "to", "last day in the body");
     if (!to.value) return redirectWithErrors(request, reply, back, to.error ? [to.error] : []);
     try {
       await governance.endMembership(admittedActor(request), found.body.code, id, to.value);
