@@ -5,6 +5,7 @@ import { createPasswordResetService } from "./modules/accounts/password-reset.js
 import { createOrganisationsService } from "./modules/organisations/service.js";
 import { createUsersService } from "./modules/users/service.js";
 import { createReferenceService } from "./modules/programmes/service.js";
+import { createGovernanceService } from "./modules/governance/service.js";
 import { createDocumentStore } from "./modules/documents/store.js";
 import { createJobQueue } from "./jobs/queue.js";
 import { createChecklistService } from "./modules/checklist/service.js";
@@ -50,6 +51,8 @@ export function createServices(database: Database, config: Config) {
     organisations: createOrganisationsService(db),
     users: createUsersService(db, links),
     reference: createReferenceService(db),
+    /** Governance bodies' memberships, which decide who records their decisions. */
+    governance: createGovernanceService(db),
     documents,
     jobs: createJobQueue(db),
     checklist: createChecklistService(db),

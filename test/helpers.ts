@@ -4,13 +4,14 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import * as cheerio from "cheerio";
+import { eq } from "drizzle-orm";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import pg from "pg";
 import { authenticator } from "otplib";
 import { inject } from "vitest";
 import { configFromEnvironment, type Config } from "../src/config.js";
 import { openDatabase, type Database } from "../src/db/client.js";
-import { projects } from "../src/db/schema/index.js";
+import { governanceBodies, governanceMembers, projects } from "../src/db/schema/index.js";
 import { SYSTEM_ACTOR } from "../src/domain/policy.js";
 import type { Role } from "../src/domain/roles.js";
 import { instantiateChecklist } from "../src/modules/checklist/service.js";
@@ -313,4 +314,25 @@ export async function insertProject(
     instantiateChecklist(tx, { projectId: row.id, estimatedValuePence: values.estimatedValuePence }),
   );
   return row.id;
+}
+
+/**
+ * Puts a user in a governance body (framework §2) directly, as the demo loader's data would be: from a
+ * date well before the meetings tests record, so the membership covers them (decision-authority.ts).
+ */
+export async function addMembership(
+  database: Database,
+  bodyCode: string,
+  userId: string,
+  role: "chair" | "member" | "officer",
+  period: { from?: string; to?: string | null } = {},
+) {
+  const [body] = await database.db
+    .select({ id: governanceBodies.id })
+    .from(governanceBodies)
+    .where(eq(governanceBodies.code, bodyCode));
+  if (!body) throw new Error(`no governance body ${bodyCode}`);
+  await database.db
+    .insert(governanceMembers)
+    .values({ bodyId: body.id, userId, role, from: period.from ?? "2020-01-01", to: period.to ?? null });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { can, canActForUser, type Action, type Actor } from "./policy.js";
+import { can, canActForUser, mayRecordDecision, type Action, type Actor } from "./policy.js";
 import { ROLE_CODES, type Role, twoFactorRequired } from "./roles.js";
 
 const actor = (roles: Role[], id = "u1"): Actor => ({ id, label: "x", roles, organisationId: null });
@@ -46,5 +46,26 @@ describe("the permission policy", () => {
     [["supplier-user"], false],
   ])("two-factor required for %j: %s", (roles, expected) => {
     expect(twoFactorRequired(roles)).toBe(expected);
+  });
+
+  it.each<[string, Actor | null, "decisions:record" | "eqia:sign-off", boolean]>([
+    ["a board member in the body", actor(["board-member"]), "decisions:record", true],
+    ["an evaluator, even in the body", actor(["evaluator"]), "decisions:record", false],
+    ["a supplier, even in the body", actor(["supplier-user"]), "eqia:sign-off", false],
+    ["the system, which is no person", { ...actor(["administrator"]), id: null }, "decisions:record", false],
+    ["nobody", null, "decisions:record", false],
+  ])("asks the roles before the membership for a decision: %s", (_name, who, action, allowed) => {
+    const verdict = mayRecordDecision(who, action, {
+      bodyName: "KDAAT Board",
+      memberships: [{ role: "member", from: "2024-01-01", to: null }],
+      decidedOn: "2025-01-01",
+      today: "2025-01-02",
+      minutesRef: "KB/1",
+      decision: "approved",
+      uploadedSubject: false,
+      leadsProject: false,
+    });
+    expect(verdict.allowed).toBe(allowed);
+    if (!verdict.allowed) expect(verdict.rule).toBe("role");
   });
 });

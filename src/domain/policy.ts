@@ -1,3 +1,8 @@
+import {
+  decisionRecordingVerdict,
+  type RecordingFacts,
+  type RecordingVerdict,
+} from "./decision-authority.js";
 import { isStaff, type Role, STAFF_ROLES } from "./roles.js";
 
 /**
@@ -67,6 +72,22 @@ export function can(actor: Actor | null | undefined, action: Action): boolean {
 export function canActForUser(actor: Actor | null | undefined, userId: string): boolean {
   if (!actor) return false;
   return actor.id === userId || can(actor, "tokens:create-any");
+}
+
+/**
+ * A body's decision, or the Equalities team's sign-off: the action's roles ("decisions:record",
+ * "eqia:sign-off") only say who may sit in a body; whether this person may record this decision is
+ * their membership and separation of duties (decision-authority.ts, framework §2.1, §3.4, §3.15).
+ */
+export function mayRecordDecision(
+  actor: Actor | null | undefined,
+  action: "decisions:record" | "eqia:sign-off",
+  facts: RecordingFacts,
+): RecordingVerdict {
+  if (!actor?.id || !can(actor, action)) {
+    return { allowed: false, rule: "role", reason: "You do not have permission to do this" };
+  }
+  return decisionRecordingVerdict(facts);
 }
 
 export { isStaff };

@@ -38,8 +38,9 @@ export class NotFoundError extends ProblemError {
 }
 
 export class ForbiddenError extends ProblemError {
-  constructor(message = "You do not have permission to do this") {
-    super(403, "Forbidden", message);
+  /** `extra` adds fields to the problem document, e.g. the `rule` that refused (decision-authority.ts). */
+  constructor(message = "You do not have permission to do this", extra: Record<string, unknown> = {}) {
+    super(403, "Forbidden", message, [], extra);
   }
 }
 

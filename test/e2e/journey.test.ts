@@ -133,6 +133,39 @@ describe("an administrator's journey", () => {
       await page.goto(href);
       await expectAccessible(page, href);
     }
+
+    // A governance body's members (framework §2.1): add one, with a refusal first, then end it.
+    const member = await createUser(running.services, ["board-member"]);
+    await page.goto("/governance/CSG");
+    await expect.poll(() => page.locator("h1").textContent()).toContain("Core Strategy Group");
+    await expectAccessible(page, "governance body page");
+    await page.getByRole("button", { name: "Add member" }).click();
+    await expect
+      .poll(() => page.locator(".govuk-error-summary").textContent())
+      .toContain("Select the person to add");
+    await expectAccessible(page, "governance body page, add refused");
+    await page.getByLabel("Person").selectOption({ value: member.id });
+    await page.getByRole("group", { name: "Role in the body" }).getByLabel("Member", { exact: true }).check();
+    const from = page.getByRole("group", { name: "First day in the body" });
+    await from.getByLabel("Day", { exact: true }).fill("1");
+    await from.getByLabel("Month", { exact: true }).fill("4");
+    await from.getByLabel("Year", { exact: true }).fill("2025");
+    await page.getByRole("button", { name: "Add member" }).click();
+    await expect
+      .poll(() => page.locator(".govuk-notification-banner--success").textContent())
+      .toContain(`${member.name} has been added`);
+    await page.getByRole("link", { name: `End membership of ${member.name} (member)` }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toContain("End a membership");
+    await expectAccessible(page, "end a membership");
+    const to = page.getByRole("group", { name: "Last day in the body" });
+    await to.getByLabel("Day", { exact: true }).fill("31");
+    await to.getByLabel("Month", { exact: true }).fill("3");
+    await to.getByLabel("Year", { exact: true }).fill("2026");
+    await page.getByRole("button", { name: "End membership" }).click();
+    await expect
+      .poll(() => page.locator(".govuk-notification-banner--success").textContent())
+      .toContain("ends on Tuesday 31 March 2026");
+    await expectAccessible(page, "governance body page after ending a membership");
     expect(errors.filter((e) => !e.includes("404"))).toEqual([]);
   });
 });

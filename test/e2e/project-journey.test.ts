@@ -2,12 +2,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { inArray } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { governanceBodies, governanceMembers } from "../../src/db/schema/index.js";
 import { todayInLondon } from "../../src/modules/projects/inputs.js";
-import { createUser, TEST_PASSWORD } from "../helpers.js";
+import { addMembership, createUser, TEST_PASSWORD } from "../helpers.js";
 import {
   ARTEFACTS,
   expectAccessible,
@@ -48,17 +46,9 @@ async function signIn(page: Page, email: string, password = TEST_PASSWORD) {
   await expect.poll(() => page.locator("h1").textContent()).toContain("Welcome");
 }
 
-/** Makes the user a member of each body, as the demo's addMember does. */
-async function addToBodies(userId: string, bodyCodes: string[]) {
-  const { db } = running.services.database;
-  const bodies = await db
-    .select({ id: governanceBodies.id })
-    .from(governanceBodies)
-    .where(inArray(governanceBodies.code, bodyCodes));
-  expect(bodies).toHaveLength(bodyCodes.length);
-  await db
-    .insert(governanceMembers)
-    .values(bodies.map((b) => ({ bodyId: b.id, userId, role: "member" as const })));
+/** Puts the user in each body, as the demo's data does (from a date before the meetings recorded). */
+async function addToBodies(userId: string, bodyCodes: string[], role: "member" | "officer" = "member") {
+  for (const code of bodyCodes) await addMembership(running.services.database, code, userId, role);
 }
 
 /** Fills a GOV.UK date input found by its fieldset's legend. */
@@ -96,6 +86,8 @@ describe("a commissioning project's journey", () => {
     const commissioner = await createUser(running.services, ["commissioner"]);
     const boardMember = await createUser(running.services, ["board-member"]);
     await addToBodies(boardMember.id, ["JCG", "KDAAT_BOARD"]);
+    const clerk = await createUser(running.services, ["authorised-officer"]);
+    await addToBodies(clerk.id, ["JCG"], "officer");
     const title = `Adult drug and alcohol treatment ${Date.now()}`;
     const documentTitle = "Substance misuse needs assessment 2025";
     const pdf = path.join(tempDir, "needs-assessment.pdf");
@@ -146,20 +138,36 @@ describe("a commissioning project's journey", () => {
     await page.locator(".govuk-error-summary a").first().click();
     await expect.poll(() => new URL(page.url()).hash).toBe("#gate");
 
-    // The commissioner records JCG's approval on its behalf, naming the member, with the minutes reference.
+    // The commissioner who leads the project is not in JCG, so may not type its approval (§2.1, §3.4).
     await recordApproval(page, {
       documentTitle,
       bodyName: "Joint Commissioning Groups",
       minutesRef: "JCG/2025/14",
       memberText: `${boardMember.name} (Joint Commissioning Groups)`,
     });
+    await expect.poll(() => errorSummary(page)).toContain("Only a member of Joint Commissioning Groups");
+    await expectAccessible(page, "project home, decision refused to the lead commissioner");
+
+    // JCG's clerk records its approval on its behalf, naming the member, with the minutes reference.
+    const clerkPage = await newPage();
+    await signIn(clerkPage.page, clerk.email);
+    await clerkPage.page.goto(projectUrl);
+    await expect.poll(() => clerkPage.page.locator("h1").textContent()).toContain(title);
+    await recordApproval(clerkPage.page, {
+      documentTitle,
+      bodyName: "Joint Commissioning Groups",
+      minutesRef: "JCG/2025/14",
+      memberText: `${boardMember.name} (Joint Commissioning Groups)`,
+    });
     await expect
-      .poll(() => successBanner(page))
+      .poll(() => successBanner(clerkPage.page))
       .toContain("The decision of JCG (minutes JCG/2025/14) has been recorded");
-    const afterJcg = (await page.locator("#decisions-table").textContent()) ?? "";
-    expect(afterJcg).toContain(`Recorded by ${commissioner.name} on the body's behalf (${boardMember.name})`);
-    expect(await page.locator("#missing").textContent()).not.toContain("(JCG)");
-    await expectAccessible(page, "project home after JCG's approval");
+    const afterJcg = (await clerkPage.page.locator("#decisions-table").textContent()) ?? "";
+    expect(afterJcg).toContain(`Recorded by ${clerk.name} on the body's behalf (${boardMember.name})`);
+    expect(await clerkPage.page.locator("#missing").textContent()).not.toContain("(JCG)");
+    await expectAccessible(clerkPage.page, "project home after JCG's approval");
+    expect(clerkPage.errors).toEqual([]);
+    await clerkPage.page.context().close();
 
     // A member of the KDAAT Board records the board's approval in their own name.
     const member = await newPage();

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { count, eq } from "drizzle-orm";
+import { count } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decisions, governanceBodies, governanceMembers } from "../../src/db/schema/index.js";
+import { decisions } from "../../src/db/schema/index.js";
 import { todayInLondon } from "../../src/modules/projects/inputs.js";
 import { addDays } from "../../src/domain/dates.js";
 import {
+  addMembership,
   apiTokenFor,
   buildTestApp,
   createUser,
@@ -19,7 +20,6 @@ import {
 let t: TestApp;
 let commissionerToken: string;
 let commissioner: Record<string, string>;
-let commissionerId: string;
 let jcgMember: { id: string; name: string; token: string; cookies: Record<string, string> };
 let jcgOfficer: { id: string; token: string };
 let outsider: { token: string; cookies: Record<string, string> };
@@ -53,13 +53,13 @@ async function upload(project: string, title: string) {
   return response.json<{ id: string }>().id;
 }
 
-async function addMember(bodyCode: string, userId: string, role: "chair" | "member" | "officer") {
-  const [body] = await t.database.db
-    .select()
-    .from(governanceBodies)
-    .where(eq(governanceBodies.code, bodyCode));
-  if (!body) throw new Error(`no body ${bodyCode}`);
-  await t.database.db.insert(governanceMembers).values({ bodyId: body.id, userId, role });
+async function addMember(
+  bodyCode: string,
+  userId: string,
+  role: "chair" | "member" | "officer",
+  period: { from?: string; to?: string | null } = {},
+) {
+  await addMembership(t.database, bodyCode, userId, role, period);
 }
 
 const decision = (overrides: Record<string, unknown> = {}) => ({
@@ -88,7 +88,6 @@ async function decisionCount() {
 beforeAll(async () => {
   t = await buildTestApp();
   const user = await createUser(t.services, ["commissioner"]);
-  commissionerId = user.id;
   commissionerToken = await apiTokenFor(t.services, user.id);
   commissioner = await signIn(t.app, user.email);
 
@@ -102,6 +101,7 @@ beforeAll(async () => {
   };
   const officer = await createUser(t.services, ["authorised-officer"]);
   await addMember("JCG", officer.id, "officer");
+  await addMember("PROCUREMENT_BOARD", officer.id, "officer");
   jcgOfficer = { id: officer.id, token: await apiTokenFor(t.services, officer.id) };
   const other = await createUser(t.services, ["board-member"]);
   await addMember("KDAAT_BOARD", other.id, "member");
@@ -138,17 +138,17 @@ describe("who may record a decision", () => {
     });
   });
 
-  it("an officer (a commissioner) records it on the body's behalf, keeping both names", async () => {
-    const response = await record(commissionerToken, decision({ memberId: jcgMember.id, bodyCode: "jcg" }));
+  it("the body's officer (its clerk) records it on the body's behalf, keeping both names", async () => {
+    const response = await record(jcgOfficer.token, decision({ memberId: jcgMember.id, bodyCode: "jcg" }));
     expect(response.statusCode, response.body).toBe(201);
     expect(response.json()).toMatchObject({
       bodyCode: "JCG",
       memberId: jcgMember.id,
-      recordedById: commissionerId,
+      recordedById: jcgOfficer.id,
       onBehalf: true,
     });
-    const unnamed = await record(commissionerToken, decision({ minutesRef: "JCG/2025/03/5" }));
-    expect(unnamed.json()).toMatchObject({ memberId: null, recordedById: commissionerId, onBehalf: true });
+    const unnamed = await record(jcgOfficer.token, decision({ minutesRef: "JCG/2025/03/5" }));
+    expect(unnamed.json()).toMatchObject({ memberId: null, recordedById: jcgOfficer.id, onBehalf: true });
   });
 
   it("the body's own officer records on its behalf", async () => {
@@ -174,7 +174,117 @@ describe("who may record a decision", () => {
   });
 
   it("refuses a named member who is not in the body", async () => {
-    const response = await record(commissionerToken, decision({ memberId: jcgOfficer.id }));
+    const response = await record(jcgOfficer.token, decision({ memberId: jcgOfficer.id }));
+    expect(response.statusCode).toBe(400);
+    expect(response.json<{ errors: { path: string }[] }>().errors[0]?.path).toBe("memberId");
+  });
+});
+
+describe("separation of duties (framework §2.1, §3.4, §3.15)", () => {
+  interface Refusal {
+    detail: string;
+    rule: string;
+  }
+
+  it("refuses a commissioner who is not in the body, whatever their role, storing nothing", async () => {
+    const before = await decisionCount();
+    const response = await record(commissionerToken, decision({ minutesRef: "JCG/sod/1" }));
+    expect(response.statusCode).toBe(403);
+    expect(response.json<Refusal>()).toMatchObject({ rule: "not-in-body" });
+    expect(response.json<Refusal>().detail).toContain("Only a member of Joint Commissioning Groups");
+    expect(await decisionCount()).toBe(before);
+  });
+
+  it("refuses a member who uploaded the document its approval, but lets them record a rejection", async () => {
+    const author = await createUser(t.services, ["commissioner"]);
+    await addMember("JCG", author.id, "member");
+    const token = await apiTokenFor(t.services, author.id);
+    const form = multipart({ kind: "business-case", title: "Their own business case" }, pdf());
+    const uploaded = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/projects/${projectId}/documents`,
+      headers: { ...auth(token), ...form.headers },
+      payload: form.payload,
+    });
+    const documentId = uploaded.json<{ id: string }>().id;
+    const before = await decisionCount();
+    for (const outcome of ["approved", "approved-with-conditions"]) {
+      const response = await record(
+        token,
+        decision({ subjectId: documentId, decision: outcome, conditions: "x", minutesRef: "JCG/sod/2" }),
+      );
+      expect(response.statusCode).toBe(403);
+      expect(response.json<Refusal>()).toMatchObject({ rule: "own-document" });
+      expect(response.json<Refusal>().detail).toContain("You uploaded this document");
+    }
+    expect(await decisionCount()).toBe(before);
+    const rejection = await record(
+      token,
+      decision({ subjectId: documentId, decision: "rejected", minutesRef: "JCG/sod/3" }),
+    );
+    expect(rejection.statusCode, rejection.body).toBe(201);
+  });
+
+  it("refuses the project's lead an approval in it, even as the body's chair", async () => {
+    const lead = await createUser(t.services, ["commissioner"]);
+    await addMember("JCG", lead.id, "chair");
+    const token = await apiTokenFor(t.services, lead.id);
+    const own = (await createProjectThroughApi(t.app, token, { title: "Led by the chair" })).id;
+    const before = await decisionCount();
+    const response = await record(token, decision({ subjectId: own, minutesRef: "JCG/sod/4" }), own);
+    expect(response.statusCode).toBe(403);
+    expect(response.json<Refusal>()).toMatchObject({ rule: "own-project" });
+    expect(response.json<Refusal>().detail).toContain("You lead this project");
+    expect(await decisionCount()).toBe(before);
+  });
+
+  it("refuses the project's lead as the body's officer", async () => {
+    const lead = await createUser(t.services, ["commissioner"]);
+    await addMember("JCG", lead.id, "officer");
+    const token = await apiTokenFor(t.services, lead.id);
+    const own = (await createProjectThroughApi(t.app, token, { title: "Led by the clerk" })).id;
+    const response = await record(token, decision({ subjectId: own, minutesRef: "JCG/sod/5" }), own);
+    expect(response.statusCode).toBe(403);
+    expect(response.json<Refusal>()).toMatchObject({ rule: "own-project" });
+  });
+
+  it("counts membership on the meeting date: joined after it, or left before it, is refused", async () => {
+    const late = await createUser(t.services, ["board-member"]);
+    await addMember("JCG", late.id, "member", { from: "2025-04-01" });
+    const lateResponse = await record(
+      await apiTokenFor(t.services, late.id),
+      decision({ minutesRef: "JCG/sod/6" }),
+    );
+    expect(lateResponse.statusCode).toBe(403);
+    expect(lateResponse.json<Refusal>()).toMatchObject({ rule: "not-in-body" });
+
+    const gone = await createUser(t.services, ["board-member"]);
+    await addMember("JCG", gone.id, "member", { from: "2020-01-01", to: "2025-03-26" });
+    const goneToken = await apiTokenFor(t.services, gone.id);
+    const goneResponse = await record(goneToken, decision({ minutesRef: "JCG/sod/7" }));
+    expect(goneResponse.statusCode).toBe(403);
+    const earlier = await record(goneToken, decision({ decidedOn: "2025-03-20", minutesRef: "JCG/sod/8" }));
+    expect(earlier.statusCode, earlier.body).toBe(201);
+  });
+
+  it("refuses an officer whose time as the body's clerk has ended", async () => {
+    const former = await createUser(t.services, ["authorised-officer"]);
+    await addMember("JCG", former.id, "officer", { from: "2020-01-01", to: "2025-01-31" });
+    const response = await record(
+      await apiTokenFor(t.services, former.id),
+      decision({ minutesRef: "JCG/sod/9" }),
+    );
+    expect(response.statusCode).toBe(403);
+    expect(response.json<Refusal>()).toMatchObject({ rule: "not-in-body" });
+  });
+
+  it("refuses to name as the deciding member someone not in the body on the meeting date", async () => {
+    const late = await createUser(t.services, ["board-member"]);
+    await addMember("JCG", late.id, "member", { from: "2025-04-01" });
+    const response = await record(
+      jcgOfficer.token,
+      decision({ memberId: late.id, minutesRef: "JCG/sod/10" }),
+    );
     expect(response.statusCode).toBe(400);
     expect(response.json<{ errors: { path: string }[] }>().errors[0]?.path).toBe("memberId");
   });
@@ -183,19 +293,19 @@ describe("who may record a decision", () => {
 describe("what a decision is about, and bad input", () => {
   it("refuses a document of another project with 400 on subjectId, storing nothing", async () => {
     const before = await decisionCount();
-    const response = await record(commissionerToken, decision({ subjectId: otherDocumentId }));
+    const response = await record(jcgOfficer.token, decision({ subjectId: otherDocumentId }));
     expect(response.statusCode).toBe(400);
     expect(response.json<{ errors: { path: string; message: string }[] }>().errors).toEqual([
       { path: "subjectId", message: "Select a document of this project, or the project itself" },
     ]);
-    const unknown = await record(commissionerToken, decision({ subjectId: crypto.randomUUID() }));
+    const unknown = await record(jcgOfficer.token, decision({ subjectId: crypto.randomUUID() }));
     expect(unknown.statusCode).toBe(400);
     expect(await decisionCount()).toBe(before);
   });
 
   it("records a decision on the project itself (procurement plan sign-off)", async () => {
     const response = await record(
-      commissionerToken,
+      jcgOfficer.token,
       decision({ subjectId: projectId, bodyCode: "PROCUREMENT_BOARD", minutesRef: "PB/2025/1" }),
     );
     expect(response.statusCode, response.body).toBe(201);
@@ -208,14 +318,14 @@ describe("what a decision is about, and bad input", () => {
     ["", "empty"],
   ])("refuses the date %j (%s) with 400 on decidedOn", async (decidedOn) => {
     const before = await decisionCount();
-    const response = await record(commissionerToken, decision({ decidedOn }));
+    const response = await record(jcgOfficer.token, decision({ decidedOn }));
     expect(response.statusCode).toBe(400);
     expect(response.json<{ errors: { path: string }[] }>().errors.map((e) => e.path)).toContain("decidedOn");
     expect(await decisionCount()).toBe(before);
   });
 
   it("refuses a meeting date in the future", async () => {
-    const response = await record(commissionerToken, decision({ decidedOn: addDays(todayInLondon(), 2) }));
+    const response = await record(jcgOfficer.token, decision({ decidedOn: addDays(todayInLondon(), 2) }));
     expect(response.statusCode).toBe(400);
     expect(response.json<{ errors: { path: string; message: string }[] }>().errors[0]).toMatchObject({
       path: "decidedOn",
@@ -224,11 +334,11 @@ describe("what a decision is about, and bad input", () => {
   });
 
   it("needs conditions for an approval with conditions", async () => {
-    const response = await record(commissionerToken, decision({ decision: "approved-with-conditions" }));
+    const response = await record(jcgOfficer.token, decision({ decision: "approved-with-conditions" }));
     expect(response.statusCode).toBe(400);
     expect(response.json<{ errors: { path: string }[] }>().errors.map((e) => e.path)).toEqual(["conditions"]);
     const ok = await record(
-      commissionerToken,
+      jcgOfficer.token,
       decision({
         decision: "approved-with-conditions",
         conditions: "Add a carers' section",
@@ -245,7 +355,7 @@ describe("what a decision is about, and bad input", () => {
     [{ decision: "maybe" }, "decision"],
     [{ subjectId: "not-a-uuid" }, "subjectId"],
   ])("refuses %j with 400 on %s", async (overrides, path) => {
-    const response = await record(commissionerToken, decision(overrides));
+    const response = await record(jcgOfficer.token, decision(overrides));
     expect(response.statusCode).toBe(400);
     expect(response.json<{ errors: { path: string }[] }>().errors.map((e) => e.path)).toContain(path);
   });
@@ -254,7 +364,7 @@ describe("what a decision is about, and bad input", () => {
     const project = await createProject("Versions");
     const doc = await upload(project, "NA");
     await upload(project, "NA");
-    const response = await record(commissionerToken, decision({ subjectId: doc }), project);
+    const response = await record(jcgOfficer.token, decision({ subjectId: doc }), project);
     expect(response.json()).toMatchObject({ subjectVersion: 2 });
     const list = await t.app.inject({
       url: `/api/v1/projects/${project}/decisions`,
@@ -264,7 +374,7 @@ describe("what a decision is about, and bad input", () => {
   });
 
   it("answers 404 for an unknown project", async () => {
-    const response = await record(commissionerToken, decision(), crypto.randomUUID());
+    const response = await record(jcgOfficer.token, decision(), crypto.randomUUID());
     expect(response.statusCode).toBe(404);
   });
 });

@@ -4,9 +4,8 @@ import {
   auditEvents,
   checklistTasks,
   equalityAssessments,
-  governanceBodies,
-  governanceMembers,
   projectDocuments,
+  projects,
 } from "../../src/db/schema/index.js";
 import { CHARACTERISTICS } from "../../src/modules/eqia/screening.js";
 import {
@@ -15,7 +14,9 @@ import {
   isEqiaScreeningDone,
 } from "../../src/modules/eqia/service.js";
 import {
+  addMembership,
   apiTokenFor,
+  multipartForm,
   buildTestApp,
   createUser,
   html,
@@ -105,17 +106,10 @@ beforeAll(async () => {
   const officer = await createUser(t.services, ["commissioner"]);
   officerToken = await apiTokenFor(t.services, officer.id);
   officerCookies = await signIn(t.app, officer.email);
-  // A member of the Equalities team, added as the demo loader does (there is no page for it yet).
+  // A member of the Equalities team, added directly as the demo loader's data would be.
   const member = await createUser(t.services, ["authorised-officer"]);
   equalitiesName = member.name;
-  const [team] = await t.database.db
-    .select({ id: governanceBodies.id })
-    .from(governanceBodies)
-    .where(eq(governanceBodies.code, "EQUALITIES_TEAM"));
-  if (!team) throw new Error("reference data missing");
-  await t.database.db
-    .insert(governanceMembers)
-    .values({ bodyId: team.id, userId: member.id, role: "member" });
+  await addMembership(t.database, "EQUALITIES_TEAM", member.id, "member");
   equalitiesToken = await apiTokenFor(t.services, member.id);
   equalitiesCookies = await signIn(t.app, member.email);
 });
@@ -477,5 +471,88 @@ describe("EqIA page", () => {
     const after = html((await t.app.inject({ url: page, cookies: signed.cookies })).body);
     expect(after(".govuk-notification-banner--success").text()).toContain("signed off");
     expect(after("#signed-off").text()).toContain(`Signed off by ${equalitiesName}`);
+  });
+});
+
+describe("separation of duties for the sign-off (App C 3, framework §2.1)", () => {
+  interface Refusal {
+    detail: string;
+    rule: string;
+  }
+
+  async function teamMember(
+    role: "chair" | "member" | "officer" = "member",
+    period: { from?: string; to?: string | null } = {},
+  ) {
+    const user = await createUser(t.services, ["commissioner"]);
+    await addMembership(t.database, "EQUALITIES_TEAM", user.id, role, period);
+    return { id: user.id, token: await apiTokenFor(t.services, user.id) };
+  }
+
+  async function screened(projectId: string) {
+    return (await put(projectId, { screening: screening(), version: 0 })).json<ApiEqia>();
+  }
+
+  it("refuses a team member who leads the project, and signs nothing", async () => {
+    const lead = await teamMember();
+    const projectId = await createProject();
+    await t.database.db
+      .update(projects)
+      .set({ leadCommissionerId: lead.id })
+      .where(eq(projects.id, projectId));
+    const saved = await screened(projectId);
+    const refused = await signOff(projectId, saved.version, lead.token);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json<Refusal>()).toMatchObject({ rule: "own-project" });
+    expect(refused.json<Refusal>().detail).toContain("You lead this project");
+    expect(await get(projectId)).toMatchObject({ version: saved.version, signedOff: null });
+  });
+
+  it("refuses a team member who uploaded the full assessment", async () => {
+    const author = await teamMember();
+    const projectId = await createProject();
+    const form = multipartForm(
+      { kind: "eqia", title: "Full assessment" },
+      { filename: "eqia.pdf", contentType: "application/pdf", data: Buffer.from("%PDF-1.4\n%%EOF\n") },
+    );
+    const uploaded = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/projects/${projectId}/documents`,
+      headers: { ...bearer(author.token), ...form.headers },
+      payload: form.payload,
+    });
+    expect(uploaded.statusCode, uploaded.body).toBe(201);
+    const saved = (
+      await put(projectId, {
+        screening: screening("neutral", { disability: "negative" }),
+        fullAssessmentDocumentId: uploaded.json<{ id: string }>().id,
+        version: 0,
+      })
+    ).json<ApiEqia>();
+    const refused = await signOff(projectId, saved.version, author.token);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json<Refusal>()).toMatchObject({ rule: "own-document" });
+    expect((await signOff(projectId, saved.version)).statusCode).toBe(200);
+  });
+
+  it("refuses the team's officer: the sign-off has no minutes to record it on the team's behalf", async () => {
+    const clerk = await teamMember("officer");
+    const projectId = await createProject();
+    const saved = await screened(projectId);
+    const refused = await signOff(projectId, saved.version, clerk.token);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json<Refusal>()).toMatchObject({
+      rule: "officer-without-minutes",
+      detail: NOT_EQUALITIES_TEAM_MESSAGE,
+    });
+  });
+
+  it("refuses someone whose membership of the team has ended", async () => {
+    const former = await teamMember("member", { from: "2020-01-01", to: "2025-01-31" });
+    const projectId = await createProject();
+    const saved = await screened(projectId);
+    const refused = await signOff(projectId, saved.version, former.token);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json<Refusal>()).toMatchObject({ rule: "not-in-body" });
   });
 });

@@ -11,6 +11,7 @@ import {
   enqueueMessage,
 } from "../../src/modules/notifications/service.js";
 import {
+  addMembership,
   apiTokenFor,
   buildTestApp,
   createProjectThroughApi,
@@ -344,6 +345,12 @@ describe("a decision awaits your body", () => {
     await addMember("JCG", chair.id, "chair");
     await addMember("JCG", clerk.id, "officer");
     await addMember("KDAAT_BOARD", boardMember.id, "member");
+    // Only who sits on the body today is asked: not a member whose term has ended, nor one yet to start.
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const former = await createUser(t.services, ["board-member"]);
+    const joiningLater = await createUser(t.services, ["board-member"]);
+    await addMembership(t.database, "JCG", former.id, "member", { from: "2024-04-01", to: day(-2) });
+    await addMembership(t.database, "JCG", joiningLater.id, "member", { from: day(2) });
     const project = await createProjectThroughApi(t.app, token, { title: "Community recovery hubs" });
     expect(await messagesTo(chair.email)).toHaveLength(1); // only the account-created message
 
@@ -376,6 +383,8 @@ describe("a decision awaits your body", () => {
       link: `${PUBLIC_URL}/governance/JCG/awaiting`,
     });
     expect(await awaited(commissioner.email)).toHaveLength(0);
+    expect(await awaited(former.email)).toHaveLength(0);
+    expect(await awaited(joiningLater.email)).toHaveLength(0);
 
     await deliverDue();
     const delivered = mailTo(boardMember.email).find((m) => m.subject.startsWith("A decision awaits"));
@@ -396,18 +405,9 @@ describe("a decision awaits your body, on entering a stage", () => {
     const token = await apiTokenFor(t.services, commissioner.id);
     const chair = await createUser(t.services, ["board-member"]);
     const boardMember = await createUser(t.services, ["board-member"]);
-    for (const [code, id] of [
-      ["JCG", chair.id],
-      ["KDAAT_BOARD", boardMember.id],
-    ] as const) {
-      const [body] = await t.database.db
-        .select()
-        .from(governanceBodies)
-        .where(eq(governanceBodies.code, code));
-      await t.database.db
-        .insert(governanceMembers)
-        .values({ bodyId: body?.id ?? "", userId: id, role: "member" });
-    }
+    // Members since before the meeting below, so that they may record its decisions.
+    await addMembership(t.database, "JCG", chair.id, "member", { from: "2026-01-01" });
+    await addMembership(t.database, "KDAAT_BOARD", boardMember.id, "member", { from: "2026-01-01" });
     const project = await createProjectThroughApi(t.app, token, { title: "Supported housing review" });
     const api = (
       url: string,

@@ -1,17 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  auditEvents,
-  checklistTasks,
-  governanceBodies,
-  governanceMembers,
-  projects,
-} from "../../src/db/schema/index.js";
+import { auditEvents, checklistTasks, projects } from "../../src/db/schema/index.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
 import { recordAudit } from "../../src/modules/audit/service.js";
 import { todayInLondon } from "../../src/modules/projects/inputs.js";
 import {
+  addMembership,
   apiTokenFor,
   buildTestApp,
   cookiesFrom,
@@ -45,6 +40,7 @@ let commissionerName: string;
 let commissioner: Record<string, string>;
 let token: string;
 let boardMemberToken: string;
+let clerkToken: string;
 
 const auth = (bearer = token) => ({ authorization: `Bearer ${bearer}` });
 const pdf = (text = "needs") =>
@@ -94,7 +90,8 @@ async function upload(projectId: string, kind: string, title: string, data = pdf
   return response.json<{ id: string; version: number }>();
 }
 
-async function approve(projectId: string, subjectId: string, bodyCode: string, bearer = token) {
+/** Recorded by the bodies' clerk: the commissioner who leads the project may not (decision-authority.ts). */
+async function approve(projectId: string, subjectId: string, bodyCode: string, bearer = clerkToken) {
   const response = await t.app.inject({
     method: "POST",
     url: `/api/v1/projects/${projectId}/decisions`,
@@ -138,15 +135,12 @@ beforeAll(async () => {
   token = await apiTokenFor(t.services, user.id);
   // A member of the KDAAT Board, who records the Board's decisions in their own name.
   const member = await createUser(t.services, ["board-member"]);
-  const [board] = await t.database.db
-    .select()
-    .from(governanceBodies)
-    .where(eq(governanceBodies.code, "KDAAT_BOARD"));
-  if (!board) throw new Error("KDAAT_BOARD missing");
-  await t.database.db
-    .insert(governanceMembers)
-    .values({ bodyId: board.id, userId: member.id, role: "member" });
+  await addMembership(t.database, "KDAAT_BOARD", member.id, "member");
   boardMemberToken = await apiTokenFor(t.services, member.id);
+  // The clerk of the Joint Commissioning Groups, who records its decisions on its behalf.
+  const clerk = await createUser(t.services, ["authorised-officer"]);
+  await addMembership(t.database, "JCG", clerk.id, "officer");
+  clerkToken = await apiTokenFor(t.services, clerk.id);
 });
 afterAll(async () => t.close());
 

@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import {
   boolean,
+  check,
+  date,
   index,
   integer,
   jsonb,
@@ -170,9 +172,18 @@ export const governanceMembers = pgTable(
     role: text("role", { enum: ["chair", "member", "officer"] })
       .notNull()
       .default("member"),
+    /** First day in the body in this role. */
+    from: date("member_from", { mode: "string" })
+      .notNull()
+      .default(sql`CURRENT_DATE`),
+    /** Last day (inclusive); null while it lasts. Ending a membership sets it: history is kept (§2.1). */
+    to: date("member_to", { mode: "string" }),
     ...timestamps(),
   },
-  (t) => [uniqueIndex("governance_members_unique").on(t.bodyId, t.userId)],
+  (t) => [
+    index("governance_members_body").on(t.bodyId, t.userId),
+    check("governance_members_period", sql`${t.to} IS NULL OR ${t.to} >= ${t.from}`),
+  ],
 );
 
 /**

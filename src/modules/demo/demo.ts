@@ -1,12 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Config } from "../../config.js";
 import { SYSTEM_ACTOR } from "../../domain/policy.js";
 import type { Role } from "../../domain/roles.js";
-import { governanceBodies, governanceMembers, users } from "../../db/schema/index.js";
+import { users } from "../../db/schema/index.js";
 import type { Services } from "../../services.js";
-import { recordAudit } from "../audit/service.js";
 import { randomToken } from "../accounts/tokens.js";
 import type { OrganisationInput } from "../organisations/service.js";
 
@@ -200,6 +199,21 @@ export const DEMO_USERS: DemoUser[] = [
     ],
   },
   {
+    // The boards' and groups' clerk: records their decisions on their behalf with the minutes
+    // reference, and leads no project, so the demo's decisions need no commissioner (§2.1, §3.4).
+    email: "clerk@commissioner.example",
+    name: "Kit Clerk",
+    roles: ["authorised-officer"],
+    organisationCode: "KCC",
+    bodies: [
+      { code: "KDAAT_BOARD", role: "officer" },
+      { code: "SP_COMMISSIONING_BODY", role: "officer" },
+      { code: "JCG", role: "officer" },
+      { code: "CSG", role: "officer" },
+      { code: "PROCUREMENT_BOARD", role: "officer" },
+    ],
+  },
+  {
     email: "equalities@commissioner.example",
     name: "Sam Equalities",
     roles: ["commissioner"],
@@ -272,24 +286,22 @@ export async function ensureDemoData(services: Services, config: Config): Promis
   return signIns;
 }
 
+/**
+ * The demo's memberships begin at the start of financial year 2024, so the meetings a demo user
+ * records (dated in the past) fall inside them (decision-authority.ts).
+ */
+const DEMO_MEMBERSHIPS_FROM = "2024-04-01";
+
 async function addMember(
   services: Services,
   bodyCode: string,
   userId: string,
   role: "chair" | "member" | "officer",
 ) {
-  await services.database.db.transaction(async (tx) => {
-    const [body] = await tx
-      .select({ id: governanceBodies.id })
-      .from(governanceBodies)
-      .where(eq(governanceBodies.code, bodyCode));
-    if (!body) throw new Error(`no governance body ${bodyCode}`);
-    await tx.insert(governanceMembers).values({ bodyId: body.id, userId, role });
-    await recordAudit(tx, SYSTEM_ACTOR, {
-      entityType: "governance-body",
-      entityId: bodyCode,
-      action: "member-added",
-      summary: { userId, role },
-    });
+  await services.governance.addMember(SYSTEM_ACTOR, bodyCode, {
+    userId,
+    role,
+    from: DEMO_MEMBERSHIPS_FROM,
+    to: null,
   });
 }

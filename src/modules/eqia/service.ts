@@ -2,13 +2,16 @@ import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "../../db/client.js";
 import {
+  documentVersions,
   equalityAssessments,
   governanceBodies,
   governanceMembers,
   projectDocuments,
+  projects,
   users,
 } from "../../db/schema/index.js";
-import type { Actor } from "../../domain/policy.js";
+import { heldOn, type MembershipPeriod } from "../../domain/decision-authority.js";
+import { mayRecordDecision, type Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
 import { recordEvidence } from "../checklist/service.js";
 import { findProject, todayIso } from "../checklist/project-context.js";
@@ -121,15 +124,67 @@ export function presentEqia(projectId: string, row: Row | null, signedOffByName:
 }
 export type PresentedEqia = ReturnType<typeof presentEqia>;
 
-/** Whether this user is a member of the Equalities team (governance_members). */
-export async function isEqualitiesTeamMember(db: Executor, userId: string | null): Promise<boolean> {
-  if (!userId) return false;
-  const [row] = await db
-    .select({ id: governanceMembers.id })
+/** The user's periods in the Equalities team, past and present (governance_members). */
+async function equalitiesTeamPeriods(db: Executor, userId: string): Promise<MembershipPeriod[]> {
+  return db
+    .select({ role: governanceMembers.role, from: governanceMembers.from, to: governanceMembers.to })
     .from(governanceMembers)
     .innerJoin(governanceBodies, eq(governanceBodies.id, governanceMembers.bodyId))
     .where(and(eq(governanceBodies.code, EQUALITIES_TEAM), eq(governanceMembers.userId, userId)));
-  return Boolean(row);
+}
+
+/** Whether this user is a chair or member of the Equalities team today (who may be offered sign-off). */
+export async function isEqualitiesTeamMember(db: Executor, userId: string | null): Promise<boolean> {
+  if (!userId) return false;
+  const today = todayIso();
+  return (await equalitiesTeamPeriods(db, userId)).some((p) => p.role !== "officer" && heldOn(p, today));
+}
+
+/**
+ * May this person sign off this assessment (App C 3)? The same rule as a body's decision
+ * (decision-authority.ts): a member of the Equalities team on the day, who neither uploaded the full
+ * assessment nor leads the project. The sign-off carries no minutes reference, so the team's officers
+ * do not sign off on its behalf. Refuses with 403 naming the rule.
+ */
+async function checkSignOffAllowed(
+  tx: Executor,
+  actor: Actor,
+  projectId: string,
+  fullAssessmentDocumentId: string | null,
+) {
+  const actorId = actor.id ?? "";
+  const [project] = await tx
+    .select({ leadId: projects.leadCommissionerId })
+    .from(projects)
+    .where(eq(projects.id, projectId));
+  const uploadedAssessment = fullAssessmentDocumentId
+    ? (
+        await tx
+          .select({ id: documentVersions.id })
+          .from(documentVersions)
+          .where(
+            and(
+              eq(documentVersions.documentId, fullAssessmentDocumentId),
+              eq(documentVersions.uploadedById, actorId),
+            ),
+          )
+          .limit(1)
+      ).length > 0
+    : false;
+  const today = todayIso();
+  const verdict = mayRecordDecision(actor, "eqia:sign-off", {
+    bodyName: "the Equalities team",
+    memberships: actor.id ? await equalitiesTeamPeriods(tx, actor.id) : [],
+    decidedOn: today,
+    today,
+    minutesRef: null,
+    decision: "approved",
+    uploadedSubject: uploadedAssessment,
+    leadsProject: project?.leadId === actor.id,
+  });
+  if (verdict.allowed) return;
+  const inTeam = verdict.rule === "own-document" || verdict.rule === "own-project";
+  throw new ForbiddenError(inTeam ? verdict.reason : NOT_EQUALITIES_TEAM_MESSAGE, { rule: verdict.rule });
 }
 
 /**
@@ -173,7 +228,7 @@ export function createEqiaService(db: Db) {
   }
 
   async function signOffInside(tx: Executor, actor: Actor, projectId: string, row: Row) {
-    if (!(await isEqualitiesTeamMember(tx, actor.id))) throw new ForbiddenError(NOT_EQUALITIES_TEAM_MESSAGE);
+    await checkSignOffAllowed(tx, actor, projectId, row.fullAssessmentDocumentId);
     const presented = presentEqia(projectId, row, null);
     if (presented.signOffBlockers.length) {
       throw new ConflictError(
@@ -337,14 +392,14 @@ export function createEqiaService(db: Db) {
     });
   }
 
-  /** Sign-off by a member of the Equalities team (App C 3); others are refused with 403. */
+  /** Sign-off by a member of the Equalities team (App C 3); others are refused with 403 (checkSignOffAllowed). */
   async function signOff(actor: Actor, projectId: string, version: number) {
     const project = await findProject(db, projectId);
     if (!project) throw new NotFoundError("No project has this id");
     return db.transaction(async (tx) => {
-      if (!(await isEqualitiesTeamMember(tx, actor.id)))
-        throw new ForbiddenError(NOT_EQUALITIES_TEAM_MESSAGE);
       const existing = (await load(tx, projectId))?.row ?? null;
+      // Refused before "nothing to sign off": who may sign is said first.
+      await checkSignOffAllowed(tx, actor, projectId, existing?.fullAssessmentDocumentId ?? null);
       if (!existing)
         throw new ConflictError("There is no assessment to sign off yet: save the screening first");
       if (existing.version !== version) {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
+import { governancePaths } from "./paths.js";
 import { KIND_LABELS, layoutGovernance, type BodyKind } from "./diagram.js";
 
 const MEMBER_ROLE_LABELS = { chair: "Chair", member: "Member", officer: "Officer" } as const;
@@ -19,6 +20,8 @@ interface BodyInput {
 export interface GovernanceListItem {
   code: string;
   name: string;
+  /** The body's own page: its members, past and present. */
+  href: string;
   kindLabel: string;
   programmes: { code: string; name: string; href: string }[];
   description: string;
@@ -40,6 +43,7 @@ export function governanceTree(
   const item = (b: BodyInput): GovernanceListItem => ({
     code: b.code,
     name: b.name,
+    href: governancePaths.body(b.code),
     kindLabel: KIND_LABELS[b.kind],
     programmes: b.programmeCodes.map((code) => ({
       code,

@@ -1,5 +1,6 @@
 import { TtlCache } from "../accounts/cache.js";
-import { asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, lte, or } from "drizzle-orm";
+import { todayIso } from "../checklist/project-context.js";
 import type { Db, Executor } from "../../db/client.js";
 import { governanceBodies, governanceMembers, programmes, users } from "../../db/schema/index.js";
 import { GOVERNANCE_BODIES, PROGRAMMES, type ProgrammeData } from "../../db/reference-data.js";
@@ -53,8 +54,10 @@ export function createReferenceService(db: Db) {
       }));
   }
 
+  /** The bodies' members today: memberships ended or not yet begun are on each body's own page. */
   async function membersOf(bodyCodes: string[]) {
     if (bodyCodes.length === 0) return [];
+    const today = todayIso();
     return db
       .select({
         bodyCode: governanceBodies.code,
@@ -65,7 +68,13 @@ export function createReferenceService(db: Db) {
       .from(governanceMembers)
       .innerJoin(governanceBodies, eq(governanceBodies.id, governanceMembers.bodyId))
       .innerJoin(users, eq(users.id, governanceMembers.userId))
-      .where(inArray(governanceBodies.code, bodyCodes))
+      .where(
+        and(
+          inArray(governanceBodies.code, bodyCodes),
+          lte(governanceMembers.from, today),
+          or(isNull(governanceMembers.to), gte(governanceMembers.to, today)),
+        ),
+      )
       .orderBy(asc(governanceBodies.code), asc(users.name));
   }
 

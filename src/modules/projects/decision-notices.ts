@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, gte, isNull, lte, or } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { governanceBodies, governanceMembers, users } from "../../db/schema/index.js";
 import { newlyAwaitedDecisions } from "../../domain/messages.js";
@@ -6,6 +6,7 @@ import { evaluateGate, type Gate } from "../../domain/stages.js";
 import type { MessageLinks } from "../notifications/links.js";
 import { enqueueMessage } from "../notifications/service.js";
 import { nextDecisions } from "./presenter.js";
+import { todayInLondon } from "./inputs.js";
 import { findProject, loadSnapshots } from "./queries.js";
 
 /** The project's gate as it stands on this transaction, or null when there is no such project. */
@@ -20,13 +21,22 @@ export async function gateNow(tx: Executor, projectId: string): Promise<Gate | n
  * The people a body's decision is asked of: its chair and members, and its officers (the clerk puts
  * the item on the agenda, §2), while their accounts are active.
  */
+/** Who sits on the body today (its chairs, members and officers), once each, with an active account. */
 async function recipientsOf(tx: Executor, bodyCode: string) {
+  const today = todayInLondon();
   return tx
-    .select({ email: users.email })
+    .selectDistinct({ email: users.email })
     .from(governanceMembers)
     .innerJoin(governanceBodies, eq(governanceBodies.id, governanceMembers.bodyId))
     .innerJoin(users, eq(users.id, governanceMembers.userId))
-    .where(and(eq(governanceBodies.code, bodyCode), eq(users.active, true)))
+    .where(
+      and(
+        eq(governanceBodies.code, bodyCode),
+        eq(users.active, true),
+        lte(governanceMembers.from, today),
+        or(isNull(governanceMembers.to), gte(governanceMembers.to, today)),
+      ),
+    )
     .orderBy(asc(users.email));
 }
 

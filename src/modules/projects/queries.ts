@@ -1,4 +1,18 @@
-import { and, asc, count, desc, eq, inArray, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  gte,
+  inArray,
+  isNull,
+  lt,
+  notInArray,
+  or,
+  sql,
+  type SQL,
+} from "drizzle-orm";
 import { alias, type PgColumn } from "drizzle-orm/pg-core";
 import type { Executor } from "../../db/client.js";
 import { eqiaScreeningDone } from "../eqia/screening.js";
@@ -16,6 +30,7 @@ import {
   risks,
   users,
 } from "../../db/schema/index.js";
+import { heldOn } from "../../domain/decision-authority.js";
 import {
   isDocumentKind,
   parseStage,
@@ -304,17 +319,35 @@ export async function findBody(ex: Executor, code: string) {
   return row ?? null;
 }
 
-/** The user's role in the body, or null when they are not in it. */
-export async function membershipOf(ex: Executor, bodyId: string, userId: string) {
-  const [row] = await ex
-    .select({ role: governanceMembers.role })
+/** The user's periods in the body, past and present (for decision-authority.ts). */
+export async function membershipsOf(ex: Executor, bodyId: string, userId: string) {
+  return ex
+    .select({ role: governanceMembers.role, from: governanceMembers.from, to: governanceMembers.to })
     .from(governanceMembers)
     .where(and(eq(governanceMembers.bodyId, bodyId), eq(governanceMembers.userId, userId)));
-  return row?.role ?? null;
 }
 
-/** Members (chairs and members, not officers) of every body, for naming who decided. */
-export async function bodyMembers(ex: Executor) {
+/** Whether the user was a chair or member of the body on that day (the member named in a decision). */
+export async function decidedAsMember(ex: Executor, bodyId: string, userId: string, on: string) {
+  const periods = await membershipsOf(ex, bodyId, userId);
+  return periods.some((p) => p.role !== "officer" && heldOn(p, on));
+}
+
+/** Whether the user uploaded any version of the document (separation of duties). */
+export async function uploadedAVersion(ex: Executor, documentId: string, userId: string) {
+  const [row] = await ex
+    .select({ id: documentVersions.id })
+    .from(documentVersions)
+    .where(and(eq(documentVersions.documentId, documentId), eq(documentVersions.uploadedById, userId)))
+    .limit(1);
+  return Boolean(row);
+}
+
+/**
+ * Members (chairs and members, not officers) of every body, for naming who decided: everyone whose
+ * membership has not ended before today (a meeting may predate the newest members; the service checks).
+ */
+export async function bodyMembers(ex: Executor, today: string) {
   return ex
     .select({
       userId: users.id,
@@ -325,7 +358,12 @@ export async function bodyMembers(ex: Executor) {
     .from(governanceMembers)
     .innerJoin(governanceBodies, eq(governanceBodies.id, governanceMembers.bodyId))
     .innerJoin(users, eq(users.id, governanceMembers.userId))
-    .where(inArray(governanceMembers.role, ["chair", "member"]))
+    .where(
+      and(
+        inArray(governanceMembers.role, ["chair", "member"]),
+        or(isNull(governanceMembers.to), gte(governanceMembers.to, today)),
+      ),
+    )
     .orderBy(asc(governanceBodies.name), asc(users.name));
 }
 

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { asc, eq, sql } from "drizzle-orm";
-import type { Db } from "../../db/client.js";
+import type { Db, Executor } from "../../db/client.js";
 import {
   decisions,
   documentVersions,
@@ -8,8 +8,7 @@ import {
   projectDocuments,
   projects,
 } from "../../db/schema/index.js";
-import type { Actor } from "../../domain/policy.js";
-import type { Role } from "../../domain/roles.js";
+import { mayRecordDecision, type Actor } from "../../domain/policy.js";
 import {
   evaluateGate,
   procurementBoardInvolved,
@@ -45,7 +44,9 @@ import {
   leadName,
   listProjects,
   loadSnapshots,
-  membershipOf,
+  decidedAsMember,
+  membershipsOf,
+  uploadedAVersion,
   overdueRiskReviews,
   overdueTasks,
   projectsWithOverdueTasks,
@@ -60,8 +61,13 @@ import { createPipelineService } from "./pipeline.js";
 import { announceAwaitedDecisions, gateNow } from "./decision-notices.js";
 import type { MessageLinks } from "../notifications/links.js";
 
-/** Who may record a decision on a body's behalf without being in it (besides its own officers). */
-const RECORDING_OFFICER_ROLES: readonly Role[] = ["commissioner", "procurement-officer", "administrator"];
+/** What a decision is about; for a document, the version before the body and what it is. */
+interface DecisionSubject {
+  subjectType: "document" | "project";
+  subjectVersion: number | null;
+  subjectKind: string | null;
+  subjectTitle: string | null;
+}
 
 const STALE_MESSAGE =
   "Someone else changed this project since you opened it. Nothing has been saved: check the current details and try again.";
@@ -400,10 +406,34 @@ export function createProjectsService(
     };
   }
 
+  /** What a decision is about: a document of this project (its latest version), or the project itself. */
+  async function decisionSubject(
+    tx: Executor,
+    projectId: string,
+    subjectId: string,
+  ): Promise<DecisionSubject> {
+    if (subjectId === projectId) {
+      return { subjectType: "project", subjectVersion: null, subjectKind: null, subjectTitle: null };
+    }
+    const doc = await findDocument(tx, subjectId);
+    if (doc?.projectId !== projectId) {
+      throw new ValidationError([
+        { path: "subjectId", message: "Select a document of this project, or the project itself" },
+      ]);
+    }
+    return {
+      subjectType: "document",
+      subjectVersion: doc.latestVersion,
+      subjectKind: doc.kind,
+      subjectTitle: doc.title,
+    };
+  }
+
   /**
-   * A governance body's decision (§2, §3.4–3.17). A member of the body records it in their own name;
-   * an officer (the body's own officer, or a commissioner, procurement officer or administrator)
-   * records it on the body's behalf with the minutes reference, naming the member where known.
+   * A governance body's decision (§2, §3.4–3.17). A chair or member of the body on the meeting date
+   * records it in their own name; one of the body's officers records it on its behalf with the minutes
+   * reference, naming the member where known. Nobody records an approval of a document they uploaded,
+   * nor of anything in a project they lead (separation of duties: decision-authority.ts).
    */
   async function recordDecision(actor: Actor, projectId: string, input: DecisionInput) {
     const actorId = actor.id;
@@ -413,45 +443,34 @@ export function createProjectsService(
       if (!project) throw new NotFoundError("No project has this id");
       const body = await findBody(tx, input.bodyCode);
       if (!body) throw new ValidationError([{ path: "bodyCode", message: "Select a governance body" }]);
-      const role = await membershipOf(tx, body.id, actorId);
-      let memberId: string | null;
-      let onBehalf: boolean;
-      if (role === "chair" || role === "member") {
-        memberId = actorId;
-        onBehalf = false;
-      } else if (role === "officer" || actor.roles.some((r) => RECORDING_OFFICER_ROLES.includes(r))) {
-        onBehalf = true;
+      const { subjectType, subjectVersion, subjectKind, subjectTitle } = await decisionSubject(
+        tx,
+        projectId,
+        input.subjectId,
+      );
+      const verdict = mayRecordDecision(actor, "decisions:record", {
+        bodyName: body.name,
+        memberships: await membershipsOf(tx, body.id, actorId),
+        decidedOn: input.decidedOn,
+        today: todayInLondon(),
+        minutesRef: input.minutesRef,
+        decision: input.decision,
+        uploadedSubject: subjectType === "document" && (await uploadedAVersion(tx, input.subjectId, actorId)),
+        leadsProject: project.leadCommissionerId === actorId,
+      });
+      if (!verdict.allowed) throw new ForbiddenError(verdict.reason, { rule: verdict.rule });
+      const onBehalf = verdict.capacity === "officer";
+      let memberId: string | null = actorId;
+      if (onBehalf) {
         memberId = input.memberId ?? null;
-        if (memberId) {
-          const memberRole = await membershipOf(tx, body.id, memberId);
-          if (memberRole !== "chair" && memberRole !== "member") {
-            throw new ValidationError([
-              { path: "memberId", message: `This person is not a member of ${body.name}` },
-            ]);
-          }
-        }
-      } else {
-        throw new ForbiddenError(
-          `Only a member of ${body.name}, or an officer recording on its behalf, may record its decisions`,
-        );
-      }
-      let subjectType: "document" | "project";
-      let subjectVersion: number | null = null;
-      let subjectKind: string | null = null;
-      let subjectTitle: string | null = null;
-      if (input.subjectId === projectId) {
-        subjectType = "project";
-      } else {
-        const doc = await findDocument(tx, input.subjectId);
-        if (doc?.projectId !== projectId) {
+        if (memberId && !(await decidedAsMember(tx, body.id, memberId, input.decidedOn))) {
           throw new ValidationError([
-            { path: "subjectId", message: "Select a document of this project, or the project itself" },
+            {
+              path: "memberId",
+              message: `This person was not a member of ${body.name} on the date of the meeting`,
+            },
           ]);
         }
-        subjectType = "document";
-        subjectVersion = doc.latestVersion;
-        subjectKind = doc.kind;
-        subjectTitle = doc.title;
       }
       const [inserted] = await tx
         .insert(decisions)
@@ -656,7 +675,7 @@ export function createProjectsService(
       loadSnapshots(db, [row]),
       leadName(db, row.leadCommissionerId),
       bodies(),
-      bodyMembers(db),
+      bodyMembers(db, today),
       overdueTasks(db, id, today),
       overdueRiskReviews(db, id, today),
       documentsWithVersions(db, id),
@@ -694,7 +713,6 @@ export function createProjectsService(
       providers,
     };
   }
-
 
   return {
     create,
