@@ -16,7 +16,7 @@ import {
   firstSixMonths,
   periodEnding,
   sixMonthsAfter,
-  suppressForPublic,
+  suppressAgainstDifferencing,
   twelveMonthsEnding,
   type Period,
   type PeriodKind,
@@ -251,6 +251,25 @@ const KEPT_RESULTS = 64;
 /** Requests that may wait for a computation before the next is refused (503). */
 const MAX_WAITING = 32;
 
+/**
+ * What a provider's users see of `results` (computed for their own codes and all providers together):
+ * their own figures as computed, and each all-providers figure with the public small-number
+ * suppression, primary and secondary (`suppressAgainstDifferencing`: nothing 1–4 may be worked out by
+ * taking their own figure from it).
+ */
+export function providerView(
+  results: readonly IndicatorResult[],
+  ownCodes: readonly string[],
+): IndicatorValue[] {
+  return results.map((r): IndicatorValue => {
+    if (r.providerCode !== null) return { ...r, suppressed: false };
+    const own = results.filter(
+      (o) => o.code === r.code && o.providerCode !== null && ownCodes.includes(o.providerCode),
+    );
+    return { ...r, ...suppressAgainstDifferencing(r, own), suppressed: true };
+  });
+}
+
 export function createIndicatorsService(database: Database) {
   const db = database.db;
   // PGlite computes in this thread: one at a time. PostgreSQL computes elsewhere, but each holds a
@@ -314,10 +333,7 @@ export function createIndicatorsService(database: Database) {
       ? { allProviders: false, providers: [query.providerCode] }
       : { allProviders: true, providers: own };
     const results = await computeKept(computeOptionsOf(query), filter);
-    return results.map((r): IndicatorValue => {
-      if (own === null || r.providerCode !== null) return { ...r, suppressed: false };
-      return { ...r, ...suppressForPublic(r), suppressed: true };
-    });
+    return own === null ? results.map((r) => ({ ...r, suppressed: false })) : providerView(results, own);
   }
 
   return {
