@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseIndicatorsArguments, runIndicators } from "../../src/cli/indicators.js";
 import type { IndicatorDataset } from "../../src/domain/indicators/reference.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
 import { emptyDataset, episode } from "../generators/indicators.js";
@@ -105,5 +106,31 @@ describe("the all-providers figure beside a provider's own", () => {
     expect(first.find("th").text().trim()).toBe("All providers");
     expect(first.find("td").first().text().trim()).toBe("*");
     expect($("#suppression-note").text()).toContain("your own");
+  });
+
+  it("is what `commissioner indicators --for-provider` prints, to send a provider its figures", async () => {
+    const lines: string[] = [];
+    const output = { out: (line: string) => lines.push(line), err: () => undefined };
+    await runIndicators(
+      { database: t.database },
+      parseIndicatorsArguments({ framework: "A", periodEnd: PERIOD_END, forProvider: "SP1", format: "csv" }),
+      output,
+    );
+    expect(lines[0]).toBe(
+      "code,providerCode,periodStart,periodEnd,numerator,denominator,value,complete,suppressed",
+    );
+    const sm01 = lines.filter((l) => l.startsWith("SM01,"));
+    expect(sm01).toEqual([
+      "SM01,,2024-04-01,2025-03-31,*,,*,true,true",
+      "SM01,SP1,2024-04-01,2025-03-31,10,,10,true,false",
+    ]);
+    expect(() =>
+      parseIndicatorsArguments({
+        framework: "A",
+        periodEnd: PERIOD_END,
+        forProvider: "SP1",
+        provider: "SP1",
+      }),
+    ).toThrow(/--for-provider/);
   });
 });

@@ -71,6 +71,19 @@ export function computeIndicators(db: Executor, options: ComputeOptions): Promis
   return computeScoped(db, options, filter);
 }
 
+/**
+ * What a provider's users would see (their own figures, and the all-providers figures with primary
+ * and secondary suppression), for an operator who sends a provider its figures from the command line.
+ */
+export async function computeProviderView(
+  db: Executor,
+  options: Omit<ComputeOptions, "providerCode">,
+  providerCode: string,
+): Promise<IndicatorValue[]> {
+  const results = await computeScoped(db, options, { allProviders: true, providers: [providerCode] });
+  return providerView(results, [providerCode]);
+}
+
 /** The periods a framework's results cover for a period end. */
 export function periodsFor(
   framework: Framework,
