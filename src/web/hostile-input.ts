@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { isApiRequest, sendProblem } from "./errors.js";
 import { keepableValues, toFormErrors } from "./forms.js";
-import type { FieldError } from "./problems.js";
+import { ValidationError, type FieldError } from "./problems.js";
 import { setFlash } from "./sessions.js";
 
 /**
@@ -54,6 +54,16 @@ function isPlainData(value: unknown): value is object {
   if (value === null || typeof value !== "object") return false;
   if (Buffer.isBuffer(value)) return false;
   return typeof (value as { pipe?: unknown }).pipe !== "function";
+}
+
+/**
+ * For text the hook cannot see: the fields and file name of a multipart form, which the route reads
+ * itself as the file streams in. Throws ValidationError (400, with the fields) when any is refused.
+ */
+export function refuseHostileText(values: Record<string, string | undefined>): void {
+  const errors = hostileFields(values);
+  if (errors.length > 0)
+    throw new ValidationError(errors, "The request has text that cannot be stored: nothing was changed");
 }
 
 /** The text with each refused character replaced by U+FFFD, so what was typed can be shown again. */

@@ -2,7 +2,17 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FORMATS } from "../../src/domain/indicators/formats.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
-import { apiTokenFor, buildTestApp, createUser, formToken, html, signIn, type TestApp } from "../helpers.js";
+import {
+  apiTokenFor,
+  buildTestApp,
+  createProjectThroughApi,
+  createUser,
+  formToken,
+  html,
+  multipart,
+  signIn,
+  type TestApp,
+} from "../helpers.js";
 
 /**
  * Text the database cannot store (docs/security.md): a null character or half a surrogate pair in any
@@ -119,6 +129,51 @@ describe("the API refuses text it cannot store, naming the field", () => {
     expect(response.json<{ rows: unknown[] }>().rows).toEqual([
       { line: 2, column: "client_ref", message: expect.stringContaining("null byte") as unknown },
     ]);
+  });
+});
+
+describe("multipart forms, read by their routes as the file streams in", () => {
+  const pdf = { contentType: "application/pdf", data: Buffer.from("%PDF-1.4 test") };
+
+  it.each([
+    ["a document's title", "a\u0000b", "x.pdf", "title"],
+    ["a document's file name", "Needs assessment", "x\u0000.pdf", "file"],
+  ])(
+    "%s with a null character: 400 naming the field, nothing stored",
+    async (_what, title, filename, path) => {
+      const { id } = await createProjectThroughApi(t.app, token);
+      const before = await t.database.rows<{ n: number }>(
+        sql`SELECT count(*)::int AS n FROM document_versions`,
+      );
+      const form = multipart([
+        { name: "kind", value: "needs-assessment" },
+        { name: "title", value: title },
+        { name: "file", filename, ...pdf },
+      ]);
+      const response = await t.app.inject({
+        method: "POST",
+        url: `/api/v1/projects/${id}/documents`,
+        headers: { authorization: `Bearer ${token}`, ...form.headers },
+        payload: form.payload,
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json<{ errors: { path: string }[] }>().errors.map((e) => e.path)).toEqual([path]);
+      expect(await t.database.rows(sql`SELECT count(*)::int AS n FROM document_versions`)).toEqual(before);
+    },
+  );
+
+  it("a data file's name with a null character: 400 naming the field", async () => {
+    const form = multipart([
+      { name: "file", filename: "data\u0000.csv", contentType: "text/csv", data: Buffer.from("x\n") },
+    ]);
+    const response = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/datasets/hia-activity",
+      headers: { authorization: `Bearer ${token}`, ...form.headers },
+      payload: form.payload,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json<{ errors: { path: string }[] }>().errors.map((e) => e.path)).toEqual(["file"]);
   });
 });
 
