@@ -12,6 +12,7 @@ import { createChecklistService } from "./modules/checklist/service.js";
 import { createRisksService } from "./modules/risks/service.js";
 import { createEqiaService } from "./modules/eqia/service.js";
 import { createDatasetsService } from "./modules/datasets/service.js";
+import { importWorkspace } from "./modules/datasets/workspace.js";
 import { createIndicatorsService } from "./modules/indicators/service.js";
 import { createProjectsService } from "./modules/projects/service.js";
 import path from "node:path";
@@ -59,7 +60,11 @@ export function createServices(database: Database, config: Config) {
     risks: createRisksService(db),
     eqia: createEqiaService(db),
     // Client-level data imports; client_ref is hashed under PSEUDONYMISATION_SECRET.
-    datasets: createDatasetsService(database, config.pseudonymisationSecret),
+    datasets: createDatasetsService(
+      database,
+      config.pseudonymisationSecret,
+      importWorkspace(path.join(config.dataDir, "tmp", "imports")),
+    ),
     // Indicators computed in SQL from that data (issue 4, item 2).
     indicators: createIndicatorsService(database),
     projects: createProjectsService(db, documents, changes, links),

@@ -4,7 +4,9 @@ import type { IndicatorResult } from "../domain/indicators/reference.js";
 import {
   computeIndicators,
   computeOptionsOf,
+  computeProviderView,
   valuesQuerySchema,
+  type IndicatorValue,
   type ValuesQuery,
 } from "../modules/indicators/service.js";
 import { consoleOutput, withServices, type Output } from "./context.js";
@@ -15,7 +17,12 @@ export type IndicatorFormat = (typeof INDICATOR_FORMATS)[number];
 
 export interface IndicatorsArguments extends ValuesQuery {
   readonly format: IndicatorFormat;
+  /** Print what this provider's users see: their own figures and the all-providers ones suppressed. */
+  readonly forProvider?: string | undefined;
 }
+
+export const FOR_PROVIDER_MESSAGE =
+  "--for-provider: give a provider code (at most 50 characters), without --provider: it prints that provider's own figures and the all-providers ones";
 
 /** Checks the options before the database is opened (exit 2 on a mistake), with the API's own schema. */
 export function parseIndicatorsArguments(options: {
@@ -24,6 +31,7 @@ export function parseIndicatorsArguments(options: {
   provider?: string;
   format?: string;
   period?: string;
+  forProvider?: string;
 }): IndicatorsArguments {
   const parsed = valuesQuerySchema.safeParse({
     framework: options.framework,
@@ -49,7 +57,13 @@ export function parseIndicatorsArguments(options: {
   const format = options.format ?? "json";
   if (!(INDICATOR_FORMATS as readonly string[]).includes(format))
     throw usageError(`--format: "${format}" is not a format. Use json or csv`);
-  return { ...parsed.data, format: format as IndicatorFormat };
+  const forProvider = options.forProvider?.trim();
+  if (
+    forProvider !== undefined &&
+    (forProvider === "" || forProvider.length > 50 || parsed.data.providerCode)
+  )
+    throw usageError(FOR_PROVIDER_MESSAGE);
+  return { ...parsed.data, format: format as IndicatorFormat, forProvider };
 }
 
 const COLUMNS = [
@@ -74,17 +88,30 @@ export function indicatorsCsv(results: readonly IndicatorResult[]): string[] {
   return [COLUMNS.join(","), ...results.map((r) => COLUMNS.map((c) => csvField(r[c])).join(","))];
 }
 
+const VIEW_COLUMNS = [...COLUMNS, "suppressed"] as const satisfies readonly (keyof IndicatorValue)[];
+
+/** A provider's view as CSV: the API's columns, with `*` where a figure is suppressed. */
+export function providerViewCsv(values: readonly IndicatorValue[]): string[] {
+  return [VIEW_COLUMNS.join(","), ...values.map((v) => VIEW_COLUMNS.map((c) => csvField(v[c])).join(","))];
+}
+
 /**
  * Computes a framework's indicators for a period end (every provider and all together, or one
  * provider) and prints them, as the API's items: a JSON array, or CSV with a header row. Run by an
- * operator, so nothing is suppressed.
+ * operator, so nothing is suppressed, unless `--for-provider` asks for what a provider's users see.
  */
 export async function runIndicators(
   context: { database: Database },
   args: IndicatorsArguments,
   output: Output = consoleOutput,
-): Promise<IndicatorResult[]> {
-  const { format: _format, ...query } = args;
+): Promise<IndicatorResult[] | IndicatorValue[]> {
+  const { format: _format, forProvider, ...query } = args;
+  if (forProvider !== undefined) {
+    const view = await computeProviderView(context.database.db, computeOptionsOf(query), forProvider);
+    if (args.format === "csv") for (const line of providerViewCsv(view)) output.out(line);
+    else output.out(JSON.stringify(view, null, 2));
+    return view;
+  }
   const results = await computeIndicators(context.database.db, computeOptionsOf(query));
   if (args.format === "csv") for (const line of indicatorsCsv(results)) output.out(line);
   else output.out(JSON.stringify(results, null, 2));
@@ -104,6 +131,10 @@ export function registerIndicators(program: Command): void {
       "--period <period>",
       "for B and HIA, the period ending on --period-end: quarter or 12-months (default B quarter, HIA 12-months)",
     )
+    .option(
+      "--for-provider <code>",
+      "print what that provider's users see: its own figures, and the all-providers figures with small numbers suppressed (also where its own figure would reveal them)",
+    )
     .option("--format <format>", "json or csv", "json")
     .action(
       async (options: {
@@ -112,6 +143,7 @@ export function registerIndicators(program: Command): void {
         provider?: string;
         format?: string;
         period?: string;
+        forProvider?: string;
       }) => {
         const args = parseIndicatorsArguments(options);
         await withServices((context) => runIndicators(context, args));

@@ -20,10 +20,25 @@ export const problemResponses = {
   409: problemSchema,
 } as const;
 
+/**
+ * The largest offset a list cursor may name: no list of this service comes near it, and a larger one
+ * reached the database as an OFFSET it refuses (a 500 where a 400 was due).
+ */
+export const MAX_CURSOR_OFFSET = 1_000_000_000;
+export const CURSOR_MESSAGE = "This cursor was not given by this service: start again from the first page";
+
+/** A cursor is an opaque offset; one that names an offset past any list is refused (400, `cursor`). */
+export function cursorWithinLists(cursor: string): boolean {
+  const text = Buffer.from(cursor, "base64url").toString();
+  return !/^\d+$/.test(text) || Number(text) <= MAX_CURSOR_OFFSET;
+}
+
+export const cursorSchema = z.string().max(200).refine(cursorWithinLists, CURSOR_MESSAGE);
+
 /** `?limit=` (default 50, max 500) and `?cursor=` for lists. */
 export const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: cursorSchema.optional(),
 });
 
 export function listOf<T extends z.ZodType>(item: T) {

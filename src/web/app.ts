@@ -22,6 +22,7 @@ import { DELIVER_MESSAGE_JOB, deliveryJobHandler } from "../modules/notification
 import { apiAuthPlugin } from "./api-auth.js";
 import { csrfPlugin } from "./csrf.js";
 import { errorsPlugin } from "./errors.js";
+import { hostileInputPlugin } from "./hostile-input.js";
 import { metricsPlugin } from "./metrics.js";
 import { registerModules } from "./modules.js";
 import { securityHeadersPlugin } from "./security-headers.js";
@@ -150,6 +151,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(csrfPlugin, { config });
   await app.register(viewsPlugin, { config });
   await app.register(errorsPlugin);
+  await app.register(hostileInputPlugin);
   await app.register(metricsPlugin, { token: config.metricsToken });
 
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));

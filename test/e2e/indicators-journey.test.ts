@@ -79,6 +79,12 @@ describe("a commissioner reading indicators", () => {
     const bad = await page.goto("/indicators/values?framework=A&periodEnd=2025-02-30");
     expect(bad?.status()).toBe(400);
     await expectAccessible(page, "indicator values with an error");
+
+    // Text the database cannot store: the error page that lists the fields.
+    const hostile = await page.goto("/indicators/values?framework=A&periodEnd=2025-03-31&providerCode=%00");
+    expect(hostile?.status()).toBe(400);
+    expect(await page.locator(".govuk-error-summary").textContent()).toContain("providerCode");
+    await expectAccessible(page, "text that cannot be stored");
     // The refused form answers 400 on purpose; Chromium logs that status, nothing else may appear.
     expect(errors.filter((e) => !e.includes("status of 400"))).toEqual([]);
   });

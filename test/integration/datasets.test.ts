@@ -1,5 +1,6 @@
 import { createHmac, hkdfSync } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FORMATS, type DatasetKind } from "../../src/domain/indicators/formats.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
 import { listAudit } from "../../src/modules/audit/service.js";
+import { createServices } from "../../src/services.js";
 import {
   apiTokenFor,
   buildTestApp,
@@ -576,12 +578,44 @@ describe("a provider's users", () => {
         { token: providerToken, replace },
       );
       expect(status).toBe(422);
-      expect((body.rows as ReportRow[])[0]).toMatchObject({
+      const [row] = body.rows as ReportRow[];
+      expect(row).toMatchObject({
         line: 2,
         column: "referral_id",
-        message: expect.stringMatching(/already used by another provider's referral/) as unknown,
+        message: expect.stringMatching(/cannot be used: choose another id/) as unknown,
       });
+      // The report must not say whether another provider holds the id (docs/security.md).
+      expect(row?.message).not.toMatch(/another provider|imported before|already/);
     }
+  });
+
+  it("hear an id is taken elsewhere in the same words whoever holds it, and staff are told who", async () => {
+    const theirs = referral("TP01");
+    expect((await importCsv("hia-activity", csv(HIA, [theirs]))).status).toBe(201);
+    const ownEarlier = referral("TP03");
+    expect((await importCsv("hia-activity", csv(HIA, [ownEarlier]), { token: providerToken })).status).toBe(
+      201,
+    );
+    const { body } = await importCsv(
+      "hia-activity",
+      csv(HIA, [
+        { ...referral("TP03"), referral_id: ownEarlier.referral_id },
+        { ...referral("TP03"), referral_id: theirs.referral_id },
+      ]),
+      { token: providerToken },
+    );
+    const [own, other] = body.rows as ReportRow[];
+    expect(own?.message).toMatch(/was imported before .*import this file as a replacement/);
+    expect(other?.message).toBe(
+      `referral_id "${theirs.referral_id}" cannot be used: choose another id. Ids must be unique across every provider's data; starting each with your provider code keeps them apart`,
+    );
+    const staff = await importCsv(
+      "hia-activity",
+      csv(HIA, [{ ...referral("TP02"), referral_id: theirs.referral_id }]),
+    );
+    expect((staff.body.rows as ReportRow[])[0]?.message).toMatch(
+      /already used by another provider's referral/,
+    );
   });
 
   it("see only their own files in the list", async () => {
@@ -849,5 +883,34 @@ describe("the data files page", () => {
     const evaluator = await createUser(t.services, ["evaluator"]);
     const cookies = await signIn(t.app, evaluator.email);
     expect((await t.app.inject({ url: "/datasets", cookies })).statusCode).toBe(403);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// Working files: one folder under DATA_DIR, cleaned at start
+// ------------------------------------------------------------------------------------------------
+
+describe("an import's working files", () => {
+  const importsDir = () => path.join(t.config.dataDir, "tmp", "imports");
+
+  it("are kept under DATA_DIR/tmp/imports and gone once the import ends, stored or refused", async () => {
+    const TJ = COLUMNS["treatment-journeys"];
+    expect((await importCsv("treatment-journeys", csv(TJ, [episode()]))).status).toBe(201);
+    expect(
+      (await importCsv("treatment-journeys", csv(TJ, [episode({ triage_date: "2025-02-30" })]))).status,
+    ).toBe(422);
+    expect(fs.existsSync(importsDir())).toBe(true);
+    expect(fs.readdirSync(importsDir())).toEqual([]);
+  });
+
+  it("left by an import that was killed are removed when the service starts", async () => {
+    const crashed = path.join(
+      importsDir(),
+      `${os.hostname().replace(/[^A-Za-z0-9.-]/g, "_")}-2147483000-Zz9Zz9`,
+    );
+    fs.mkdirSync(crashed, { recursive: true });
+    fs.writeFileSync(path.join(crashed, "rows.copy"), "left behind");
+    createServices(t.database, t.config);
+    expect(fs.existsSync(crashed)).toBe(false);
   });
 });

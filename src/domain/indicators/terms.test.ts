@@ -23,10 +23,12 @@ import {
   stayEndedIn,
   stayInPeriod,
   substanceGroup,
+  suppressAgainstDifferencing,
   suppressForPublic,
   twelveMonthsEnding,
   visitDeadline,
   type DischargeReason,
+  type IndicatorFigures,
   type IsoDate,
   type Substance,
   type TreatmentEpisode,
@@ -497,5 +499,84 @@ describe("public suppression of counts from 1 to 4 and percentages built on one"
     ],
   ])("%j → %j", (figures, shown) => {
     expect(suppressForPublic(figures)).toEqual(shown);
+  });
+});
+
+describe("secondary suppression (INDICATORS.md: public outputs suppress counts of 1 to 4, not only as shown but as worked out)", () => {
+  const count = (n: number): IndicatorFigures => ({ numerator: n, denominator: null, value: n });
+  const pct = (n: number, d: number): IndicatorFigures => ({
+    numerator: n,
+    denominator: d,
+    value: d === 0 ? null : Math.round((n / d) * 1000) / 10,
+  });
+
+  it.each([
+    ["others have 0: shown (0 is shown)", count(12), [count(12)], count(12)],
+    ["others have 1", count(13), [count(12)], { numerator: "*", denominator: null, value: "*" }],
+    ["others have 4", count(16), [count(12)], { numerator: "*", denominator: null, value: "*" }],
+    ["others have 5: shown", count(17), [count(12)], count(17)],
+    [
+      "the total itself 1–4 (primary)",
+      count(3),
+      [count(0)],
+      { numerator: "*", denominator: null, value: "*" },
+    ],
+    ["no own figures: primary only", count(7), [], count(7)],
+    [
+      "two own codes, each far off, together 3 short",
+      count(23),
+      [count(10), count(10)],
+      { numerator: "*", denominator: null, value: "*" },
+    ],
+    [
+      "two own codes: one of them 2 short",
+      count(30),
+      [count(28), count(0)],
+      { numerator: "*", denominator: null, value: "*" },
+    ],
+  ] as const)("a count: %s", (_what, total, own, shown) => {
+    expect(suppressAgainstDifferencing(total, own)).toEqual(shown);
+  });
+
+  it.each([
+    [
+      "both differences 5 or more: shown",
+      pct(20, 40),
+      [pct(10, 20)],
+      { numerator: 20, denominator: 40, value: 50 },
+    ],
+    [
+      "numerator 2 off: it and the value hidden",
+      pct(12, 40),
+      [pct(10, 20)],
+      { numerator: "*", denominator: 40, value: "*" },
+    ],
+    [
+      "denominator 3 off: it and the value hidden",
+      pct(15, 23),
+      [pct(5, 20)],
+      { numerator: 15, denominator: "*", value: "*" },
+    ],
+    ["both off", pct(11, 21), [pct(10, 20)], { numerator: "*", denominator: "*", value: "*" }],
+    [
+      "numerator the same (others 0): shown",
+      pct(10, 40),
+      [pct(10, 20)],
+      { numerator: 10, denominator: 40, value: 25 },
+    ],
+    [
+      "zero denominator stays no value",
+      pct(0, 0),
+      [pct(0, 0)],
+      { numerator: 0, denominator: 0, value: null },
+    ],
+    [
+      "denominator 1 off with no value",
+      { numerator: 0, denominator: 1, value: 0 },
+      [pct(0, 0)],
+      { numerator: 0, denominator: "*", value: "*" },
+    ],
+  ] as const)("a percentage: %s", (_what, total, own, shown) => {
+    expect(suppressAgainstDifferencing(total, own)).toEqual(shown);
   });
 });

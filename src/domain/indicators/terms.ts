@@ -591,3 +591,36 @@ export function suppressForPublic(figures: IndicatorFigures): PublicFigures {
     value: figures.value === null ? null : builtOnSmall ? SUPPRESSED : figures.value,
   };
 }
+
+/**
+ * Secondary suppression: "public outputs suppress any count from 1 to 4" must hold for what can be
+ * worked out, not only for what is shown. A provider's users see their own figures as computed and
+ * the all-providers figure beside them; the all-providers figure minus their own is the other
+ * providers' figure, and when that is 1–4 it is a small number given away by subtraction. So a part
+ * (numerator or denominator) of the all-providers figure is hidden when it, less the provider's own
+ * figure (each of them, and all of them together when the organisation has several codes), is 1–4;
+ * a percentage whose numerator or denominator is hidden is hidden too. Primary suppression
+ * (`suppressForPublic`) applies first. A difference of 0 is shown, as a count of 0 is.
+ */
+export function suppressAgainstDifferencing(
+  total: IndicatorFigures,
+  own: readonly IndicatorFigures[],
+): PublicFigures {
+  const shown = suppressForPublic(total);
+  const revealsSmall = (part: (f: IndicatorFigures) => number | null): boolean => {
+    const whole = part(total);
+    if (whole === null) return false;
+    const parts = own.map(part).filter((p): p is number => p !== null);
+    const sums = parts.length > 1 ? [...parts, parts.reduce((a, b) => a + b, 0)] : parts;
+    return sums.some((p) => isSuppressedCount(whole - p));
+  };
+  const numeratorHidden = shown.numerator === SUPPRESSED || revealsSmall((f) => f.numerator);
+  if (total.denominator === null)
+    return numeratorHidden ? { numerator: SUPPRESSED, denominator: null, value: SUPPRESSED } : shown;
+  const denominatorHidden = shown.denominator === SUPPRESSED || revealsSmall((f) => f.denominator);
+  return {
+    numerator: numeratorHidden ? SUPPRESSED : shown.numerator,
+    denominator: denominatorHidden ? SUPPRESSED : shown.denominator,
+    value: total.value === null ? null : numeratorHidden || denominatorHidden ? SUPPRESSED : shown.value,
+  };
+}

@@ -380,6 +380,15 @@ function moreToRead(stream: Readable): Promise<boolean> {
   });
 }
 
+/** The columns (by the header's names; null past its end) of the cells that hold a null byte. */
+function cellsWithNullByte(fields: readonly string[], headerNames: readonly string[]): (string | null)[] {
+  const columns: (string | null)[] = [];
+  fields.forEach((field, index) => {
+    if (field.includes("\0")) columns.push(headerNames[index] ?? null);
+  });
+  return columns;
+}
+
 /**
  * Reads the whole file once: header, then every row; writes the good rows (pseudonymised, in COPY
  * format) to `rows` until the first problem, and every row's line, id and provider code to `idsFile` for
@@ -439,6 +448,7 @@ export async function scanFile(input: Readable, options: ScanOptions): Promise<S
   let periodStart: string | null = null;
   let periodEnd: string | null = null;
   let header: HeaderMap | null = null;
+  let headerNames: readonly string[] = [];
   let unreadable = false;
   let broken = false;
   let records = 0;
@@ -481,6 +491,7 @@ export async function scanFile(input: Readable, options: ScanOptions): Promise<S
           unreadable = true;
           continue;
         }
+        headerNames = fields;
         const read = readHeader(kind, fields);
         if (read.header === null) {
           for (const error of read.errors) report(error);
@@ -495,6 +506,17 @@ export async function scanFile(input: Readable, options: ScanOptions): Promise<S
       if (header === null) continue;
       if (fields.length === 1 && fields[0] === "") continue; // a blank line
       rows++;
+      // A null byte cannot be stored as text (nor sent through COPY): the row goes no further.
+      const withNull = cellsWithNullByte(fields, headerNames);
+      if (withNull.length > 0) {
+        for (const column of withNull)
+          report({
+            line,
+            column,
+            message: `${column ?? "A cell"} contains a null byte (0x00), which is not allowed in a CSV file`,
+          });
+        continue;
+      }
 
       const { row, errors: rowErrors } = validateRow(header, fields, line, context);
       if (fields.length === header.width) {

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -30,6 +29,7 @@ import {
   type ScanOptions,
   type ScanResult,
 } from "./import.js";
+import type { ImportWorkspace } from "./workspace.js";
 
 export { DATASET_KINDS, type DatasetKind };
 
@@ -148,9 +148,15 @@ function dateOf(value: unknown): string {
  * of the earlier file that the new one does not mention stay. An earlier dataset all of whose rows have
  * been replaced is marked `replaced`. Without `replace`, an id that is already stored is an error.
  */
-export function createDatasetsService(database: Database, installationSecret: string) {
+export function createDatasetsService(
+  database: Database,
+  installationSecret: string,
+  workspace: ImportWorkspace,
+) {
   const db = database.db;
   const pseudonymiser = createPseudonymiser(installationSecret);
+  // At start: what imports killed mid-way left behind goes before any new import begins.
+  workspace.clean();
 
   /** The provider codes a person may import: null for staff (any provider's), else their organisation's. */
   async function allowedCodesFor(actor: Actor): Promise<Set<string> | null> {
@@ -185,8 +191,14 @@ export function createDatasetsService(database: Database, installationSecret: st
       );
   }
 
-  /** Ids repeated in the file, and ids already stored, as row problems (the file's ids are in `import_ids`). */
-  async function idProblems(tx: Executor, kind: DatasetKind, replace: boolean) {
+  /**
+   * Ids repeated in the file, and ids already stored, as row problems (the file's ids are in `import_ids`).
+   * Only staff, who see every provider's data, are told that an id belongs to another provider; a
+   * provider's users hear "already imported" only of their own provider code's rows, and of another
+   * provider's id only that it cannot be used, so that the report is no way to look up which ids
+   * (treatment episodes, stays, referrals) other providers hold (docs/security.md).
+   */
+  async function idProblems(tx: Executor, kind: DatasetKind, replace: boolean, seesAllProviders: boolean) {
     const format = FORMATS[kind];
     const table = sql.identifier(ROW_TABLES[kind]);
     const idColumn = sql.identifier(format.idColumn);
@@ -224,7 +236,9 @@ export function createDatasetsService(database: Database, installationSecret: st
       column: name,
       message: r.same_provider
         ? `${name} ${quote(r.id)} was imported before (file ${quote(r.file_name)}, ${dateOf(r.imported_at)}): to replace those rows, import this file as a replacement`
-        : `${name} ${quote(r.id)} is already used by another provider's ${format.rowName}: ids must be unique across providers`,
+        : seesAllProviders
+          ? `${name} ${quote(r.id)} is already used by another provider's ${format.rowName}: ids must be unique across providers`
+          : `${name} ${quote(r.id)} cannot be used: choose another id. Ids must be unique across every provider's data; starting each with your provider code keeps them apart`,
     }));
     return {
       rows: mergeReports(fromRepeated, fromStored),
@@ -264,6 +278,7 @@ export function createDatasetsService(database: Database, installationSecret: st
     replace: boolean,
     scan: ScanResult,
     idsFile: string,
+    seesAllProviders: boolean,
   ) {
     // PGlite runs one statement per call: each of these is its own.
     await tx.db.execute(
@@ -272,7 +287,7 @@ export function createDatasetsService(database: Database, installationSecret: st
     await tx.copyFile("import_ids", ["line", "id", "provider_code"], idsFile);
     await tx.db.execute(sql`CREATE INDEX ON import_ids (id)`);
     await tx.db.execute(sql`ANALYZE import_ids`);
-    const ids = await idProblems(tx.db, kind, replace);
+    const ids = await idProblems(tx.db, kind, replace, seesAllProviders);
     const totalErrors = scan.totalErrors + ids.total;
     if (totalErrors > 0) throw new DatasetRefusedError(mergeReports(scan.errors, ids.rows), totalErrors);
   }
@@ -369,7 +384,7 @@ export function createDatasetsService(database: Database, installationSecret: st
   ): Promise<ImportOutcome> {
     const { kind, replace } = request;
     await lockKind(tx, kind);
-    await checkIds(tx, kind, replace, scan, files.idsFile);
+    await checkIds(tx, kind, replace, scan, files.idsFile, isStaff(actor.roles));
     request.onProgress?.({ phase: "loading", rows: scan.rows });
     const replaced = replace ? await replaceRows(tx.db, kind) : [];
     await tx.db.insert(datasets).values({
@@ -484,7 +499,7 @@ export function createDatasetsService(database: Database, installationSecret: st
     request.onProgress?.({ phase: "checking", rows: scan.rows });
     await withCopyTransaction(database, async (tx) => {
       await lockKind(tx, kind);
-      await checkIds(tx, kind, false, scan, scanOptions.idsFile);
+      await checkIds(tx, kind, false, scan, scanOptions.idsFile, isStaff(actor.roles));
     });
     // No problem in the file, nor among its ids: the database refused the COPY for another reason.
     throw failure ?? new Error("the import was refused without a reason");
@@ -502,7 +517,7 @@ export function createDatasetsService(database: Database, installationSecret: st
     const known = await providerCodes();
     await checkKey();
 
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "commissioner-import-"));
+    const work = workspace.create();
     const maxBytes = request.maxBytes ?? DATASET_MAX_BYTES;
     try {
       const scanOptions: Omit<ScanOptions, "rows"> = {

@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { refuseHostileText } from "../../web/hostile-input.js";
 import { ProblemError } from "../../web/problems.js";
 
 /**
@@ -47,6 +48,13 @@ export async function readMultipartUpload(
     throw new ProblemError(400, "Invalid input", `Send the CSV file in a form field called "file"`, [
       { path: "file", message: `Send the CSV file in a form field called "file", not "${part.fieldname}"` },
     ]);
+  }
+  try {
+    // The file's name is stored with the dataset: nothing the database cannot hold.
+    refuseHostileText({ ...fields, file: part.filename });
+  } catch (error) {
+    part.file.resume();
+    throw error;
   }
   return { file: { stream: part.file, fileName: part.filename }, fields };
 }

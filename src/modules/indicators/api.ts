@@ -25,7 +25,9 @@ export const indicatorValueSchema = z.object({
   providerCode: z.string().nullable().describe("null for all providers together"),
   periodStart: z.string(),
   periodEnd: z.string(),
-  numerator: suppressible.describe("a count; '*' when suppressed (1 to 4)"),
+  numerator: suppressible.describe(
+    "a count; '*' when suppressed (1 to 4, or, in a provider's view, when less their own figure it would leave 1 to 4)",
+  ),
   denominator: suppressible.nullable().describe("null for a count"),
   value: suppressible
     .nullable()
@@ -34,7 +36,8 @@ export const indicatorValueSchema = z.object({
   suppressed: z
     .boolean()
     .describe(
-      "true when the public small-number suppression was applied (a provider's view of all providers)",
+      "true when the public small-number suppression was applied (a provider's view of all providers): counts of 1 to 4, " +
+        "figures that less the provider's own would leave 1 to 4, and percentages built on either",
     ),
 });
 

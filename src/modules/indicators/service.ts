@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Database, Executor } from "../../db/client.js";
+import { executeRows, type Database, type Executor } from "../../db/client.js";
 import { organisations } from "../../db/schema/index.js";
 import { bankHolidays, isIsoDate, type IsoDate } from "../../domain/dates.js";
 import {
@@ -15,15 +16,17 @@ import {
   firstSixMonths,
   periodEnding,
   sixMonthsAfter,
-  suppressForPublic,
+  suppressAgainstDifferencing,
   twelveMonthsEnding,
   type Period,
   type PeriodKind,
+  type DatasetKind,
   type Suppressed,
 } from "../../domain/indicators/terms.js";
 import type { Actor } from "../../domain/policy.js";
 import { isStaff } from "../../domain/roles.js";
 import { ForbiddenError } from "../../web/problems.js";
+import { createComputationQueue, createResultCache } from "./computations.js";
 import {
   figureRows,
   homeImprovementQuery,
@@ -66,6 +69,19 @@ export function computeIndicators(db: Executor, options: ComputeOptions): Promis
     ? { allProviders: false, providers: [options.providerCode] }
     : { allProviders: true, providers: null };
   return computeScoped(db, options, filter);
+}
+
+/**
+ * What a provider's users would see (their own figures, and the all-providers figures with primary
+ * and secondary suppression), for an operator who sends a provider its figures from the command line.
+ */
+export async function computeProviderView(
+  db: Executor,
+  options: Omit<ComputeOptions, "providerCode">,
+  providerCode: string,
+): Promise<IndicatorValue[]> {
+  const results = await computeScoped(db, options, { allProviders: true, providers: [providerCode] });
+  return providerView(results, [providerCode]);
 }
 
 /** The periods a framework's results cover for a period end. */
@@ -236,8 +252,77 @@ export interface IndicatorValue {
   readonly suppressed: boolean;
 }
 
+/** The data file each framework is computed from. */
+const SOURCE_OF: Record<Framework, DatasetKind> = {
+  A: "treatment-journeys",
+  B: "sp-outcomes",
+  HIA: "hia-activity",
+};
+
+/** Computed results kept, per data version, period and scope: a few hundred small objects each. */
+const KEPT_RESULTS = 64;
+/** Requests that may wait for a computation before the next is refused (503). */
+const MAX_WAITING = 32;
+
+/**
+ * What a provider's users see of `results` (computed for their own codes and all providers together):
+ * their own figures as computed, and each all-providers figure with the public small-number
+ * suppression, primary and secondary (`suppressAgainstDifferencing`: nothing 1–4 may be worked out by
+ * taking their own figure from it).
+ */
+export function providerView(
+  results: readonly IndicatorResult[],
+  ownCodes: readonly string[],
+): IndicatorValue[] {
+  return results.map((r): IndicatorValue => {
+    if (r.providerCode !== null) return { ...r, suppressed: false };
+    const own = results.filter(
+      (o) => o.code === r.code && o.providerCode !== null && ownCodes.includes(o.providerCode),
+    );
+    return { ...r, ...suppressAgainstDifferencing(r, own), suppressed: true };
+  });
+}
+
 export function createIndicatorsService(database: Database) {
   const db = database.db;
+  // PGlite computes in this thread: one at a time. PostgreSQL computes elsewhere, but each holds a
+  // pooled connection, which pages need too.
+  const queue = createComputationQueue({
+    concurrency: database.kind === "pglite" ? 1 : 2,
+    maxWaiting: MAX_WAITING,
+  });
+  const kept = createResultCache<IndicatorResult[]>(KEPT_RESULTS);
+
+  /**
+   * The version of the data a framework is computed from: every dataset of its kind with its row
+   * count, status and last change. Rows reach the row tables only through imports, and every import
+   * or replacement adds or changes a dataset row in the same transaction, so a new version is visible
+   * exactly when the new rows are.
+   */
+  async function dataVersion(kind: DatasetKind): Promise<string> {
+    const [row] = await executeRows<{ version: string | null }>(
+      db,
+      sql`SELECT string_agg(id::text || '/' || active_rows || '/' || status || '/' ||
+                            (extract(epoch FROM updated_at) * 1000000)::bigint, ',' ORDER BY id) AS version
+          FROM datasets WHERE kind = ${kind}`,
+    );
+    return createHash("sha256")
+      .update(row?.version ?? "")
+      .digest("base64url");
+  }
+
+  /** The results for a data version, period and scope: computed once, in the queue, then kept. */
+  async function computeKept(options: ComputeOptions, filter: ScopeFilter): Promise<IndicatorResult[]> {
+    const version = await dataVersion(SOURCE_OF[options.framework]);
+    const key = JSON.stringify([
+      version,
+      options.framework,
+      periodsFor(options.framework, options.periodEnd, options.period),
+      filter.allProviders,
+      filter.providers === null ? null : [...filter.providers].sort(),
+    ]);
+    return kept.get(key, () => queue.run(() => computeScoped(db, options, filter)));
+  }
 
   /** null: every provider (staff); else the provider codes of the person's organisation. */
   async function ownProviderCodes(actor: Actor): Promise<string[] | null> {
@@ -260,16 +345,15 @@ export function createIndicatorsService(database: Database) {
     const filter: ScopeFilter = query.providerCode
       ? { allProviders: false, providers: [query.providerCode] }
       : { allProviders: true, providers: own };
-    const results = await computeScoped(db, computeOptionsOf(query), filter);
-    return results.map((r): IndicatorValue => {
-      if (own === null || r.providerCode !== null) return { ...r, suppressed: false };
-      return { ...r, ...suppressForPublic(r), suppressed: true };
-    });
+    const results = await computeKept(computeOptionsOf(query), filter);
+    return own === null ? results.map((r) => ({ ...r, suppressed: false })) : providerView(results, own);
   }
 
   return {
     definitions: (): readonly IndicatorDefinition[] => INDICATOR_DEFINITIONS,
     values,
+    /** Computations run and results reused, and the queue now (for tests and monitoring). */
+    stats: () => ({ ...kept.stats(), ...queue.stats() }),
   };
 }
 

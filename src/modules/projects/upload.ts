@@ -4,6 +4,7 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { FastifyRequest } from "fastify";
 import { fileTypeFromFile } from "file-type";
+import { refuseHostileText } from "../../web/hostile-input.js";
 import { ProblemError, ValidationError } from "../../web/problems.js";
 
 /**
@@ -123,6 +124,13 @@ export async function receiveUpload(
       tooLarge: true,
       limitBytes: options.maxBytes,
     };
+  }
+  try {
+    // The file's name and the text fields are stored: nothing the database cannot hold.
+    refuseHostileText({ ...fields, file: file?.fileName });
+  } catch (error) {
+    await discard();
+    throw error;
   }
   return { fields, file, discard };
 }
