@@ -5,7 +5,7 @@ import { isRole, type Role, twoFactorRequired } from "../../domain/roles.js";
 import type { Actor } from "../../domain/policy.js";
 import type { Db } from "../../db/client.js";
 import { apiTokens, organisations, sessions, signInAttempts, users } from "../../db/schema/index.js";
-import { recordAudit } from "../audit/service.js";
+import { markUnaudited, recordAudit } from "../audit/service.js";
 import { TtlCache } from "./cache.js";
 import { hmacHex, newApiToken, randomToken, sha256Hex } from "./tokens.js";
 
@@ -417,7 +417,10 @@ export function createAccountsService(
     const [row] = await userByTokenHash.execute({ tokenHash });
     if (row && (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000)) {
       // Recorded at most once a minute so that API reads stay reads.
-      await db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.tokenId));
+      await db.transaction(async (tx) => {
+        await markUnaudited(tx, "sign-in bookkeeping: when a token was last used");
+        await tx.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.tokenId));
+      });
     }
     const user = row
       ? {
