@@ -14,6 +14,7 @@ import { openDatabase, type Database } from "../src/db/client.js";
 import { governanceBodies, governanceMembers, projects } from "../src/db/schema/index.js";
 import { SYSTEM_ACTOR } from "../src/domain/policy.js";
 import type { Role } from "../src/domain/roles.js";
+import { markUnaudited } from "../src/modules/audit/service.js";
 import { instantiateChecklist } from "../src/modules/checklist/service.js";
 import { loadReferenceData } from "../src/modules/programmes/service.js";
 import type { Services } from "../src/services.js";
@@ -305,15 +306,16 @@ export async function insertProject(
   db: Database["db"],
   values: { title: string; programmeCode: string; estimatedValuePence: number },
 ): Promise<string> {
-  const [row] = await db
-    .insert(projects)
-    .values({ ...values, regime: "PCR2015", startedOn: "2025-04-01" })
-    .returning({ id: projects.id });
-  if (!row) throw new Error("project not stored");
-  await db.transaction((tx) =>
-    instantiateChecklist(tx, { projectId: row.id, estimatedValuePence: values.estimatedValuePence }),
-  );
-  return row.id;
+  return db.transaction(async (tx) => {
+    await markUnaudited(tx, "test fixture");
+    const [row] = await tx
+      .insert(projects)
+      .values({ ...values, regime: "PCR2015", startedOn: "2025-04-01" })
+      .returning({ id: projects.id });
+    if (!row) throw new Error("project not stored");
+    await instantiateChecklist(tx, { projectId: row.id, estimatedValuePence: values.estimatedValuePence });
+    return row.id;
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Db } from "../src/db/client.js";
 import { datasets, hiaReferrals, spStays, treatmentEpisodes } from "../src/db/schema/indicators.js";
 import type { IndicatorDataset } from "../src/domain/indicators/reference.js";
+import { markUnaudited } from "../src/modules/audit/service.js";
 
 const BATCH = 500;
 
@@ -16,21 +17,24 @@ function batches<T>(rows: readonly T[]): T[][] {
  */
 export async function loadIndicatorData(db: Db, data: IndicatorDataset): Promise<void> {
   const dataset = async (kind: "treatment-journeys" | "sp-outcomes" | "hia-activity", rows: number) => {
-    const [row] = await db
-      .insert(datasets)
-      .values({
-        kind,
-        fileName: `${kind}.csv`,
-        sha256: "0".repeat(64),
-        bytes: 0,
-        rows,
-        activeRows: rows,
-        periodStart: "2020-01-01",
-        periodEnd: "2030-01-01",
-        keyId: "test",
-        uploadedByLabel: "test",
-      })
-      .returning({ id: datasets.id });
+    const [row] = await db.transaction(async (tx) => {
+      await markUnaudited(tx, "test fixture");
+      return tx
+        .insert(datasets)
+        .values({
+          kind,
+          fileName: `${kind}.csv`,
+          sha256: "0".repeat(64),
+          bytes: 0,
+          rows,
+          activeRows: rows,
+          periodStart: "2020-01-01",
+          periodEnd: "2030-01-01",
+          keyId: "test",
+          uploadedByLabel: "test",
+        })
+        .returning({ id: datasets.id });
+    });
     if (!row) throw new Error("no dataset row");
     return row.id;
   };

@@ -612,16 +612,29 @@ export function createAccountsService(
       .limit(1);
     if (bySubject) return userById(bySubject.id);
     if (!email) return null;
+    // A deactivated account is neither signed in nor linked: linking is a change of the account.
     const [byEmail] = await db
       .select({ id: users.id, oidcSubject: users.oidcSubject })
       .from(users)
-      .where(eq(sql`lower(${users.email})`, email.toLowerCase()))
+      .where(and(eq(sql`lower(${users.email})`, email.toLowerCase()), eq(users.active, true)))
       .limit(1);
     if (!byEmail || byEmail.oidcSubject) return null;
-    await db
-      .update(users)
-      .set({ oidcSubject: subject, updatedAt: new Date() })
-      .where(eq(users.id, byEmail.id));
+    await db.transaction(async (tx) => {
+      await tx
+        .update(users)
+        .set({ oidcSubject: subject, updatedAt: new Date() })
+        .where(eq(users.id, byEmail.id));
+      await recordAudit(
+        tx,
+        { id: byEmail.id, label: "single sign-on", roles: [], organisationId: null },
+        {
+          entityType: "user",
+          entityId: byEmail.id,
+          action: "single-sign-on-linked",
+          summary: {},
+        },
+      );
+    });
     return userById(byEmail.id);
   }
 

@@ -3,7 +3,7 @@ import { authenticator } from "otplib";
 import type { Db, Executor } from "../../db/client.js";
 import { users } from "../../db/schema/index.js";
 import type { Actor } from "../../domain/policy.js";
-import { recordAudit } from "../audit/service.js";
+import { markUnaudited, recordAudit } from "../audit/service.js";
 import { isSealed, seal, twoFactorKey, unseal } from "./secret-box.js";
 
 /** Wrong two-factor codes (docs/security.md): held as data so an administrator can read the policy. */
@@ -16,6 +16,9 @@ export const TWO_FACTOR_LIMITS = {
 };
 
 const STEP_SECONDS = 30;
+
+/** The same secret, now stored sealed: no change of the record (docs/adr/0007). */
+const SEALING = "sealing a two-factor secret stored in plain text";
 
 /** A code from the step before also counts, for a code typed as it changed (RFC 6238, §5.2). */
 const totp = authenticator.clone({ window: [1, 0] });
@@ -190,10 +193,13 @@ export function createTwoFactor(db: Db, sessionSecret: string) {
   /** A secret stored before sealing began is sealed at its first use (and at start). */
   async function sealIfPlain(userId: string, stored: string, secret: string) {
     if (isSealed(stored)) return;
-    await db
-      .update(users)
-      .set({ totpSecret: sealFor(userId, secret) })
-      .where(and(eq(users.id, userId), eq(users.totpSecret, stored)));
+    await db.transaction(async (tx) => {
+      await markUnaudited(tx, SEALING);
+      await tx
+        .update(users)
+        .set({ totpSecret: sealFor(userId, secret) })
+        .where(and(eq(users.id, userId), eq(users.totpSecret, stored)));
+    });
   }
 
   async function recordFailure(actor: Actor, userId: string, failures: number, reason: "wrong" | "reused") {
@@ -247,14 +253,17 @@ export function createTwoFactor(db: Db, sessionSecret: string) {
         if (!value || isSealed(value)) continue;
         const target = column === "secret" ? users.totpSecret : users.totpPendingSecret;
         // Conditional on the old value, so that two instances starting together do not seal twice.
-        await db
-          .update(users)
-          .set(
-            column === "secret"
-              ? { totpSecret: sealFor(row.id, value) }
-              : { totpPendingSecret: sealFor(row.id, value) },
-          )
-          .where(and(eq(users.id, row.id), eq(target, value)));
+        await db.transaction(async (tx) => {
+          await markUnaudited(tx, SEALING);
+          await tx
+            .update(users)
+            .set(
+              column === "secret"
+                ? { totpSecret: sealFor(row.id, value) }
+                : { totpPendingSecret: sealFor(row.id, value) },
+            )
+            .where(and(eq(users.id, row.id), eq(target, value)));
+        });
         sealed++;
       }
     }

@@ -50,6 +50,15 @@ export async function recordAudit(tx: Executor, actor: Actor, entry: AuditEntry)
   await tx.insert(auditEvents).values({ ...content, prevHash, hash: auditHash(prevHash, content) });
 }
 
+/**
+ * Says why a transaction changes tables of the record without an audit record (sign-in bookkeeping, a
+ * restore, reference data). Without it or a `recordAudit`, the database refuses the commit
+ * (migration 0009; docs/adr/0007-every-change-audited-by-the-database.md). Transaction-local: it ends with the transaction.
+ */
+export async function markUnaudited(tx: Executor, reason: string): Promise<void> {
+  await tx.execute(sql`SELECT set_config('commissioner.unaudited', ${reason}, true)`);
+}
+
 export interface AuditFilter {
   entityType?: string | undefined;
   action?: string | undefined;

@@ -16,7 +16,7 @@ import {
 } from "../../domain/audit-rows.js";
 import { SYSTEM_ACTOR } from "../../domain/policy.js";
 import { executeRows, type Database, type Executor } from "../../db/client.js";
-import { recordAudit, verifyAuditChain } from "../audit/service.js";
+import { markUnaudited, recordAudit, verifyAuditChain } from "../audit/service.js";
 import type { BlobStorage } from "../documents/store.js";
 import {
   BACKUP_FORMAT,
@@ -412,6 +412,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreSum
       log(`  ${"documents".padEnd(24)} ${String(manifest.documents.length).padStart(8)} files`);
 
     const result = await database.db.transaction(async (tx) => {
+      // The rows come back as they were, with the audit chain that records them (docs/adr/0007).
+      await markUnaudited(tx, "restoring a backup");
       // Nothing else writes while the tables fill (PostgreSQL: servers may run beside the CLI).
       const locked = schemaTables().filter((t) => !SKIPPED_TABLES.includes(t.name));
       await tx.execute(
