@@ -37,12 +37,12 @@ afterAll(async () => {
 });
 
 async function tablesWithoutAuditCheck(): Promise<string[]> {
-  const rows = await t.database.db.execute<{ name: string }>(sql`
+  const result: unknown = await t.database.db.execute(sql`
     SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
       AND NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgrelid = c.oid AND tg.tgname = 'audit_required')
     ORDER BY 1`);
-  return (rows as unknown as { rows: { name: string }[] }).rows.map((r) => r.name);
+  return (result as { rows: { name: string }[] }).rows.map((r) => r.name);
 }
 
 /** The database's own message, under the driver's "Failed query" wrapper. */
@@ -71,10 +71,10 @@ describe("every change is audited, by construction", () => {
     expect(await refusal(t.database.db.insert(organisations).values(organisation))).toMatch(
       /a change to organisations was not audited/,
     );
-    const left = await t.database.db.execute(
+    const left: unknown = await t.database.db.execute(
       sql`SELECT 1 FROM organisations WHERE code = ${organisation.code}`,
     );
-    expect((left as unknown as { rows: unknown[] }).rows).toHaveLength(0);
+    expect((left as { rows: unknown[] }).rows).toHaveLength(0);
   });
 
   it("commits a change with its audit record, appended before or after it", async () => {
