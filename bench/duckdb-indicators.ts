@@ -1,7 +1,7 @@
 /**
- * The reference for what the hardware can do (issue 4, "Benchmarks"): DuckDB computing every Appendix A
+ * The reference for what the hardware can do: DuckDB computing every Appendix A
  * indicator (SM01–SM14R), for all providers together and per provider, from the same CSV the import
- * reads, with the definitions of INDICATORS.md written again in DuckDB's SQL (nothing of our SQL is
+ * reads, with the definitions of docs/indicators.md written again in DuckDB's SQL (nothing of our SQL is
  * reused; only the code lists come from the domain). Used by bench/indicators.ts only;
  * @duckdb/node-api is a dev dependency.
  *

@@ -1,5 +1,5 @@
 /**
- * npm run bench:indicators — client-level data at scale (issue 4, "Benchmarks"): a seeded file of
+ * npm run bench:indicators — client-level data at scale: a seeded file of
  * treatment episodes (default 1,000,000; 40% as many clients; 30 providers; 3 years), then
  *  (a) the import through our import path (`app.services.datasets.importFile`, as the CLI calls it)
  *      beside a bare COPY of the same CSV into an unindexed table of text columns on the same database;

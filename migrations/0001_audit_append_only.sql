@@ -1,4 +1,4 @@
--- The audit trail is append-only (DESIGN.md data rules): refuse UPDATE, DELETE and TRUNCATE.
+-- The audit trail is append-only (docs/architecture.md, data rules): refuse UPDATE, DELETE and TRUNCATE.
 CREATE OR REPLACE FUNCTION audit_events_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   RAISE EXCEPTION 'audit_events is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';

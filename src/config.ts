@@ -5,7 +5,7 @@ import { z } from "zod";
 import { MESSAGE_TEMPLATE_KEYS, notifyTemplateVariable, type MessageTemplateKey } from "./domain/messages.js";
 
 /**
- * Configuration comes only from environment variables, validated at boot (STYLE.md, example 5).
+ * Configuration comes only from environment variables, validated at boot.
  * Each entry's description is what the README lists.
  */
 export const environmentSchema = z.object({
@@ -128,7 +128,7 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   sessionSecret: string;
-  /** Keys HMAC-SHA-256 of client_ref (INDICATORS.md): changing it would split every client in two. */
+  /** Keys HMAC-SHA-256 of client_ref (docs/indicators.md): changing it would split every client in two. */
   pseudonymisationSecret: string;
   sessionHours: number;
   secureCookies: boolean;

@@ -32,7 +32,7 @@ function messageLinks(publicUrl: string): MessageLinks {
   };
 }
 
-/** The one composition root (STYLE.md, example 2): every service is made here and handed to routes. */
+/** The one composition root: every service is made here and handed to routes. */
 export function createServices(database: Database, config: Config) {
   const db = database.db;
   const documents = createDocumentStore(db, path.join(config.dataDir, "documents"));
@@ -65,7 +65,7 @@ export function createServices(database: Database, config: Config) {
       config.pseudonymisationSecret,
       importWorkspace(path.join(config.dataDir, "tmp", "imports")),
     ),
-    // Indicators computed in SQL from that data (issue 4, item 2).
+    // Indicators computed in SQL from that data.
     indicators: createIndicatorsService(database),
     projects: createProjectsService(db, documents, changes, links),
     /** The outbox and its delivery by SMTP or GOV.UK Notify, when one is configured. */

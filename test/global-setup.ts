@@ -6,7 +6,7 @@ import pg from "pg";
 import { openDatabase } from "../src/db/client.js";
 
 /**
- * Migrates one template database per test run (DESIGN.md, known constraints): a PGlite data directory
+ * Migrates one template database per test run (docs/architecture.md, known constraints): a PGlite data directory
  * dumped to a tarball that each test file loads, or a PostgreSQL template database to copy.
  */
 export default async function setup({ provide }: { provide: (key: string, value: string) => void }) {

@@ -101,7 +101,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real app on a real database of its own (STYLE.md, example 1); close it in afterAll. */
+/** The real app on a real database of its own; close it in afterAll. */
 export async function buildTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
   const config = testConfig(overrides);
   const database = await createTestDatabase();

@@ -8,7 +8,7 @@ import { registerMigrate } from "./migrate.js";
 import { registerServe } from "./serve.js";
 import { registerUsers } from "./users.js";
 
-/** The `commissioner` command and its subcommands (API.md, "Command line"). */
+/** The `commissioner` command and its subcommands (docs/api.md, "Command line"). */
 export function buildProgram(): Command {
   const program = new Command("commissioner")
     .description(

@@ -106,7 +106,7 @@ const thresholds: [RegimeCode, string, number, number, boolean][] = [
   ["PA2023", "2026-01-05", 20_772_000, 16_617_600, false],
 ];
 
-describe("thresholds and SSP engagement at 80% (§3.13; RULES.md, regimes)", () => {
+describe("thresholds and SSP engagement at 80% (§3.13; docs/rules.md, regimes)", () => {
   it.each(thresholds)(
     "%s on %s, threshold %i: 80%% is %i (light touch %s)",
     (regime, on, threshold, eighty, lightTouch) => {

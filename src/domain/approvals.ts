@@ -15,7 +15,7 @@ import {
 import { shortDate } from "./standstill.js";
 
 /**
- * Approvals by value (RULES.md, governance routes). Money is integer pence.
+ * Approvals by value (docs/rules.md, governance routes). Money is integer pence.
  * Thresholds are data: the framework's values, held here once.
  */
 export const PROCUREMENT_BOARD_ABOVE_PENCE = 100_000_000; // £1,000,000 (§3.10)
@@ -100,7 +100,7 @@ export interface Flag {
   code: FlagCode;
   reason: string;
   paragraph: string;
-  /** What to confirm, for an item RULES.md marks "(check)". */
+  /** What to confirm, for an item docs/rules.md marks "(check)". */
   check?: string;
 }
 
@@ -110,7 +110,7 @@ export interface ApprovalsQuery {
   programmeCode: ProgrammeCode;
   /** The day the procurement starts (the rules in force then); today in London when not given. */
   on?: IsoDate;
-  /** A light touch contract, as the framework's services are (RULES.md): true unless said otherwise. */
+  /** A light touch contract, as the framework's services are (docs/rules.md): true unless said otherwise. */
   lightTouch?: boolean;
 }
 
@@ -136,7 +136,7 @@ function vatWords(t: { vat: "net" | "incl-vat" }) {
 
 /**
  * Which approvals a procurement needs and what applies to it, each with its reason and paragraph
- * (RULES.md governance routes and regimes; API.md `/rules/approvals`). Boundaries: "over £50,000" and
+ * (docs/rules.md governance routes and regimes; docs/api.md `/rules/approvals`). Boundaries: "over £50,000" and
  * "over £1,000,000" are strictly over (§3.10, App C 7); a threshold is met at or above its value; SSP
  * engagement is essential at 80% of the threshold or more (§3.13).
  */
@@ -292,7 +292,7 @@ export function approvalsFor(query: ApprovalsQuery): ApprovalsAnswer {
     },
   );
 
-  // The regime: is it in force, what is its threshold on that date (RULES.md, regimes).
+  // The regime: is it in force, what is its threshold on that date (docs/rules.md, regimes).
   if (!appliesOn(regime.code, on)) {
     flags.push({
       code: "REGIME_NOT_IN_FORCE",
@@ -392,7 +392,7 @@ export function approvalsFor(query: ApprovalsQuery): ApprovalsAnswer {
   };
 }
 
-/** The duties of the regime (RULES.md: award publication, other duties) that this value brings. */
+/** The duties of the regime (docs/rules.md: award publication, other duties) that this value brings. */
 function regimeDuties(
   code: RegimeCode,
   valuePence: number,

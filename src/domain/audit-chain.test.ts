@@ -39,7 +39,7 @@ describe("canonicalJson", () => {
   });
 });
 
-describe("verifyChain (the audit trail is hash-chained, DESIGN.md data rules)", () => {
+describe("verifyChain (the audit trail is hash-chained, docs/architecture.md, data rules)", () => {
   it("accepts an intact chain", () => {
     expect(verifyChain(chain(4))).toEqual({ ok: true, count: 4 });
   });

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 
-/** The fields of an audit record that its hash covers (DESIGN.md data rules). */
+/** The fields of an audit record that its hash covers (docs/architecture.md, data rules). */
 export interface AuditRecordContent {
   seq: number;
   at: string;

@@ -18,7 +18,7 @@ function task(key: string) {
   return found;
 }
 
-const FRAMEWORK = path.resolve(import.meta.dirname, "../../../shared/seed/commissioning-framework-2013.txt");
+const FRAMEWORK = path.resolve(import.meta.dirname, "../../docs/framework/commissioning-framework-2013.txt");
 
 /**
  * Appendix C read from the framework's text: the rows between each section heading and the next,

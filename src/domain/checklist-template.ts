@@ -23,7 +23,7 @@ export type EvidenceType = (typeof EVIDENCE_TYPES)[number];
 
 /**
  * Document kinds that complete a task when a document of that kind is uploaded to the project
- * (the kinds of API.md, POST /projects/:id/documents).
+ * (the kinds of docs/api.md, POST /projects/:id/documents).
  */
 export const EVIDENCE_DOCUMENT_KINDS = {
   "needs-assessment": "a needs assessment",
@@ -112,7 +112,7 @@ export interface TemplateSection {
   tasks: readonly TemplateTask[];
 }
 
-/** Contracts over £1m are sealed, or signed by two authorised officers (App C 7; RULES.md). */
+/** Contracts over £1m are sealed, or signed by two authorised officers (App C 7; docs/rules.md). */
 export const SEALING_ABOVE_PENCE = 100_000_000;
 
 const PROCUREMENT_BOARD_NOT_NEEDED =

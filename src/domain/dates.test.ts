@@ -15,7 +15,7 @@ describe("isIsoDate", () => {
   });
 });
 
-describe("addMonthsClamped (INDICATORS.md: 6 months after d)", () => {
+describe("addMonthsClamped (docs/indicators.md: 6 months after d)", () => {
   it.each([
     ["2025-08-31", 6, "2026-02-28"],
     ["2023-08-31", 6, "2024-02-29"],

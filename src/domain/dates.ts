@@ -1,7 +1,7 @@
 import Holidays from "date-holidays";
 
 /**
- * Date-only values are ISO `YYYY-MM-DD` strings (DESIGN.md, dates). All arithmetic here is on calendar
+ * Date-only values are ISO `YYYY-MM-DD` strings (docs/architecture.md, dates). All arithmetic here is on calendar
  * dates in UTC, so a clock change never moves a day.
  */
 export type IsoDate = string;
@@ -49,7 +49,7 @@ export function compareDates(a: IsoDate, b: IsoDate): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Which parts of the UK's bank holidays a rule counts (RULES.md: working day by regime). */
+/** Which parts of the UK's bank holidays a rule counts (docs/rules.md: working day by regime). */
 export type BankHolidayArea = "england-and-wales" | "any-part-of-uk";
 
 const calendars = {

@@ -1,5 +1,5 @@
 /**
- * Money is integer pence (DESIGN.md, data rules): public money must add up exactly, so nothing here
+ * Money is integer pence (docs/architecture.md, data rules): public money must add up exactly, so nothing here
  * goes through a floating-point number. Pounds typed by a person ("£1,250,000", "1250000.50") become
  * pence; pence become "£1,250,000.50" for people to read.
  */

@@ -6,7 +6,7 @@ import {
 import { isStaff, type Role, STAFF_ROLES } from "./roles.js";
 
 /**
- * The one permission policy (DESIGN.md, rules of the house): pages and the API both ask `can`.
+ * The one permission policy (docs/architecture.md): pages and the API both ask `can`.
  * Each action lists the roles that may take it; a resource check narrows it where needed.
  */
 export interface Actor {
@@ -40,9 +40,9 @@ export const PERMISSIONS = {
   "users:create": ["administrator"],
   "users:update": ["administrator"],
   "audit:read": ["administrator"],
-  // Rules explained (issue 3, item 4): anyone signed in may ask which approvals and standstill apply.
+  // Rules explained: anyone signed in may ask which approvals and standstill apply.
   "rules:read": ANY_SIGNED_IN,
-  // Commissioning projects (issue 3): council and partnership staff only.
+  // Commissioning projects: council and partnership staff only.
   "projects:read": STAFF_ROLES,
   "projects:create": ["administrator", "commissioner", "procurement-officer"],
   "projects:update": ["administrator", "commissioner", "procurement-officer"],
@@ -53,7 +53,7 @@ export const PERMISSIONS = {
   "risks:manage": ["administrator", "commissioner", "procurement-officer"],
   "eqia:manage": ["administrator", "commissioner", "procurement-officer"],
   "eqia:sign-off": ["administrator", "commissioner", "procurement-officer", "authorised-officer", "board-member"],
-  // Client-level data and indicators (issue 4): providers import only their own provider codes.
+  // Client-level data and indicators: providers import only their own provider codes.
   "datasets:import": ["administrator", "commissioner", "provider-user"],
   "datasets:replace": ["administrator", "commissioner", "provider-user"],
   "indicators:read": [...STAFF_ROLES, "provider-user"],

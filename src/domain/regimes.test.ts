@@ -11,7 +11,7 @@ import {
   type Sourced,
 } from "./regimes.js";
 
-describe("the regime in force on a date (RULES.md, regimes: applies to procurements started)", () => {
+describe("the regime in force on a date (docs/rules.md, regimes: applies to procurements started)", () => {
   it.each([
     ["2006-01-30", null],
     ["2006-01-31", "PCR2006"],
@@ -33,7 +33,7 @@ describe("the regime in force on a date (RULES.md, regimes: applies to procureme
   });
 });
 
-describe("thresholds by date, in pence (RULES.md, threshold for these services)", () => {
+describe("thresholds by date, in pence (docs/rules.md, threshold for these services)", () => {
   it.each([
     ["PCR2006", "2011-12-31", null],
     ["PCR2006", "2012-01-01", 17_393_400], // £173,934; the framework quotes £173,935
@@ -86,13 +86,13 @@ describe("every value carries its source", () => {
     ...[...r.awardPublication, ...r.otherDuties].map((d): [string, Sourced] => [`${r.code} ${d.code}`, d]),
   ]);
 
-  it.each(sourced)("%s has RULES.md text and a source", (_name, value) => {
+  it.each(sourced)("%s has docs/rules.md text and a source", (_name, value) => {
     expect(value.rulesText.length).toBeGreaterThan(0);
     expect(value.source.length).toBeGreaterThan(0);
   });
 
   it.each(sourced.filter(([, v]) => v.rulesText.includes("check")))(
-    "%s is marked (check) in RULES.md and flagged as such",
+    "%s is marked (check) in docs/rules.md and flagged as such",
     (_name, value) => {
       expect(value.check).toBeTruthy();
     },

@@ -1,14 +1,14 @@
 import { compareDates, type BankHolidayArea, type IsoDate } from "./dates.js";
 
 /**
- * The procurement regimes as dated data (RULES.md, "Regimes"). The framework was written under the
+ * The procurement regimes as dated data (docs/rules.md, "Regimes"). The framework was written under the
  * Public Contracts Regulations 2006; the same cycle runs today under the Procurement Act 2023, and for
  * health care services possibly under the Provider Selection Regime. A regime is chosen per
  * procurement: by default the one in force on the day it starts (`regimeInForceOn`); the Provider
  * Selection Regime only when asked for.
  *
- * Every value carries the words of RULES.md it comes from (`rulesText`), the paragraph or legislation
- * cited (`source`), and, where RULES.md marks it "(check)" or we had to choose a reading, `check` or
+ * Every value carries the words of docs/rules.md it comes from (`rulesText`), the paragraph or legislation
+ * cited (`source`), and, where docs/rules.md marks it "(check)" or we had to choose a reading, `check` or
  * `note` saying what. Money is integer pence; dates are ISO `YYYY-MM-DD`, inclusive.
  */
 
@@ -16,11 +16,11 @@ export const REGIME_CODES = ["PCR2006", "PCR2015", "PA2023", "PSR"] as const;
 export type RegimeCode = (typeof REGIME_CODES)[number];
 
 export interface Sourced {
-  /** The words of RULES.md this value comes from. */
+  /** The words of docs/rules.md this value comes from. */
   rulesText: string;
   /** The framework paragraph (§) or legislation cited. */
   source: string;
-  /** Set when RULES.md marks the item "(check)", or the value needs confirming: what to confirm. */
+  /** Set when docs/rules.md marks the item "(check)", or the value needs confirming: what to confirm. */
   check?: string;
   /** A reading we chose or a discrepancy worth knowing. */
   note?: string;
@@ -136,7 +136,7 @@ export const REGIMES: readonly Regime[] = [
         rulesText:
           "£173,934 for sub-central authorities, 1 Jan 2012 – 31 Dec 2013 (the framework quotes £173,935)",
         source: "§3.13; PCR 2006",
-        note: "The framework (§3.13) quotes £173,935; the regulations' figure, £173,934, is the one held. RULES.md holds no value for other years of PCR 2006.",
+        note: "The framework (§3.13) quotes £173,935; the regulations' figure, £173,934, is the one held. the rules register holds no value for other years of PCR 2006.",
       },
     ],
     otherServicesThreshold: "part-b-services",
@@ -201,7 +201,7 @@ export const REGIMES: readonly Regime[] = [
         rulesText: "light touch £625,050 net (2015)",
         source: "PCR 2015 reg 5",
         check:
-          "RULES.md gives this value for 2015 only; no value is held for 1 January 2016 – 31 December 2021 (thresholds were revised every two years).",
+          "The rules register gives this value for 2015 only; no value is held for 1 January 2016 – 31 December 2021 (thresholds were revised every two years).",
       },
       {
         kind: "light-touch",
@@ -443,7 +443,7 @@ export const SSP_CLOSE = {
   source: "§3.13",
 } as const;
 
-/** Contracts Finder publication under PCR 2015 (RULES.md, award publication), dated. */
+/** Contracts Finder publication under PCR 2015 (docs/rules.md, award publication), dated. */
 export const CONTRACTS_FINDER_FROM: readonly {
   valuePence: number;
   vat: "net" | "incl-vat";
@@ -501,7 +501,7 @@ export function regimeInForceOn(date: IsoDate): RegimeCode | null {
 
 /**
  * The value of a threshold on `date`: the latest of that kind that started on or before it and has
- * not ended. Null when no value is held for that date (RULES.md holds only the values it states).
+ * not ended. Null when no value is held for that date (docs/rules.md holds only the values it states).
  */
 export function thresholdOn(
   code: RegimeCode,

@@ -1,4 +1,4 @@
-/** Role codes as in API.md (conventions). */
+/** Role codes as in docs/api.md (conventions). */
 export const ROLE_CODES = [
   "administrator",
   "commissioner",
@@ -40,7 +40,7 @@ export function isStaff(roles: readonly Role[]): boolean {
   return roles.some((r) => STAFF_ROLES.includes(r));
 }
 
-/** Two-factor sign-in: required for administrators, offered to all staff (issue 2, item 4). */
+/** Two-factor sign-in: required for administrators, offered to all staff. */
 export function twoFactorRequired(roles: readonly Role[]): boolean {
   return roles.includes("administrator");
 }

@@ -251,7 +251,7 @@ describe("Stage 2 → 3: business case, draft specification, outcomes and fundin
       ["business-case:KDAAT_BOARD §3.5–3.6, App C 1"],
     ],
     [
-      "business case approved only by the board (RULES.md: the group approves it too)",
+      "business case approved only by the board (docs/rules.md: the group approves it too)",
       {
         documents: stage2Docs,
         decisions: [approval("business-case", "KDAAT_BOARD")],

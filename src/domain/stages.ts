@@ -35,7 +35,7 @@ export function nextStage(stage: Stage): Stage | null {
   return stage === 5 ? "closed" : ((stage + 1) as StageNumber);
 }
 
-/** Document kinds of a project (API.md, commissioning projects). */
+/** Document kinds of a project (docs/api.md, commissioning projects). */
 export const DOCUMENT_KINDS = [
   "needs-assessment",
   "business-case",
@@ -327,7 +327,7 @@ function requirements(p: ProjectSnapshot): MissingOutput[] {
         ...requireDocument(p, "service-specification-draft", "§3.6"),
         ...requireDocument(p, "outcomes-funding-framework", "§3.6"),
         ...requireDocument(p, "market-capacity-report", "§3.5, App C 2"),
-        // RULES.md (governance routes): the business case is approved through governance, by the
+        // docs/rules.md (governance routes): the business case is approved through governance, by the
         // programme's operational group and its board (§3.5 has both direct Stage 2; App C 1).
         ...requireApproval(p, "business-case", [...groups, ...boards], "§3.5–3.6, App C 1"),
         ...requireFlag(

@@ -16,7 +16,7 @@ interface Case {
 
 const cases: Case[] = [
   {
-    name: "RULES.md worked example: emailed Tuesday 23 March 2010, day 10 is Good Friday",
+    name: "docs/rules.md worked example: emailed Tuesday 23 March 2010, day 10 is Good Friday",
     regime: "PCR2006",
     notifiedOn: "2010-03-23",
     startsOn: "2010-03-23",
@@ -202,7 +202,7 @@ const cases: Case[] = [
   },
 ];
 
-describe("standstill periods (RULES.md, regimes; §3.16, App C 7)", () => {
+describe("standstill periods (docs/rules.md, regimes; §3.16, App C 7)", () => {
   it.each(cases)("$name", (c) => {
     const result = standstill({
       regime: c.regime,

@@ -13,8 +13,8 @@ import { getRegime, type RegimeCode } from "./regimes.js";
 
 /**
  * The standstill (Alcatel) period: the pause between telling bidders the result and entering into the
- * contract, during which they may challenge (§3.16, App C 7; RULES.md, regimes). Each regime counts it
- * its own way; the working days come from `dates.ts` (date-holidays, as RULES.md says).
+ * contract, during which they may challenge (§3.16, App C 7; docs/rules.md, regimes). Each regime counts it
+ * its own way; the working days come from `dates.ts` (date-holidays, as docs/rules.md says).
  */
 
 export interface StandstillQuery {
@@ -141,7 +141,7 @@ function weekdayHolidays(from: IsoDate, to: IsoDate, area: BankHolidayArea): Nam
   });
 }
 
-/** "(To check: …)" for an item RULES.md marks "(check)". */
+/** "(To check: …)" for an item docs/rules.md marks "(check)". */
 export function toCheck(text: string): string {
   return `(To check: ${text.charAt(0).toLowerCase()}${text.slice(1)})`;
 }

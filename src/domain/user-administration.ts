@@ -3,7 +3,7 @@ import type { Role } from "./roles.js";
 /**
  * Who may change a user's standing (README, accounts and governance). The service must always have
  * someone who can administer it: otherwise nobody could add a user, change a role or read the audit
- * trail (DESIGN.md, rules of the house) until someone edits the database by hand. So an administrator
+ * trail (docs/architecture.md) until someone edits the database by hand. So an administrator
  * cannot lock themselves out, and the last active administrator keeps both the role and the account.
  */
 

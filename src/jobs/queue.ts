@@ -30,7 +30,7 @@ export async function enqueueJob(
   return row.id;
 }
 
-/** The jobs table (DESIGN.md, scheduled work): enqueue, claim with SKIP LOCKED, finish or retry. */
+/** The jobs table (docs/architecture.md, scheduled work): enqueue, claim with SKIP LOCKED, finish or retry. */
 export function createJobQueue(db: Db) {
   async function enqueue(
     kind: string,

@@ -3,7 +3,7 @@ import type { AccountsService } from "../modules/accounts/service.js";
 import { actorFor } from "../modules/accounts/service.js";
 import { sendProblem } from "./errors.js";
 
-/** Bearer tokens for /api/v1 (API.md conventions); /api/v1/public and the OpenAPI document need none. */
+/** Bearer tokens for /api/v1 (docs/api.md conventions); /api/v1/public and the OpenAPI document need none. */
 export const apiAuthPlugin = fp<{ accounts: AccountsService }>(
   async (app, { accounts }) => {
     app.addHook("onRequest", async (request, reply) => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Shared pieces of the API's route schemas (API.md conventions), so the OpenAPI document shows them. */
+/** Shared pieces of the API's route schemas (docs/api.md conventions), so the OpenAPI document shows them. */
 export const problemSchema = z
   .object({
     type: z.string(),

@@ -79,7 +79,7 @@ export function loggerOptions(config: Config) {
   };
 }
 
-/** Builds the whole app on an open, migrated database; `server.ts` only listens (STYLE.md, example 1). */
+/** Builds the whole app on an open, migrated database; `server.ts` only listens. */
 export async function buildApp(config: Config, options: AppOptions): Promise<FastifyInstance> {
   const services = createServices(options.database, config);
   const app = Fastify({
@@ -109,7 +109,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
       info: {
         title: "Commissioner API",
         version: "1.0.0",
-        description: "The public JSON API of Commissioner (API.md).",
+        description: "The public JSON API of Commissioner (docs/api.md).",
       },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       security: [{ bearer: [] }],

@@ -1,4 +1,4 @@
-/** Typed paths (STYLE.md, example 10): one definition used for routing, links and redirects. */
+/** Typed paths: one definition used for routing, links and redirects. */
 export const paths = {
   home: "/",
   signIn: "/sign-in",

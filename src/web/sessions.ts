@@ -36,7 +36,7 @@ export function sessionCookieOptions(config: Config) {
   };
 }
 
-/** Server-side sessions in the database (docs/security.md), one concern per file (STYLE.md, example 8). */
+/** Server-side sessions in the database (docs/security.md), one concern per file. */
 export const sessionsPlugin = fp<SessionOptions>(
   async (app, { config, accounts }) => {
     app.decorateRequest("actor", null);

@@ -123,7 +123,7 @@ export const viewsPlugin = fp<{ config: Config }>(
       templates: templateRoots,
       options: {
         autoescape: true,
-        // Templates are compiled once and kept: rendering must cost about 0.5 ms (DESIGN.md).
+        // Templates are compiled once and kept: rendering must cost about 0.5 ms (docs/architecture.md).
         noCache: false,
         onConfigure: (env: nunjucks.Environment) => {
           configureNunjucks(env);

@@ -39,7 +39,7 @@ import {
 } from "../../src/domain/indicators/terms.js";
 
 /**
- * Valid parsed rows for the three kinds of indicator file (INDICATORS.md), for tests:
+ * Valid parsed rows for the three kinds of indicator file (docs/indicators.md), for tests:
  * - builders (`episode`, `stay`, `referral`) for hand-written cases;
  * - fast-check arbitraries (`indicatorDatasetArb` and the per-kind ones) whose dates cluster on the
  *   edges the definitions care about (period start and end, S + 6 months, E + 6 months, 1 April,
@@ -731,7 +731,7 @@ export function* generateHiaReferrals(
 }
 
 // ---------------------------------------------------------------------------------------------------
-// CSV records (INDICATORS.md column names; empty cell = no value)
+// CSV records (docs/indicators.md column names; empty cell = no value)
 // ---------------------------------------------------------------------------------------------------
 
 export const TREATMENT_COLUMNS = [

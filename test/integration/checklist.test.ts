@@ -364,7 +364,7 @@ describe("checklist API", () => {
     );
   });
 
-  it("answers the eight sections and their tasks (API.md shape)", async () => {
+  it("answers the eight sections and their tasks (docs/api.md shape)", async () => {
     const projectId = await createProject(100_000_000);
     const checklist = await apiChecklist(projectId);
     expect(checklist.sections.map((s) => [s.number, s.title, s.tasks.length])).toEqual([

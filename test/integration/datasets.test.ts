@@ -175,7 +175,7 @@ function multipart(fields: Record<string, string>, file: { name: string; content
 }
 
 // ------------------------------------------------------------------------------------------------
-// Bad input (issue 4, "Correctness"): each refused whole, with its line and column, nothing stored
+// Bad input: each refused whole, with its line and column, nothing stored
 // ------------------------------------------------------------------------------------------------
 
 describe("a refused file stores nothing and names each problem's line and column", () => {

@@ -7,7 +7,7 @@ import { apiTokenFor, buildTestApp, createUser, html, signIn, type TestApp } fro
 import { loadIndicatorData } from "../indicator-data.js";
 
 /**
- * Secondary suppression where a provider's users see figures (INDICATORS.md, suppression; the rule is
+ * Secondary suppression where a provider's users see figures (docs/indicators.md, suppression; the rule is
  * `suppressAgainstDifferencing` in src/domain/indicators/terms.ts): SP1 has 10 adult drug users in
  * treatment and SP2 has 2, so all providers together have 12, which is not small; but 12 less SP1's own
  * 10 would tell SP1's users that the other providers have 2. So SP1's users see the total as `*`;

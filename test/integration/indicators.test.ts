@@ -12,7 +12,7 @@ import { apiTokenFor, buildTestApp, createUser, html, signIn, type TestApp } fro
 import { loadIndicatorData } from "../indicator-data.js";
 
 /**
- * The indicators' three faces (issue 4, items 2 and 3): GET /api/v1/indicators and
+ * The indicators' three faces: GET /api/v1/indicators and
  * /api/v1/indicator-values, the library and values pages, and `commissioner indicators` in-process.
  * The numbers themselves are held to the reference by src/modules/indicators/sql-vs-reference.test.ts;
  * here the API answers the reference's figures, and who sees what.

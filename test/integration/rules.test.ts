@@ -118,7 +118,7 @@ describe("GET /api/v1/rules/approvals", () => {
 });
 
 describe("GET /api/v1/rules/standstill", () => {
-  it("answers RULES.md's worked example", async () => {
+  it("answers docs/rules.md's worked example", async () => {
     const response = await api("/api/v1/rules/standstill?regime=PCR2006&notifiedOn=2010-03-23");
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({

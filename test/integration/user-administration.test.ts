@@ -20,7 +20,7 @@ import {
 import { startTestOidcProvider, type TestOidcProvider } from "../oidc-provider.js";
 
 /**
- * User administration (API.md: PATCH /users/:id, POST /users/:id/unlock, POST /users/:id/two-factor/reset)
+ * User administration (docs/api.md: PATCH /users/:id, POST /users/:id/unlock, POST /users/:id/two-factor/reset)
  * through the real HTTP layer. Runs on PGlite by default, where the signed-in path caches session and
  * token lookups for 5 seconds, and on PostgreSQL with TEST_DATABASE_URL, where it does not.
  */

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { integer, timestamp, uuid } from "drizzle-orm/pg-core";
 
-/** Every table has these (DESIGN.md, data rules). */
+/** Every table has these (docs/architecture.md, data rules). */
 export const idColumn = () => uuid("id").primaryKey().defaultRandom();
 export const timestamps = () => ({
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

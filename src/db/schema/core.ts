@@ -66,7 +66,7 @@ export const users = pgTable(
   ],
 );
 
-/** Server-side sessions, so that several instances share them (DESIGN.md, Scale). */
+/** Server-side sessions, so that several instances share them (docs/architecture.md, Scale). */
 export const sessions = pgTable(
   "sessions",
   {
@@ -187,7 +187,7 @@ export const governanceMembers = pgTable(
 );
 
 /**
- * Append-only, hash-chained audit trail (DESIGN.md data rules). A trigger refuses UPDATE and DELETE.
+ * Append-only, hash-chained audit trail (docs/architecture.md, data rules). A trigger refuses UPDATE and DELETE.
  * `seq` orders the chain; `hash` = SHA-256 over the previous hash and this record's canonical form.
  */
 export const auditEvents = pgTable(
@@ -218,7 +218,7 @@ export const blobs = pgTable("blobs", {
   ...timestamps(),
 });
 
-/** Scheduled work, shared by instances through FOR UPDATE SKIP LOCKED (DESIGN.md, stack). */
+/** Scheduled work, shared by instances through FOR UPDATE SKIP LOCKED (docs/architecture.md). */
 export const jobs = pgTable(
   "jobs",
   {

@@ -4,7 +4,7 @@ import { emptyTextArray, idColumn, timestamps } from "./common.js";
 import { users } from "./core.js";
 
 /**
- * Client-level data that providers upload (INDICATORS.md), from which the indicators are computed.
+ * Client-level data that providers upload (docs/indicators.md), from which the indicators are computed.
  *
  * One `datasets` row per imported file. The rows of a file go to the table of its kind, pseudonymised:
  * `client_hash` is HMAC-SHA-256 of `client_ref` under the installation's pseudonymisation key (hex), and
@@ -82,7 +82,7 @@ export const treatmentEpisodes = pgTable(
     ...timestamps(),
   },
   // Each index is paid for on every imported row (a million-row import spends seconds on each), so only
-  // these: the ids' uniqueness (INDICATORS.md), the foreign key's (deleting a dataset must not read the
+  // these: the ids' uniqueness (docs/indicators.md), the foreign key's (deleting a dataset must not read the
   // whole table), and the two the indicator queries read by (a client's time line, a provider's
   // episodes). No query reads by discharge_date alone: its index only cost imports time.
   (t) => [

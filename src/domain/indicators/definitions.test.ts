@@ -40,8 +40,8 @@ const COLUMNS: Record<string, readonly string[]> = {
   ],
 };
 
-describe("the indicator library (INDICATORS.md tables)", () => {
-  it("has every indicator once, in the order of INDICATORS.md", () => {
+describe("the indicator library (docs/indicators.md tables)", () => {
+  it("has every indicator once, in the order of docs/indicators.md", () => {
     expect(INDICATOR_CODES).toEqual([
       "SM01",
       "SM02",

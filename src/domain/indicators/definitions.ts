@@ -2,7 +2,7 @@ import { OUTCOMES, type DatasetKind, type PeriodKind } from "./terms.js";
 
 /**
  * The indicator library (framework Appendix A, Appendix B and the Home Improvement Agency list;
- * INDICATORS.md for the exact definitions), in words a commissioner can read out to a board.
+ * docs/indicators.md for the exact definitions), in words a commissioner can read out to a board.
  * GET /api/v1/indicators returns these; the indicator library page shows them.
  */
 
@@ -21,7 +21,7 @@ export interface IndicatorDefinition {
   readonly denominator: string | null;
   /** The file the indicator is computed from. */
   readonly source: DatasetKind;
-  /** The columns of that file it uses (INDICATORS.md names). */
+  /** The columns of that file it uses (docs/indicators.md names). */
   readonly fields: readonly string[];
   /** The period it covers when none is asked for. */
   readonly periodDefault: PeriodKind;

@@ -15,7 +15,7 @@ import {
 } from "./terms.js";
 
 /**
- * The three client-level data formats of INDICATORS.md ("treatment-journeys", "sp-outcomes",
+ * The three client-level data formats of docs/indicators.md ("treatment-journeys", "sp-outcomes",
  * "hia-activity") as data: their columns, which are required, the values each allows, and the rules
  * that tie columns of one row together. `readHeader` and `validateRow` are the pure validator the
  * importer runs on every row; each problem is `{line, column, message}`, the message saying what is
@@ -283,7 +283,7 @@ function digitsAt(value: string, start: number, length: number): number {
 }
 
 /**
- * A real calendar date in `YYYY-MM-DD` form (INDICATORS.md, common rules), decided by arithmetic on the
+ * A real calendar date in `YYYY-MM-DD` form (docs/indicators.md, common rules), decided by arithmetic on the
  * characters: the importer checks up to four dates a row, and a regular expression and a Date for each
  * cost more than the rest of the row's checks. It answers as dates.ts `isIsoDate` does for every string
  * (formats.test.ts compares them), years 0000–0099 included: `Date.UTC` reads those as 1900–1999, so

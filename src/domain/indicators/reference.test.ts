@@ -5,7 +5,7 @@ import { computeReference, type IndicatorDataset, type IndicatorResult } from ".
 import type { DischargeReason, IsoDate, Substance, TreatmentEpisode } from "./terms.js";
 
 /**
- * Small datasets worked out by hand from INDICATORS.md. Each expected row was written from the
+ * Small datasets worked out by hand from docs/indicators.md. Each expected row was written from the
  * definitions (the comments give the working), not from the code.
  */
 

@@ -37,7 +37,7 @@ import {
 } from "./terms.js";
 
 /**
- * The reference implementation of INDICATORS.md: plain TypeScript over arrays of parsed rows, written
+ * The reference implementation of docs/indicators.md: plain TypeScript over arrays of parsed rows, written
  * to be read beside the specification, not to be fast. It is the oracle the SQL is property-tested
  * against, so it follows the text literally; each rule quotes the sentence it implements.
  */

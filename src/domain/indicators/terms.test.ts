@@ -34,7 +34,7 @@ import {
   type TreatmentEpisode,
 } from "./terms.js";
 
-describe("adult and young person (INDICATORS.md: aged 18 or over at the episode's triage date)", () => {
+describe("adult and young person (docs/indicators.md: aged 18 or over at the episode's triage date)", () => {
   it.each([
     ["2007-03-15", "2025-03-14", 17, false],
     ["2007-03-15", "2025-03-15", 18, true],
@@ -502,7 +502,7 @@ describe("public suppression of counts from 1 to 4 and percentages built on one"
   });
 });
 
-describe("secondary suppression (INDICATORS.md: public outputs suppress counts of 1 to 4, not only as shown but as worked out)", () => {
+describe("secondary suppression (docs/indicators.md: public outputs suppress counts of 1 to 4, not only as shown but as worked out)", () => {
   const count = (n: number): IndicatorFigures => ({ numerator: n, denominator: null, value: n });
   const pct = (n: number, d: number): IndicatorFigures => ({
     numerator: n,

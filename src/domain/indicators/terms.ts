@@ -1,17 +1,17 @@
 import { addDays, addMonthsClamped, addWorkingDays, type IsoDate } from "../dates.js";
 
 /**
- * The derived terms of INDICATORS.md ("Derived terms", "Common rules"), as pure functions over parsed
+ * The derived terms of docs/indicators.md ("Derived terms", "Common rules"), as pure functions over parsed
  * rows. Parsed rows are what the importer stores: `client_ref` becomes `clientHash` (the HMAC), and
  * `date_of_birth` becomes `ageAtTriage` (whole years at the triage date). Every function here quotes
- * the sentence of INDICATORS.md it implements; the reference implementation (reference.ts) is built
+ * the sentence of docs/indicators.md it implements; the reference implementation (reference.ts) is built
  * only from these.
  */
 
 export type { IsoDate };
 
 // ---------------------------------------------------------------------------------------------------
-// Codes (INDICATORS.md, the three file formats). Lists are in the order INDICATORS.md gives them.
+// Codes (docs/indicators.md, the three file formats). Lists are in the order docs/indicators.md gives them.
 // ---------------------------------------------------------------------------------------------------
 
 export const DATASET_KINDS = ["treatment-journeys", "sp-outcomes", "hia-activity"] as const;
@@ -267,7 +267,7 @@ export function twelveMonthsEnding(end: IsoDate): Period {
 }
 
 /**
- * "the period is a quarter": the three months ending on E, S = (E + 1 day) − 3 months. INDICATORS.md
+ * "the period is a quarter": the three months ending on E, S = (E + 1 day) − 3 months. docs/indicators.md
  * gives no formula; this one makes every quarter ending on a month end start on the 1st (30 June →
  * 1 April, where E − 3 months + 1 day would give 31 March).
  */

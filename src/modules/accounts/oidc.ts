@@ -72,7 +72,7 @@ function lazyDiscovery(oidc: OidcConfig) {
 }
 
 /**
- * Single sign-on with the council's own identity provider (DESIGN.md, auth), by OpenID Connect's
+ * Single sign-on with the council's own identity provider (docs/architecture.md, auth), by OpenID Connect's
  * authorization code flow with PKCE, state and nonce. Registers nothing when OIDC_* is not set.
  */
 export const oidcRoutes: FastifyPluginAsyncZod = async (app) => {

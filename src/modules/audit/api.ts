@@ -43,7 +43,7 @@ function isoInstant(value: string): string {
   return Number.isNaN(date.getTime()) ? value : date.toISOString();
 }
 
-/** GET /api/v1/audit (API.md): the audit page's twin for administrators, newest first. */
+/** GET /api/v1/audit (docs/api.md): the audit page's twin for administrators, newest first. */
 export const auditApi: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.services.database;
   app.get(

@@ -4,7 +4,7 @@ import { auditEvents } from "../../db/schema/index.js";
 import { auditAppendsInThisProcess } from "./service.js";
 
 /**
- * The audit chain as a version number for everything the use cases write. DESIGN.md has every change
+ * The audit chain as a version number for everything the use cases write. docs/architecture.md has every change
  * recorded in the audit trail in the change's own transaction, and recordAudit appends under the chain's
  * advisory lock with `seq` one more than the last: so the chain's head grows with every committed change,
  * in commit order, on every instance that shares the database. A value computed after reading head N

@@ -99,7 +99,7 @@ function options(values: string[], selected: string | undefined, anyText: string
   ];
 }
 
-/** The audit log (DESIGN.md data rules): administrators read it; nobody changes it. */
+/** The audit log (docs/architecture.md, data rules): administrators read it; nobody changes it. */
 export const auditRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.services.database;
 

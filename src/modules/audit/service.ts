@@ -25,7 +25,7 @@ export function auditAppendsInThisProcess(): number {
 }
 
 /**
- * Appends one record to the chain. Call it inside the use case's own transaction (DESIGN.md):
+ * Appends one record to the chain. Call it inside the use case's own transaction (docs/architecture.md):
  * if the change rolls back, so does its record.
  */
 export async function recordAudit(tx: Executor, actor: Actor, entry: AuditEntry): Promise<void> {

@@ -41,7 +41,7 @@ import {
 } from "./tables.js";
 
 /**
- * Backup and restore (DESIGN.md: "a consistent copy of the database and documents").
+ * Backup and restore (docs/architecture.md: "a consistent copy of the database and documents").
  *
  * The archive is engine-neutral, so a backup of the embedded database restores onto PostgreSQL and back:
  * a .tar.gz holding manifest.json, one JSON-lines file per table (tables/<name>.jsonl) and the stored
@@ -201,7 +201,7 @@ async function writeTable(
   pageSize: number,
 ): Promise<Manifest["tables"][number]> {
   if (!table.columns.some((c) => c.name === "id"))
-    throw new Error(`table ${table.name} has no id column (DESIGN.md: every table has one)`);
+    throw new Error(`table ${table.name} has no id column (docs/architecture.md: every table has one)`);
   const out = hashingWriter(target);
   const select = sql.join(
     table.columns.map((c) => sql`${readExpression(c)} AS ${sql.identifier(c.name)}`),

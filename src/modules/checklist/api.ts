@@ -50,7 +50,7 @@ const checklistSchema = z.object({
 
 const projectParams = z.object({ id: z.uuid() });
 
-/** GET /api/v1/projects/:id/checklist and PATCH /api/v1/projects/:id/checklist/:taskId (API.md). */
+/** GET /api/v1/projects/:id/checklist and PATCH /api/v1/projects/:id/checklist/:taskId (docs/api.md). */
 export const checklistApi: FastifyPluginAsyncZod = async (app) => {
   const { checklist } = app.services;
 

@@ -1,5 +1,5 @@
 /**
- * The checklist's pages (typed paths, STYLE.md example 10). They belong in src/web/paths.ts; they live
+ * The checklist's pages (typed paths). They belong in src/web/paths.ts; they live
  * here until that file takes them, so routes, links and redirects already share one definition.
  */
 export const checklistPaths = {

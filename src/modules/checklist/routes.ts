@@ -93,7 +93,7 @@ export function parseTaskForm(
   return { input: parsed.data, errors: [] };
 }
 
-/** The procurement checklist pages: task list, edit a task, print view (issue 3, item 5). */
+/** The procurement checklist pages: task list, edit a task, print view. */
 export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
   const { checklist } = app.services;
   const read = { preHandler: requirePage("projects:read"), schema: { hide: true } };

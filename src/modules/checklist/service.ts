@@ -102,7 +102,7 @@ export async function revalueChecklist(
 export interface EvidenceInput {
   projectId: string;
   type: EvidenceType;
-  /** document: its kind (API.md kinds); decision: the kind of what was decided; record: its code. */
+  /** document: its kind (docs/api.md kinds); decision: the kind of what was decided; record: its code. */
   kind?: string | undefined;
   /** decision only: the governance body that decided. */
   bodyCode?: string | undefined;
@@ -300,7 +300,7 @@ export function createChecklistService(db: Db) {
       .orderBy(asc(checklistTasks.section), asc(checklistTasks.position));
   }
 
-  /** The project's checklist by section (API.md: GET /projects/:id/checklist); null for no such project. */
+  /** The project's checklist by section (docs/api.md: GET /projects/:id/checklist); null for no such project. */
   async function get(projectId: string) {
     const project = await findProject(db, projectId);
     if (!project) return null;
@@ -387,7 +387,7 @@ export function createChecklistService(db: Db) {
   }
 
   /**
-   * Updates one task (API.md: PATCH /projects/:id/checklist/:taskId). A stale version is refused
+   * Updates one task (docs/api.md: PATCH /projects/:id/checklist/:taskId). A stale version is refused
    * with 409 and nothing changes; "not applicable" needs a reason; "completed" takes today when no
    * date is given; a planned task needs its planned date.
    */

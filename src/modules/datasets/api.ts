@@ -43,7 +43,7 @@ function offsetOf(cursor: string | undefined): number {
 }
 
 /**
- * POST /api/v1/datasets/:kind and GET /api/v1/datasets (API.md, contracts and performance). The upload
+ * POST /api/v1/datasets/:kind and GET /api/v1/datasets (docs/api.md, contracts and performance). The upload
  * is a `text/csv` body or a multipart `file`; it is streamed through the checks, never held whole.
  */
 export const datasetsApi: FastifyPluginAsyncZod = async (app) => {

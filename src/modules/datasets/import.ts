@@ -26,7 +26,7 @@ import {
 import { ageInWholeYears } from "../../domain/indicators/terms.js";
 
 /**
- * The streaming half of an import (INDICATORS.md, DESIGN.md "imports all or nothing"): the file is read
+ * The streaming half of an import (docs/indicators.md, docs/architecture.md "imports all or nothing"): the file is read
  * once as a stream, every row checked, and the good rows written, already pseudonymised, in PostgreSQL's
  * COPY text format to a row sink: straight into COPY inside the import's transaction on PostgreSQL (the
  * server loads while the file is still being read), or to a temporary file that PGlite loads once the
@@ -51,7 +51,7 @@ export interface Pseudonymiser {
 }
 
 /**
- * The installation secret of INDICATORS.md is PSEUDONYMISATION_SECRET (a setting of its own, not the
+ * The installation secret of docs/indicators.md is PSEUDONYMISATION_SECRET (a setting of its own, not the
  * cookie secret), stretched with HKDF-SHA-256 under its own label. Changing it changes every client
  * hash: imports refuse to mix the two (see keyId).
  */
@@ -204,7 +204,7 @@ export class FileTooLargeError extends ProblemError {
   }
 }
 
-/** Files that are plainly not CSV, by their first bytes (DESIGN.md: file-type sniffing). */
+/** Files that are plainly not CSV, by their first bytes (docs/architecture.md: file-type sniffing). */
 const NOT_CSV: { magic: Buffer; what: string }[] = [
   { magic: Buffer.from([0x50, 0x4b, 0x03, 0x04]), what: "an Excel workbook or another zip file" },
   { magic: Buffer.from([0xd0, 0xcf, 0x11, 0xe0]), what: "an old-style Excel or Word file" },
@@ -393,7 +393,7 @@ function cellsWithNullByte(fields: readonly string[], headerNames: readonly stri
  * Reads the whole file once: header, then every row; writes the good rows (pseudonymised, in COPY
  * format) to `rows` until the first problem, and every row's line, id and provider code to `idsFile` for
  * the duplicate checks the database makes. After a problem it reads on to the end, so that every bad
- * row is reported (INDICATORS.md: the first 1,000 listed, all counted). Line numbers are counted here,
+ * row is reported (docs/indicators.md: the first 1,000 listed, all counted). Line numbers are counted here,
  * from the line ends inside each record, so a quoted value spanning lines (with LF or CRLF) leaves every
  * later line number right.
  */

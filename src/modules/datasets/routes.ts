@@ -78,7 +78,7 @@ async function readUploadForm(request: FastifyRequest) {
   uploads.set(request, file);
 }
 
-/** Data files: the list and the upload form (issue 4, item 1), one page. */
+/** Data files: the list and the upload form, one page. */
 export const datasetRoutes: FastifyPluginAsyncZod = async (app) => {
   const { datasets } = app.services;
 

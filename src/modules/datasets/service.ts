@@ -62,7 +62,7 @@ export interface ImportRequest {
   kind: DatasetKind;
   fileName: string;
   input: Readable;
-  /** Replace earlier rows of the same provider that have the same ids (INDICATORS.md: explicit). */
+  /** Replace earlier rows of the same provider that have the same ids (docs/indicators.md: explicit). */
   replace: boolean;
   onProgress?: ((progress: ImportProgress) => void) | undefined;
   maxBytes?: number | undefined;
@@ -139,7 +139,7 @@ function dateOf(value: unknown): string {
 }
 
 /**
- * Client-level data imports (issue 4, item 1). One use case, `importFile`: read and check the whole
+ * Client-level data imports. One use case, `importFile`: read and check the whole
  * file as a stream, then in one transaction check ids against the file itself and the stored data,
  * replace superseded rows when asked, COPY the rows in, and write the audit record.
  *
@@ -269,7 +269,7 @@ export function createDatasetsService(
 
   /**
    * Checks the file's ids (in `idsFile`) against each other and the stored rows, and refuses the file
-   * with every problem, the row problems of the scan included (INDICATORS.md: every bad row, line and
+   * with every problem, the row problems of the scan included (docs/indicators.md: every bad row, line and
    * column). Leaves the ids in `import_ids` for `replaceRows`.
    */
   async function checkIds(

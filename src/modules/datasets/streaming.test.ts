@@ -10,7 +10,7 @@ import { DatasetRefusedError } from "./service.js";
  * Files long enough that their rows go to the database in many batches while the rest is still being
  * read (on PostgreSQL, straight into COPY): a problem far down the file, found by the checks or by the
  * database itself, must still refuse the whole file with every problem's line, and leave the import
- * path usable for the next file (INDICATORS.md: a file is imported whole or not at all).
+ * path usable for the next file (docs/indicators.md: a file is imported whole or not at all).
  */
 
 let t: TestApp;

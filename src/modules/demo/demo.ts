@@ -9,7 +9,7 @@ import type { Services } from "../../services.js";
 import { randomToken } from "../accounts/tokens.js";
 import type { OrganisationInput } from "../organisations/service.js";
 
-/** A world that looks like the framework's (issue 2, item 10): partners, providers, boards with members. */
+/** A world that looks like the framework's: partners, providers, boards with members. */
 export const DEMO_ORGANISATIONS: OrganisationInput[] = [
   {
     name: "Kent County Council",

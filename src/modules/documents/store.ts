@@ -8,7 +8,7 @@ import type { Db } from "../../db/client.js";
 import { blobs } from "../../db/schema/index.js";
 
 /**
- * Where blob bytes live (DESIGN.md data rules): a local folder by default; an S3-compatible
+ * Where blob bytes live (docs/architecture.md, data rules): a local folder by default; an S3-compatible
  * implementation of the same interface can be added without touching callers.
  */
 export interface BlobStorage {

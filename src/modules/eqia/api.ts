@@ -34,7 +34,7 @@ export const eqiaSchema = z.object({
 
 const params = z.object({ id: z.uuid() });
 
-/** GET, PUT /api/v1/projects/:id/eqia and POST /api/v1/projects/:id/eqia/sign-off (API.md). */
+/** GET, PUT /api/v1/projects/:id/eqia and POST /api/v1/projects/:id/eqia/sign-off (docs/api.md). */
 export const eqiaApi: FastifyPluginAsyncZod = async (app) => {
   const { eqia } = app.services;
 

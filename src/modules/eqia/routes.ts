@@ -63,7 +63,7 @@ function formValues(eqia: PresentedEqia, typed: Record<string, unknown>) {
   };
 }
 
-/** The equality impact assessment page: screening form and sign-off (issue 3, item 7). */
+/** The equality impact assessment page: screening form and sign-off. */
 export const eqiaRoutes: FastifyPluginAsyncZod = async (app) => {
   const { eqia } = app.services;
   const read = { preHandler: requirePage("projects:read"), schema: { hide: true } };

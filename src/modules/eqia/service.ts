@@ -49,7 +49,7 @@ export const screeningEntryInput = z.object({
     .optional(),
 });
 
-/** PUT /projects/:id/eqia (API.md): the screening, the full assessment, the consultation flag, sign-off. */
+/** PUT /projects/:id/eqia (docs/api.md): the screening, the full assessment, the consultation flag, sign-off. */
 export const eqiaInput = z.object({
   screening: z
     .array(screeningEntryInput)

@@ -23,7 +23,7 @@ export const governanceBodySchema = z.object({
   ),
 });
 
-/** GET /api/v1/governance-bodies (API.md, reference data), with each body's members. */
+/** GET /api/v1/governance-bodies (docs/api.md, reference data), with each body's members. */
 export const governanceApi: FastifyPluginAsyncZod = async (app) => {
   const { reference } = app.services;
   app.get(
@@ -74,7 +74,7 @@ const membersResponse = z.object({
 });
 
 /**
- * GET, PUT /api/v1/governance-bodies/:code/members (API.md): administrators keep a body's memberships
+ * GET, PUT /api/v1/governance-bodies/:code/members (docs/api.md): administrators keep a body's memberships
  * (framework §2.1). PUT replaces the list; a membership that has begun is ended with `to`, never removed.
  */
 export const governanceMembersApi: FastifyPluginAsyncZod = async (app) => {
@@ -105,7 +105,7 @@ export const governanceMembersApi: FastifyPluginAsyncZod = async (app) => {
     "/api/v1/governance-bodies/:code/members",
     {
       preHandler: requireApi("governance:manage"),
-      // Validated in the handler, so each error's path reads `members[2].to` (API.md conventions).
+      // Validated in the handler, so each error's path reads `members[2].to` (docs/api.md conventions).
       attachValidation: true,
       schema: {
         tags: ["reference data"],

@@ -1,6 +1,6 @@
 import { paths } from "../../web/paths.js";
 
-/** The governance capability's pages (typed paths, STYLE.md example 10). */
+/** The governance capability's pages (typed paths). */
 export const governancePaths = {
   list: paths.governance,
   body: (code = ":code") => `${paths.governance}/${code}`,

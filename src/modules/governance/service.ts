@@ -23,7 +23,7 @@ export const ROLE_LABELS: Record<MembershipRole, string> = {
   officer: "Officer",
 };
 
-/** One membership in PUT /governance-bodies/:code/members (API.md). */
+/** One membership in PUT /governance-bodies/:code/members (docs/api.md). */
 export const membershipInput = z.object({
   userId: z.uuid({ error: "Select a person: userId must be a user's id" }),
   role: z.enum(MEMBERSHIP_ROLES, { error: "Role must be chair, member or officer" }),

@@ -41,7 +41,7 @@ export const indicatorValueSchema = z.object({
     ),
 });
 
-/** GET /api/v1/indicators and GET /api/v1/indicator-values (API.md, contracts and performance). */
+/** GET /api/v1/indicators and GET /api/v1/indicator-values (docs/api.md, contracts and performance). */
 export const indicatorsApi: FastifyPluginAsyncZod = async (app) => {
   const { indicators } = app.services;
 
@@ -74,7 +74,7 @@ export const indicatorsApi: FastifyPluginAsyncZod = async (app) => {
         tags: ["indicators"],
         summary: "Every indicator of a framework for a period end, for all providers and per provider",
         description:
-          "Computed from the imported client-level data when asked (INDICATORS.md). Items come in the order of " +
+          "Computed from the imported client-level data when asked (docs/indicators.md). Items come in the order of " +
           "GET /indicators, all providers first (providerCode null), then each provider by code; with providerCode, " +
           "that provider's only. The whole set is returned at once (no cursor). Staff see every figure; a provider's " +
           "users see their own provider code's, and the all-providers figures with small numbers suppressed (403 for " +

@@ -1,5 +1,5 @@
 /**
- * Bar charts of the percentage indicators on the values page (issue 4, charts): a pure function turns
+ * Bar charts of the percentage indicators on the values page: a pure function turns
  * computed values into an ECharts option, ECharts renders it on the server to SVG (`ssr: true`, no
  * client script), and the SVG is rewritten to presentation attributes because the page's CSP forbids
  * `style` attributes and elements. The table under each chart stays the accessible equivalent; the

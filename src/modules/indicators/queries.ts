@@ -13,7 +13,7 @@ import {
 } from "../../domain/indicators/terms.js";
 
 /**
- * The indicators of INDICATORS.md in SQL: one query per family (Appendix A from treatment_episodes,
+ * The indicators of docs/indicators.md in SQL: one query per family (Appendix A from treatment_episodes,
  * Appendix B from sp_stays, the HIA list from hia_referrals), each one statement (PGlite runs one per
  * call) in the PostgreSQL dialect that PostgreSQL 15 and PGlite (PostgreSQL 18) share: CTEs, FILTER,
  * DISTINCT ON, LATERAL, GROUPING SETS, a recursive CTE, window sums; no functions of our own.
@@ -22,7 +22,7 @@ import {
  * as `date`, code lists as `text[]` literals, bank holidays as `date[]`. The periods themselves are
  * computed once, by the domain (terms.ts), and passed in; the dates that depend on a row (d + 6
  * months, triage − 12 months, the 10th working day) are computed here, with PostgreSQL's month
- * arithmetic, which clamps to the month's last day as INDICATORS.md asks (31 August + 6 months =
+ * arithmetic, which clamps to the month's last day as docs/indicators.md asks (31 August + 6 months =
  * 28/29 February).
  *
  * Per provider and for all providers together in one pass: Appendix B and the HIA list take each row
@@ -134,7 +134,7 @@ function treatmentProvidersCte(): SQL {
 
 /**
  * An exit as one sortable number: the discharge date in days, then the reason's place in the
- * tie-break order (INDICATORS.md lists `completed-drug-free` first, `died` last), so that the
+ * tie-break order (docs/indicators.md lists `completed-drug-free` first, `died` last), so that the
  * greatest is the client's exit: the latest date, and on that date the reason listed first. Two
  * episodes ending on the same date with the same reason are the same exit: the episode itself does not
  * matter, since an episode ending on d is not open on d ("discharge_date empty or > d").

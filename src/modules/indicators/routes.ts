@@ -8,7 +8,7 @@ import { ForbiddenError } from "../../web/problems.js";
 import { buildIndicatorChart, renderIndicatorChart } from "./charts.js";
 import { FRAMEWORK_NAMES, FRAMEWORKS, valuesQuerySchema, type IndicatorValue } from "./service.js";
 
-/** The capability's own paths, built from the shared one (STYLE.md, example 10). */
+/** The capability's own paths, built from the shared one. */
 export const indicatorPaths = {
   library: paths.indicators,
   values: `${paths.indicators}/values`,
@@ -120,7 +120,7 @@ function withCharts(
   });
 }
 
-/** The indicator library and the computed values with their charts (issue 4, items 2 and 3). */
+/** The indicator library and the computed values with their charts. */
 export const indicatorRoutes: FastifyPluginAsyncZod = async (app) => {
   const { indicators } = app.services;
   const read = { preHandler: requirePage("indicators:read"), schema: { hide: true } };

@@ -37,7 +37,7 @@ import {
 } from "./queries.js";
 
 /**
- * Computed indicators (issue 4, item 2): the SQL of queries.ts, shaped like the reference
+ * Computed indicators: the SQL of queries.ts, shaped like the reference
  * implementation's results (domain/indicators/reference.ts), which the property tests hold it to.
  */
 
@@ -187,7 +187,7 @@ export const FRAMEWORK_MESSAGE = "Select a framework: A, B or HIA";
 export const PERIOD_END_MESSAGE =
   "Enter the period end as a real date in the form YYYY-MM-DD, like 2025-03-31";
 
-/** The periods B and HIA may be asked for (INDICATORS.md: "a quarter unless asked for another"). */
+/** The periods B and HIA may be asked for (docs/indicators.md: "a quarter unless asked for another"). */
 export const PERIOD_KINDS = ["quarter", "12-months"] as const satisfies readonly PeriodKind[];
 export const PERIOD_MESSAGE = "Select a period: quarter or 12-months";
 export const PERIOD_A_MESSAGE =

@@ -26,7 +26,7 @@ import {
 import { computeIndicators, FRAMEWORKS } from "./service.js";
 
 /**
- * The acceptance test of the SQL (issue 4, Correctness): on random datasets whose dates sit on the
+ * The acceptance test of the SQL: on random datasets whose dates sit on the
  * definitions' edges, every indicator from SQL, per provider and for all providers, equals the
  * reference implementation (domain/indicators/reference.ts), which is written separately, in plain
  * TypeScript over the parsed rows. One database for the file; the tables are emptied between runs.

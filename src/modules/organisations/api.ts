@@ -16,7 +16,7 @@ export const organisationSchema = z.object({
 });
 
 /**
- * GET, POST /api/v1/organisations and GET /api/v1/organisations/:id (API.md, reference data).
+ * GET, POST /api/v1/organisations and GET /api/v1/organisations/:id (docs/api.md, reference data).
  * Permission is checked before validation (preValidation), so a caller who may not act learns nothing
  * from a 400 about the shape of the body.
  */

@@ -32,7 +32,7 @@ const KIND_ITEMS = ORGANISATION_KINDS.map((kind) => ({
   text: ORGANISATION_KIND_NAMES[kind].one,
 }));
 
-/** Organisations: list, add, detail with the people who belong to it (API.md, reference data). */
+/** Organisations: list, add, detail with the people who belong to it (docs/api.md, reference data). */
 export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
   const { organisations } = app.services;
   const read = { preHandler: requirePage("organisations:read"), schema: { hide: true } };

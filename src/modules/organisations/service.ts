@@ -29,7 +29,7 @@ function optionalText(label: string) {
 
 export const CODE_PATTERN_MESSAGE = "Code can only contain letters, numbers, hyphens and underscores";
 
-/** One schema for the page form and the API body (API.md, reference data). */
+/** One schema for the page form and the API body (docs/api.md, reference data). */
 export const organisationInput = z
   .object({
     name: z

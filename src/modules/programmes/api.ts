@@ -15,7 +15,7 @@ export const programmeSchema = z.object({
   outcomes: z.array(reference),
 });
 
-/** GET /api/v1/programmes (API.md, reference data). */
+/** GET /api/v1/programmes (docs/api.md, reference data). */
 export const programmesApi: FastifyPluginAsyncZod = async (app) => {
   const { reference: service } = app.services;
   app.get(

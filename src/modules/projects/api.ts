@@ -118,7 +118,7 @@ const uploadResponses = {
 };
 
 /**
- * Commissioning projects (API.md): projects, documents, decisions, advance, reject and timeline.
+ * Commissioning projects (docs/api.md): projects, documents, decisions, advance, reject and timeline.
  * Permission is checked before validation, so a caller who may not act learns nothing from a 400.
  */
 export const projectsApi: FastifyPluginAsyncZod = async (app) => {

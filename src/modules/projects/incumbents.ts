@@ -10,7 +10,7 @@ import { todayInLondon } from "./inputs.js";
 import { findProject } from "./queries.js";
 
 /**
- * Notice to incumbent providers (issue 3, item 8; App C 1): the contracts a project recommissions, the
+ * Notice to incumbent providers (App C 1): the contracts a project recommissions, the
  * date by which each provider must be given notice, and the notice given. The letter itself is a
  * `notice-letter` document of the project; its upload already completed the checklist task it evidences.
  */

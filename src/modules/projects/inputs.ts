@@ -6,7 +6,7 @@ import { DOCUMENT_KINDS, PROGRAMME_CODES } from "../../domain/stages.js";
 import type { FieldError } from "../../web/problems.js";
 
 /**
- * One schema per body (STYLE.md): the API validates these directly; the pages turn their form fields
+ * One schema per body: the API validates these directly; the pages turn their form fields
  * (pounds, day/month/year) into the same inputs and report errors on the form's own fields.
  */
 

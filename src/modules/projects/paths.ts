@@ -1,6 +1,6 @@
 import { paths } from "../../web/paths.js";
 
-/** The projects capability's own paths, built from the shared ones (STYLE.md, example 10). */
+/** The projects capability's own paths, built from the shared ones. */
 export const projectPaths = {
   list: paths.projects,
   create: paths.projectsNew,

@@ -86,7 +86,7 @@ export const incumbentSchema = z.object({
   version: z.number().int(),
 });
 
-/** The pipeline (issue 3, item 10) and contracts being recommissioned (item 8). */
+/** The pipeline and contracts being recommissioned (App C 1). */
 export const pipelineApi: FastifyPluginAsyncZod = async (app) => {
   const { projects } = app.services;
 

@@ -65,7 +65,7 @@ function noticeFieldErrors(contractId: string, errors: FieldError[]): FieldError
 }
 
 /**
- * The pipeline dashboard and each governance body's awaited decisions (issue 3, item 10), and the forms
+ * The pipeline dashboard and each governance body's awaited decisions, and the forms
  * of the project page's "Contracts being recommissioned" section (item 8).
  */
 export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -9,7 +9,7 @@ import { nextDecisions, stageOf } from "./presenter.js";
 import { loadSnapshots } from "./queries.js";
 
 /**
- * The pipeline dashboard (issue 3, item 10): projects by stage and programme, what is overdue across
+ * The pipeline dashboard: projects by stage and programme, what is overdue across
  * them, and what each governance body must decide. A handful of queries whatever the number of projects.
  */
 

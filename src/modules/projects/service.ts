@@ -97,7 +97,7 @@ function encodeCursor(offset: number): string {
 }
 
 /**
- * Commissioning projects through the five stages (issue 3, items 1–3 and 9): one use case per function,
+ * Commissioning projects through the five stages: one use case per function,
  * one transaction each, its audit record inside it.
  */
 export function createProjectsService(

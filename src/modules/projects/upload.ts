@@ -8,7 +8,7 @@ import { refuseHostileText } from "../../web/hostile-input.js";
 import { ProblemError, ValidationError } from "../../web/problems.js";
 
 /**
- * Receiving a document (DESIGN.md, documents in): the file is spooled to a private temporary folder
+ * Receiving a document (docs/architecture.md, documents in): the file is spooled to a private temporary folder
  * while the form's fields arrive, so that nothing reaches the document store until every check has
  * passed (size, emptiness, type sniffed from the bytes). The caller removes the folder afterwards.
  */

@@ -36,7 +36,7 @@ const historySchema = z.object({
   changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
 });
 
-/** GET, POST /api/v1/projects/:id/risks; GET, PATCH /api/v1/risks/:id (API.md). */
+/** GET, POST /api/v1/projects/:id/risks; GET, PATCH /api/v1/risks/:id (docs/api.md). */
 export const risksApi: FastifyPluginAsyncZod = async (app) => {
   const { risks } = app.services;
 

@@ -1,5 +1,5 @@
 /**
- * The risk register's 5×5 heat map (issue 3, item 6): a pure layout function that turns risks into
+ * The risk register's 5×5 heat map: a pure layout function that turns risks into
  * cells with counts, colours and text alternatives. A Nunjucks template draws it as SVG, so the page
  * needs no client script and the layout is tested without a browser.
  *

@@ -103,7 +103,7 @@ function formValues(risk: PresentedRisk | null, typed: Record<string, unknown>) 
   };
 }
 
-/** The risk register pages: register with heat map, add a risk, edit a risk with its history (issue 3, item 6). */
+/** The risk register pages: register with heat map, add a risk, edit a risk with its history. */
 export const riskRoutes: FastifyPluginAsyncZod = async (app) => {
   const { risks } = app.services;
   const read = { preHandler: requirePage("projects:read"), schema: { hide: true } };

@@ -35,7 +35,7 @@ const riskFields = {
   reviewOn: isoDateField("Review date"),
 };
 
-/** POST /projects/:id/risks (API.md): `{title, likelihood, impact, owner, mitigation, reviewOn}`. */
+/** POST /projects/:id/risks (docs/api.md): `{title, likelihood, impact, owner, mitigation, reviewOn}`. */
 export const riskInput = z.object({
   ...riskFields,
   description: riskFields.description.optional(),

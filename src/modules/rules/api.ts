@@ -20,9 +20,9 @@ const pence = z
 const booleanText = z.enum(["true", "false"]).transform((v) => v === "true");
 
 const sourced = {
-  rulesText: z.string().describe("the words of RULES.md the value comes from"),
+  rulesText: z.string().describe("the words of docs/rules.md the value comes from"),
   source: z.string().describe("framework paragraph (§) or legislation"),
-  check: z.string().optional().describe("what to confirm, for an item RULES.md marks (check)"),
+  check: z.string().optional().describe("what to confirm, for an item docs/rules.md marks (check)"),
   note: z.string().optional(),
 };
 const thresholdSchema = z.object({
@@ -125,7 +125,7 @@ function chooseRegime(asked: (typeof REGIME_CODES)[number] | undefined, on: stri
   return inForce;
 }
 
-/** Rules explained (API.md; issue 3, item 4): regimes, approvals by value, standstill dates. */
+/** Rules explained (docs/api.md): regimes, approvals by value, standstill dates. */
 export const rulesApi: FastifyPluginAsyncZod = async (app) => {
   app.get(
     "/api/v1/rules/regimes",
@@ -133,7 +133,7 @@ export const rulesApi: FastifyPluginAsyncZod = async (app) => {
       preValidation: requireApi("rules:read"),
       schema: {
         tags: ["rules"],
-        summary: "The procurement regimes, as dated data with the source of every value (RULES.md)",
+        summary: "The procurement regimes, as dated data with the source of every value (docs/rules.md)",
         querystring: listQuery,
         response: { 200: listOf(regimeSchema), ...problemResponses },
       },

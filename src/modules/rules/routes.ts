@@ -16,7 +16,7 @@ import {
 } from "./presenter.js";
 
 /**
- * The rules page (issue 3, item 4): anyone signed in enters a value, regime, programme and date and
+ * The rules page: anyone signed in enters a value, regime, programme and date and
  * reads which approvals, thresholds, notices and standstill apply, each with its reason and source.
  * A GET search form: it changes nothing, so errors are shown on the same page, with what was typed.
  */

@@ -53,7 +53,7 @@ const idParams = z.object({ id: z.uuid() });
 
 /**
  * GET, POST /api/v1/users, GET, PATCH /api/v1/users/:id, POST /api/v1/users/:id/unlock, .../two-factor/reset
- * and POST /api/v1/users/:id/tokens (API.md, reference data). Permission is checked before validation (preValidation), so a caller who may not act learns
+ * and POST /api/v1/users/:id/tokens (docs/api.md, reference data). Permission is checked before validation (preValidation), so a caller who may not act learns
  * nothing from a 400.
  */
 export const usersApi: FastifyPluginAsyncZod = async (app) => {

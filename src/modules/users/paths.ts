@@ -1,4 +1,4 @@
-/** A user's administration pages (typed paths, STYLE.md example 10), beside `paths.user` in src/web/paths.ts. */
+/** A user's administration pages (typed paths), beside `paths.user` in src/web/paths.ts. */
 export const userPaths = {
   deactivate: (id = ":id") => `/users/${id}/deactivate`,
   reactivate: (id = ":id") => `/users/${id}/reactivate`,

@@ -46,7 +46,7 @@ export const userInput = z.object({
 });
 export type UserInput = z.output<typeof userInput>;
 
-/** PATCH /users/:id (API.md): only the fields sent change; `organisationCode: null` (or "") removes it. */
+/** PATCH /users/:id (docs/api.md): only the fields sent change; `organisationCode: null` (or "") removes it. */
 export const userUpdateInput = z.object({
   roles: userInput.shape.roles.optional(),
   organisationCode: z
@@ -336,7 +336,7 @@ export function createUsersService(db: Db, links: MessageLinks) {
   }
 
   /**
-   * Changes a user's roles, organisation or active state (API.md: PATCH /users/:id). A stale version,
+   * Changes a user's roles, organisation or active state (docs/api.md: PATCH /users/:id). A stale version,
    * or a change the rule of src/domain/user-administration.ts refuses, gets 409 and changes nothing.
    * Deactivation ends the user's sessions and revokes their API tokens, so reactivation restores
    * sign-in but nothing that was open before.
@@ -396,7 +396,7 @@ export function createUsersService(db: Db, links: MessageLinks) {
     return result.user;
   }
 
-  /** Clears a lockout (API.md: POST /users/:id/unlock); an account that is not locked is left as it is. */
+  /** Clears a lockout (docs/api.md: POST /users/:id/unlock); an account that is not locked is left as it is. */
   async function unlock(actor: Actor, userId: string) {
     return db.transaction(async (tx) => {
       const { target } = await lockUserAndAdministrators(tx, userId);
@@ -421,7 +421,7 @@ export function createUsersService(db: Db, links: MessageLinks) {
   }
 
   /**
-   * Clears a two-factor enrolment (API.md: POST /users/:id/two-factor/reset) and ends the person's
+   * Clears a two-factor enrolment (docs/api.md: POST /users/:id/two-factor/reset) and ends the person's
    * sessions, so that the next sign-in, with a new authenticator, is the one that sets it up.
    */
   async function resetUserTwoFactor(actor: Actor, userId: string) {
