@@ -50,6 +50,19 @@ export async function dropDatabase(url: string, name: string): Promise<void> {
   }
 }
 
+type FixtureTx = Parameters<Parameters<Database["db"]["transaction"]>[0]>[0];
+
+/**
+ * Writes a test's fixture straight to the database, saying why it carries no audit record: the
+ * database refuses a change of the record without one (docs/adr/0007-every-change-audited-by-the-database.md).
+ */
+export async function asFixture<T>(db: Database["db"], write: (tx: FixtureTx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await markUnaudited(tx, "test fixture");
+    return write(tx);
+  });
+}
+
 /** A fresh, migrated database of its own for one test file: PGlite by default, PostgreSQL with TEST_DATABASE_URL. */
 export async function createTestDatabase(): Promise<Database> {
   const url = process.env.TEST_DATABASE_URL;
@@ -334,7 +347,9 @@ export async function addMembership(
     .from(governanceBodies)
     .where(eq(governanceBodies.code, bodyCode));
   if (!body) throw new Error(`no governance body ${bodyCode}`);
-  await database.db
-    .insert(governanceMembers)
-    .values({ bodyId: body.id, userId, role, from: period.from ?? "2020-01-01", to: period.to ?? null });
+  await asFixture(database.db, (tx) =>
+    tx
+      .insert(governanceMembers)
+      .values({ bodyId: body.id, userId, role, from: period.from ?? "2020-01-01", to: period.to ?? null }),
+  );
 }

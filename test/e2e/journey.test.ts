@@ -6,8 +6,15 @@ import type { Browser, Page } from "playwright-core";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../../src/db/schema/index.js";
-import { createUser, TEST_PASSWORD } from "../helpers.js";
-import { ARTEFACTS, expectAccessible, launchBrowser, startApp, watchConsole, type RunningApp } from "./browser.js";
+import { asFixture, createUser, TEST_PASSWORD } from "../helpers.js";
+import {
+  ARTEFACTS,
+  expectAccessible,
+  launchBrowser,
+  startApp,
+  watchConsole,
+  type RunningApp,
+} from "./browser.js";
 
 let running: RunningApp;
 let browser: Browser;
@@ -38,7 +45,9 @@ async function signIn(page: Page, email: string, password = TEST_PASSWORD) {
 
 /** Follows every link in the service navigation, checking each page with axe. */
 async function visitNavigation(page: Page): Promise<string[]> {
-  const links = await page.locator(".govuk-service-navigation__list a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute("href") ?? ""));
+  const links = await page
+    .locator(".govuk-service-navigation__list a")
+    .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute("href") ?? ""));
   const visited: string[] = [];
   for (const href of links.filter((h) => h.startsWith("/"))) {
     const response = await page.goto(href);
@@ -57,7 +66,9 @@ describe("a commissioner's journey", () => {
     await page.goto("/sign-in");
     await expectAccessible(page, "sign-in");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect.poll(() => page.locator(".govuk-error-summary").textContent()).toContain("Enter your email address");
+    await expect
+      .poll(() => page.locator(".govuk-error-summary").textContent())
+      .toContain("Enter your email address");
     await expectAccessible(page, "sign-in with errors");
     // The error summary links to the field it is about.
     await page.locator(".govuk-error-summary a").first().click();
@@ -79,13 +90,17 @@ describe("a commissioner's journey", () => {
     await page.getByLabel("New password", { exact: true }).fill("a new and longer password");
     await page.getByLabel("Confirm new password").fill("a different password");
     await page.getByRole("button", { name: "Change password" }).click();
-    await expect.poll(() => page.locator(".govuk-error-summary").textContent()).toContain("The passwords do not match");
+    await expect
+      .poll(() => page.locator(".govuk-error-summary").textContent())
+      .toContain("The passwords do not match");
     await expectAccessible(page, "change password with errors");
     await page.getByLabel("Current password").fill(TEST_PASSWORD);
     await page.getByLabel("New password", { exact: true }).fill("a new and longer password");
     await page.getByLabel("Confirm new password").fill("a new and longer password");
     await page.getByRole("button", { name: "Change password" }).click();
-    await expect.poll(() => page.locator(".govuk-notification-banner--success").textContent()).toContain("Your password has been changed");
+    await expect
+      .poll(() => page.locator(".govuk-notification-banner--success").textContent())
+      .toContain("Your password has been changed");
     await expectAccessible(page, "account after change");
 
     await page.getByLabel("Name for a new token").fill("E2E script");
@@ -121,7 +136,9 @@ describe("an administrator's journey", () => {
     await expectAccessible(page, "two-factor page");
     await page.getByLabel("Your current password").fill("not my password");
     await page.getByRole("button", { name: "Set up a new authenticator" }).click();
-    await expect.poll(() => page.locator(".govuk-error-summary").textContent()).toContain("Your current password is not correct");
+    await expect
+      .poll(() => page.locator(".govuk-error-summary").textContent())
+      .toContain("Your current password is not correct");
     await expectAccessible(page, "two-factor page with error");
     await page.getByLabel("Your current password").fill(TEST_PASSWORD);
     await page.getByRole("button", { name: "Set up a new authenticator" }).click();
@@ -175,10 +192,16 @@ describe("an administrator looking after a user", () => {
     const admin = await createUser(running.services, ["administrator"]);
     const target = await createUser(running.services, ["evaluator"]);
     // A user who is locked out and enrolled in two-factor, so that every action is on their page.
-    await running.services.database.db
-      .update(users)
-      .set({ lockedUntil: new Date(Date.now() + 15 * 60_000), totpSecret: "JBSWY3DPEHPK3PXP", totpEnabled: true })
-      .where(eq(users.id, target.id));
+    await asFixture(running.services.database.db, (tx) =>
+      tx
+        .update(users)
+        .set({
+          lockedUntil: new Date(Date.now() + 15 * 60_000),
+          totpSecret: "JBSWY3DPEHPK3PXP",
+          totpEnabled: true,
+        })
+        .where(eq(users.id, target.id)),
+    );
     const { page, errors } = await newPage();
     await signIn(page, admin.email);
     const secret = ((await page.locator("#secret-key").textContent()) ?? "").trim();
@@ -194,29 +217,43 @@ describe("an administrator looking after a user", () => {
 
     await page.getByLabel("Evaluator").uncheck();
     await page.getByRole("button", { name: "Save roles and organisation" }).click();
-    await expect.poll(() => page.locator(".govuk-error-summary").textContent()).toContain("Select at least one role");
+    await expect
+      .poll(() => page.locator(".govuk-error-summary").textContent())
+      .toContain("Select at least one role");
     await expectAccessible(page, "user page with errors");
     await page.getByLabel("Board member").check();
     await page.getByRole("button", { name: "Save roles and organisation" }).click();
-    await expect.poll(() => page.locator(".govuk-notification-banner--success").textContent()).toContain("have been saved");
+    await expect
+      .poll(() => page.locator(".govuk-notification-banner--success").textContent())
+      .toContain("have been saved");
 
     await page.getByRole("button", { name: "Unlock account" }).click();
-    await expect.poll(() => page.locator(".govuk-notification-banner--success").textContent()).toContain("unlocked");
+    await expect
+      .poll(() => page.locator(".govuk-notification-banner--success").textContent())
+      .toContain("unlocked");
 
     await page.getByRole("button", { name: "Reset two-factor sign-in" }).click();
     await expect.poll(() => page.locator("h1").textContent()).toContain("reset");
     await expectAccessible(page, "reset two-factor confirmation");
     await page.getByRole("button", { name: "Reset two-factor sign-in" }).click();
-    await expect.poll(() => page.locator(".govuk-notification-banner--success").textContent()).toContain("has been reset");
+    await expect
+      .poll(() => page.locator(".govuk-notification-banner--success").textContent())
+      .toContain("has been reset");
 
     await page.getByRole("button", { name: "Deactivate account" }).click();
-    await expect.poll(() => page.locator("h1").textContent()).toContain("Are you sure you want to deactivate");
+    await expect
+      .poll(() => page.locator("h1").textContent())
+      .toContain("Are you sure you want to deactivate");
     await expectAccessible(page, "deactivate confirmation");
     await page.getByRole("button", { name: "Deactivate account" }).click();
-    await expect.poll(() => page.locator(".govuk-notification-banner--success").textContent()).toContain("has been deactivated");
+    await expect
+      .poll(() => page.locator(".govuk-notification-banner--success").textContent())
+      .toContain("has been deactivated");
     await expectAccessible(page, "deactivated user");
     await page.getByRole("button", { name: "Reactivate account" }).click();
-    await expect.poll(() => page.locator(".govuk-notification-banner--success").textContent()).toContain("reactivated");
+    await expect
+      .poll(() => page.locator(".govuk-notification-banner--success").textContent())
+      .toContain("reactivated");
     expect(errors).toEqual([]);
   });
 });

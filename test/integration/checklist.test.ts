@@ -23,6 +23,7 @@ import {
   signIn,
   type TestApp,
   insertProject,
+  asFixture,
 } from "../helpers.js";
 
 let t: TestApp;
@@ -36,28 +37,29 @@ async function createProject(valuePence: number, title = `Housing support ${valu
 }
 
 async function addDocument(projectId: string, kind: string, title = kind) {
-  const [row] = await t.database.db
-    .insert(projectDocuments)
-    .values({ projectId, kind, title })
-    .returning({ id: projectDocuments.id });
+  const [row] = await asFixture(t.database.db, (tx) =>
+    tx.insert(projectDocuments).values({ projectId, kind, title }).returning({ id: projectDocuments.id }),
+  );
   if (!row) throw new Error("document not stored");
   return row.id;
 }
 
 async function addDecision(projectId: string, documentId: string, bodyCode: string) {
-  const [row] = await t.database.db
-    .insert(decisions)
-    .values({
-      projectId,
-      subjectType: "document",
-      subjectId: documentId,
-      bodyCode,
-      decision: "approved",
-      decidedOn: "2025-05-01",
-      minutesRef: "CSG/2025/05",
-      recordedById: officer.id,
-    })
-    .returning({ id: decisions.id });
+  const [row] = await asFixture(t.database.db, (tx) =>
+    tx
+      .insert(decisions)
+      .values({
+        projectId,
+        subjectType: "document",
+        subjectId: documentId,
+        bodyCode,
+        decision: "approved",
+        decidedOn: "2025-05-01",
+        minutesRef: "CSG/2025/05",
+        recordedById: officer.id,
+      })
+      .returning({ id: decisions.id }),
+  );
   if (!row) throw new Error("decision not stored");
   return row.id;
 }
@@ -143,19 +145,29 @@ describe("instantiating the checklist", () => {
     expect(over.every((r) => r.status === "not-started")).toBe(true);
   });
 
-  it("makes the checklist of a project that has none when it is first read", async () => {
-    const [row] = await t.database.db
-      .insert(projects)
-      .values({
-        title: "No checklist yet",
-        programmeCode: "KDAAT",
-        estimatedValuePence: 1,
-        regime: "PCR2015",
-        startedOn: "2025-04-01",
-      })
-      .returning({ id: projects.id });
-    const checklist = await apiChecklist(row?.id ?? "");
-    expect(checklist.sections.flatMap((s) => s.tasks)).toHaveLength(46);
+  it("completes, at start, the checklist of a project that has none, audited; reading it writes nothing", async () => {
+    const [row] = await asFixture(t.database.db, (tx) =>
+      tx
+        .insert(projects)
+        .values({
+          title: "No checklist yet",
+          programmeCode: "KDAAT",
+          estimatedValuePence: 1,
+          regime: "PCR2015",
+          startedOn: "2025-04-01",
+        })
+        .returning({ id: projects.id }),
+    );
+    const id = row?.id ?? "";
+    expect((await apiChecklist(id)).sections.flatMap((s) => s.tasks)).toHaveLength(0);
+    expect(await t.services.checklist.completeAll()).toBeGreaterThanOrEqual(1);
+    expect((await apiChecklist(id)).sections.flatMap((s) => s.tasks)).toHaveLength(46);
+    const audit = await t.database.db
+      .select({ action: auditEvents.action })
+      .from(auditEvents)
+      .where(eq(auditEvents.entityId, id));
+    expect(audit.map((a) => a.action)).toEqual(["completed-from-template"]);
+    expect(await t.services.checklist.completeAll()).toBe(0);
   });
 });
 

@@ -24,6 +24,7 @@ import {
   signIn,
   type TestApp,
   insertProject,
+  asFixture,
 } from "../helpers.js";
 
 let t: TestApp;
@@ -39,10 +40,9 @@ async function createProject(title = "Carers' support service") {
 }
 
 async function addDocument(projectId: string, kind = "eqia", title = "Full equality impact assessment") {
-  const [row] = await t.database.db
-    .insert(projectDocuments)
-    .values({ projectId, kind, title })
-    .returning({ id: projectDocuments.id });
+  const [row] = await asFixture(t.database.db, (tx) =>
+    tx.insert(projectDocuments).values({ projectId, kind, title }).returning({ id: projectDocuments.id }),
+  );
   if (!row) throw new Error("document not stored");
   return row.id;
 }
@@ -496,10 +496,9 @@ describe("separation of duties for the sign-off (App C 3, framework §2.1)", () 
   it("refuses a team member who leads the project, and signs nothing", async () => {
     const lead = await teamMember();
     const projectId = await createProject();
-    await t.database.db
-      .update(projects)
-      .set({ leadCommissionerId: lead.id })
-      .where(eq(projects.id, projectId));
+    await asFixture(t.database.db, (tx) =>
+      tx.update(projects).set({ leadCommissionerId: lead.id }).where(eq(projects.id, projectId)),
+    );
     const saved = await screened(projectId);
     const refused = await signOff(projectId, saved.version, lead.token);
     expect(refused.statusCode).toBe(403);

@@ -13,6 +13,7 @@ import {
   signIn,
   signInAdministrator,
   type TestApp,
+  asFixture,
 } from "../helpers.js";
 
 let t: TestApp;
@@ -181,7 +182,9 @@ describe("GET, PUT /api/v1/governance-bodies/:code/members", () => {
   it("answers 400 with each error at its path, changing nothing", async () => {
     const active = await createUser(t.services, ["board-member"]);
     const deactivated = await createUser(t.services, ["board-member"]);
-    await t.database.db.update(users).set({ active: false }).where(eq(users.id, deactivated.id));
+    await asFixture(t.database.db, (tx) =>
+      tx.update(users).set({ active: false }).where(eq(users.id, deactivated.id)),
+    );
     const current = (await members("CSG")).map(asInput);
     const before = await auditCount();
     const response = await put("CSG", [

@@ -4,7 +4,7 @@ import { datasets } from "../../src/db/schema/index.js";
 import { FORMATS } from "../../src/domain/indicators/formats.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
 import { emptyDataset, generateTreatmentEpisodes, providerCodes } from "../generators/indicators.js";
-import { apiTokenFor, buildTestApp, createUser, type TestApp } from "../helpers.js";
+import { apiTokenFor, buildTestApp, createUser, type TestApp, asFixture } from "../helpers.js";
 import { loadIndicatorData } from "../indicator-data.js";
 
 /**
@@ -36,7 +36,7 @@ beforeAll(async () => {
     treatmentEpisodes: [...generateTreatmentEpisodes({ rows: ROWS, seed: 7, providers: 5 })],
   });
   // Loaded straight into the tables: under this installation's key, so that imports may follow.
-  await t.database.db.update(datasets).set({ keyId: t.services.datasets.keyId });
+  await asFixture(t.database.db, (tx) => tx.update(datasets).set({ keyId: t.services.datasets.keyId }));
   token = await apiTokenFor(t.services, (await createUser(t.services, ["commissioner"])).id);
   await t.app.listen({ port: 0, host: "127.0.0.1" });
   const address = t.app.server.address();

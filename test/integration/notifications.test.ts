@@ -23,6 +23,7 @@ import {
   signInAdministrator,
   TEST_PASSWORD,
   type TestApp,
+  asFixture,
 } from "../helpers.js";
 import { startMailServer } from "../mail-server.js";
 
@@ -333,7 +334,9 @@ describe("a decision awaits your body", () => {
       .from(governanceBodies)
       .where(eq(governanceBodies.code, bodyCode));
     if (!body) throw new Error(`no body ${bodyCode}`);
-    await t.database.db.insert(governanceMembers).values({ bodyId: body.id, userId, role });
+    await asFixture(t.database.db, (tx) =>
+      tx.insert(governanceMembers).values({ bodyId: body.id, userId, role }),
+    );
   }
 
   it("asks each person of the bodies that must approve an uploaded document, again for a new version", async () => {

@@ -10,7 +10,7 @@ import type { LoggedError } from "../../src/db/errors.js";
 import { users } from "../../src/db/schema/index.js";
 import { buildApp, loggerOptions } from "../../src/web/app.js";
 import { SIGN_IN_LIMITS } from "../../src/modules/accounts/service.js";
-import { createTestDatabase, formToken, html, testConfig } from "../helpers.js";
+import { asFixture, createTestDatabase, formToken, html, testConfig } from "../helpers.js";
 
 const METRICS_TOKEN = "m".repeat(40);
 
@@ -369,7 +369,8 @@ describe("logs of failed queries", () => {
     const db = database.db;
     app.get("/test/duplicate-user", { schema: { hide: true } }, async () => {
       // The second insert breaks users_email_unique; the driver's detail repeats the email.
-      for (let i = 0; i < 2; i++) await db.insert(users).values({ email: EMAIL, name: NAME });
+      for (let i = 0; i < 2; i++)
+        await asFixture(db, (tx) => tx.insert(users).values({ email: EMAIL, name: NAME }));
       return {};
     });
     app.get("/api/v1/test/bad-cast", { schema: { hide: true } }, async () => {

@@ -11,6 +11,7 @@ import {
   signIn,
   type TestApp,
   createProjectThroughApi,
+  asFixture,
 } from "../helpers.js";
 
 let t: TestApp;
@@ -51,34 +52,42 @@ beforeAll(async () => {
   kdaatB = await createProject({ title: "Young people's service", programmeCode: "KDAAT" });
   joint = await createProject({ title: "Floating support", programmeCode: "SP", programmeCodes: ["KSE"] });
   // One project has moved on to Stage 2 (set directly: its gate is another test's subject).
-  await t.database.db.update(projects).set({ stage: "2" }).where(eq(projects.id, kdaatB.id));
+  await asFixture(t.database.db, (tx) =>
+    tx.update(projects).set({ stage: "2" }).where(eq(projects.id, kdaatB.id)),
+  );
   // An overdue checklist task, and one planned for the future (not overdue).
-  await t.database.db
-    .update(checklistTasks)
-    .set({ plannedOn: addDays(today, -10), status: "planned" })
-    .where(and(eq(checklistTasks.projectId, kdaatA.id), eq(checklistTasks.taskKey, "1.1")));
-  await t.database.db
-    .update(checklistTasks)
-    .set({ plannedOn: addDays(today, 10), status: "planned" })
-    .where(and(eq(checklistTasks.projectId, joint.id), eq(checklistTasks.taskKey, "1.1")));
-  await t.database.db.insert(risks).values([
-    {
-      projectId: joint.id,
-      title: "Provider market too thin",
-      likelihood: 3,
-      impact: 4,
-      owner: "Commissioner",
-      reviewOn: addDays(today, -3),
-    },
-    {
-      projectId: joint.id,
-      title: "Reviewed on time",
-      likelihood: 2,
-      impact: 2,
-      owner: "Commissioner",
-      reviewOn: addDays(today, 30),
-    },
-  ]);
+  await asFixture(t.database.db, (tx) =>
+    tx
+      .update(checklistTasks)
+      .set({ plannedOn: addDays(today, -10), status: "planned" })
+      .where(and(eq(checklistTasks.projectId, kdaatA.id), eq(checklistTasks.taskKey, "1.1"))),
+  );
+  await asFixture(t.database.db, (tx) =>
+    tx
+      .update(checklistTasks)
+      .set({ plannedOn: addDays(today, 10), status: "planned" })
+      .where(and(eq(checklistTasks.projectId, joint.id), eq(checklistTasks.taskKey, "1.1"))),
+  );
+  await asFixture(t.database.db, (tx) =>
+    tx.insert(risks).values([
+      {
+        projectId: joint.id,
+        title: "Provider market too thin",
+        likelihood: 3,
+        impact: 4,
+        owner: "Commissioner",
+        reviewOn: addDays(today, -3),
+      },
+      {
+        projectId: joint.id,
+        title: "Reviewed on time",
+        likelihood: 2,
+        impact: 2,
+        owner: "Commissioner",
+        reviewOn: addDays(today, 30),
+      },
+    ]),
+  );
 });
 afterAll(async () => t.close());
 

@@ -18,6 +18,7 @@ import {
   type TestApp,
   multipart,
   createProjectThroughApi,
+  asFixture,
 } from "../helpers.js";
 
 /** Sets a checklist task's fields directly, as if an officer had planned it long ago. */
@@ -26,11 +27,13 @@ async function setTask(
   taskKey: string,
   values: Partial<typeof checklistTasks.$inferInsert>,
 ) {
-  const updated = await t.database.db
-    .update(checklistTasks)
-    .set(values)
-    .where(and(eq(checklistTasks.projectId, projectId), eq(checklistTasks.taskKey, taskKey)))
-    .returning({ id: checklistTasks.id });
+  const updated = await asFixture(t.database.db, (tx) =>
+    tx
+      .update(checklistTasks)
+      .set(values)
+      .where(and(eq(checklistTasks.projectId, projectId), eq(checklistTasks.taskKey, taskKey)))
+      .returning({ id: checklistTasks.id }),
+  );
   if (updated.length !== 1) throw new Error(`no checklist task ${taskKey}`);
 }
 
@@ -228,7 +231,9 @@ describe("projects API: create, read, list", () => {
       programmeCodes: ["KSAS"],
     });
     const late = await createProject({ title: `Late ${tag}`, programmeCode: "KSE" });
-    await t.database.db.update(projects).set({ stage: "3" }).where(eq(projects.id, joint.id));
+    await asFixture(t.database.db, (tx) =>
+      tx.update(projects).set({ stage: "3" }).where(eq(projects.id, joint.id)),
+    );
     // Every project gets the Appendix C checklist when it is created: plan task 1.1 on each.
     await setTask(late.id, "1.1", { status: "planned", plannedOn: "2020-01-01" });
     await setTask(joint.id, "1.1", {
@@ -456,7 +461,9 @@ describe("a rejected recommendation ends the procurement (§3.17)", () => {
     "at Stage 4 with value %i pence records the outcome (cost avoidance paper required: %s)",
     async (value, required) => {
       const project = await createProject({ estimatedValuePence: value });
-      await t.database.db.update(projects).set({ stage: "4" }).where(eq(projects.id, project.id));
+      await asFixture(t.database.db, (tx) =>
+        tx.update(projects).set({ stage: "4" }).where(eq(projects.id, project.id)),
+      );
       const response = await t.app.inject({
         method: "POST",
         url: `/api/v1/projects/${project.id}/reject`,
@@ -717,7 +724,9 @@ describe("project pages", () => {
 
   it("records a rejection through its page", async () => {
     const project = await createProject({ estimatedValuePence: 150_000_000 });
-    await t.database.db.update(projects).set({ stage: "4" }).where(eq(projects.id, project.id));
+    await asFixture(t.database.db, (tx) =>
+      tx.update(projects).set({ stage: "4" }).where(eq(projects.id, project.id)),
+    );
     const { response, cookies } = await postForm(
       t.app,
       `/projects/${project.id}/reject`,

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { governanceBodies, governanceMembers } from "../../src/db/schema/index.js";
-import { apiTokenFor, buildTestApp, createUser, html, signIn, type TestApp } from "../helpers.js";
+import { apiTokenFor, buildTestApp, createUser, html, signIn, type TestApp, asFixture } from "../helpers.js";
 
 const BODY_CODES = [
   "KDAAT_BOARD",
@@ -39,9 +39,9 @@ beforeAll(async () => {
     .from(governanceBodies)
     .where(eq(governanceBodies.code, "KDAAT_BOARD"));
   if (!board) throw new Error("reference data missing");
-  await t.database.db
-    .insert(governanceMembers)
-    .values({ bodyId: board.id, userId: member.id, role: "chair" });
+  await asFixture(t.database.db, (tx) =>
+    tx.insert(governanceMembers).values({ bodyId: board.id, userId: member.id, role: "chair" }),
+  );
 });
 afterAll(async () => t.close());
 

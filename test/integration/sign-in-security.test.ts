@@ -13,6 +13,7 @@ import {
   signIn,
   TEST_PASSWORD,
   type TestApp,
+  asFixture,
 } from "../helpers.js";
 
 /**
@@ -265,10 +266,9 @@ describe("two-factor codes", () => {
   it("still work from a secret stored in plain text before encryption, which is then encrypted", async () => {
     const admin = await createUser(t.services, ["administrator"]);
     const plain = authenticator.generateSecret();
-    await t.database.db
-      .update(users)
-      .set({ totpSecret: plain, totpEnabled: true })
-      .where(eq(users.id, admin.id));
+    await asFixture(t.database.db, (tx) =>
+      tx.update(users).set({ totpSecret: plain, totpEnabled: true }).where(eq(users.id, admin.id)),
+    );
     const cookies = await pendingSignIn(admin.email);
     const done = await postForm(t.app, "/sign-in/two-factor", "/sign-in/two-factor", cookies, {
       securityCode: authenticator.generate(plain),
@@ -280,7 +280,7 @@ describe("two-factor codes", () => {
 
   it("resetTwoFactor clears the secret, the enrolment and the last step used", async () => {
     const { admin } = await enrolledAdministrator();
-    await t.database.db.transaction((tx) => resetTwoFactor(tx, admin.id));
+    await asFixture(t.database.db, (tx) => resetTwoFactor(tx, admin.id));
     const row = await userRow(admin.id);
     expect([row.totpSecret, row.totpEnabled, row.totpPendingSecret, row.totpLastStep]).toEqual([
       null,

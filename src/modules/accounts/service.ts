@@ -416,7 +416,7 @@ export function createAccountsService(
     const confirming = !state?.enabled;
     const result = await twoFactor.checkCode(actorFor(user), userId, code, confirming);
     if (result === "accepted") {
-      if (confirming) await auditTwoFactorEnabled(actorFor(user), userId, false);
+      if (confirming) sessionCache.clear();
       return result;
     }
     if (result === "locked" || counted.attempts >= TWO_FACTOR_LIMITS.wrongCodesPerSignIn) {
@@ -439,22 +439,9 @@ export function createAccountsService(
 
   /** Confirms a new authenticator from the account page: the code must come from the pending secret. */
   async function confirmTwoFactorSetup(actor: Actor, userId: string, code: string): Promise<CodeCheck> {
-    const before = await twoFactor.stateOf(userId);
     const result = await twoFactor.checkCode(actor, userId, code, true);
-    if (result === "accepted") await auditTwoFactorEnabled(actor, userId, before?.enabled ?? false);
+    if (result === "accepted") sessionCache.clear();
     return result;
-  }
-
-  async function auditTwoFactorEnabled(actor: Actor, userId: string, replacedAuthenticator: boolean) {
-    sessionCache.clear();
-    await db.transaction((tx) =>
-      recordAudit(tx, actor, {
-        entityType: "user",
-        entityId: userId,
-        action: "two-factor-enabled",
-        summary: { replacedAuthenticator },
-      }),
-    );
   }
 
   /**

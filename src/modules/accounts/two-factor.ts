@@ -155,7 +155,9 @@ export function createTwoFactor(db: Db, sessionSecret: string) {
     const secret = reserved.secret ? unseal(key, reserved.secret, userId) : null;
     const step = secret && (confirming || reserved.enabled) ? stepOf(secret, code, now.getTime()) : null;
     if (step !== null) {
-      const claimed = await claimStep(userId, step, confirming ? reserved.secret : null);
+      const claimed = confirming
+        ? await confirmSetup(actor, userId, step, reserved.secret, reserved.enabled)
+        : await claimStep(db, userId, step, null);
       if (claimed && !confirming && reserved.secret && secret)
         await sealIfPlain(userId, reserved.secret, secret);
       if (claimed) return "accepted";
@@ -168,9 +170,39 @@ export function createTwoFactor(db: Db, sessionSecret: string) {
         : "reused";
   }
 
+  /**
+   * A code from the pending secret makes it the enrolled one, audited in the same transaction: the
+   * database refuses the change without its record (docs/adr/0007-every-change-audited-by-the-database.md).
+   */
+  async function confirmSetup(
+    actor: Actor,
+    userId: string,
+    step: number,
+    pendingSealed: string | null,
+    replacedAuthenticator: boolean,
+  ): Promise<boolean> {
+    return db.transaction(async (tx) => {
+      const claimed = await claimStep(tx, userId, step, pendingSealed);
+      if (claimed) {
+        await recordAudit(tx, actor, {
+          entityType: "user",
+          entityId: userId,
+          action: "two-factor-enabled",
+          summary: { replacedAuthenticator },
+        });
+      }
+      return claimed;
+    });
+  }
+
   /** Takes the step for this code, once; a confirmed set-up becomes the enrolled secret. */
-  async function claimStep(userId: string, step: number, confirmedSealed: string | null): Promise<boolean> {
-    const claimed = await db
+  async function claimStep(
+    executor: Executor,
+    userId: string,
+    step: number,
+    confirmedSealed: string | null,
+  ): Promise<boolean> {
+    const claimed = await executor
       .update(users)
       .set({
         totpLastStep: step,

@@ -8,7 +8,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import * as tar from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, testConfig } from "../../../test/helpers.js";
+import { asFixture, createTestDatabase, testConfig } from "../../../test/helpers.js";
 import { configFromEnvironment, type Config } from "../../config.js";
 import { openDatabase, type Database } from "../../db/client.js";
 import { readOrCreateSecret } from "../../startup.js";
@@ -105,8 +105,10 @@ async function makeData(w: World): Promise<{ sha256: string }> {
   await w.database.rows(
     sql`UPDATE users SET locked_until = '2025-01-02 03:04:05.123456+00' WHERE email = 'board@commissioner.example'`,
   );
-  await w.database.rows(
-    sql`UPDATE governance_bodies SET description = 'Edited after start: kept by a restore' WHERE code = 'JCG'`,
+  await asFixture(w.database.db, (tx) =>
+    tx.execute(
+      sql`UPDATE governance_bodies SET description = 'Edited after start: kept by a restore' WHERE code = 'JCG'`,
+    ),
   );
   const [admin] = await w.database.rows<{ id: string }>(
     sql`SELECT id FROM users WHERE email = 'admin@commissioner.example'`,

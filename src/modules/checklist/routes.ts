@@ -96,6 +96,10 @@ export function parseTaskForm(
 /** The procurement checklist pages: task list, edit a task, print view. */
 export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
   const { checklist } = app.services;
+  // Checklists short of the template are completed at start, so that reading one never writes.
+  app.addHook("onReady", async () => {
+    await checklist.completeAll();
+  });
   const read = { preHandler: requirePage("projects:read"), schema: { hide: true } };
   const edit = { preHandler: requirePage("checklist:update"), schema: { hide: true } };
 

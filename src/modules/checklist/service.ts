@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, notInArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "../../db/client.js";
-import { checklistTasks, decisions, projectDocuments } from "../../db/schema/index.js";
+import { checklistTasks, decisions, projectDocuments, projects } from "../../db/schema/index.js";
 import {
   CHECKLIST_TEMPLATE,
   TASK_STATUSES,
@@ -205,18 +205,27 @@ function compareKeys(a: string, b: string): number {
   return as - bs || ap - bp;
 }
 
-/** Projects created before the checklist existed (or by a path that did not make it) get it on first use. */
+/**
+ * A project whose checklist lacks tasks of the template (made before the checklist existed, or before
+ * the template grew) gets them, with an audit record of its own (App C; docs/adr/0007).
+ */
 async function ensureChecklist(tx: Executor, project: ProjectContext) {
   const [count] = await tx
     .select({ n: sql<number>`count(*)::int` })
     .from(checklistTasks)
     .where(eq(checklistTasks.projectId, project.id));
-  if ((count?.n ?? 0) < TEMPLATE_TASKS.length) {
-    await instantiateChecklist(tx, {
-      projectId: project.id,
-      estimatedValuePence: project.estimatedValuePence,
-    });
-  }
+  const held = count?.n ?? 0;
+  if (held >= TEMPLATE_TASKS.length) return;
+  await instantiateChecklist(tx, {
+    projectId: project.id,
+    estimatedValuePence: project.estimatedValuePence,
+  });
+  await recordAudit(tx, SYSTEM_ACTOR, {
+    entityType: "checklist",
+    entityId: project.id,
+    action: "completed-from-template",
+    summary: { tasksBefore: held, tasksInTemplate: TEMPLATE_TASKS.length },
+  });
 }
 
 /** One schema for the API body; the page builds the same fields from its form. */
@@ -304,11 +313,8 @@ export function createChecklistService(db: Db) {
   async function get(projectId: string) {
     const project = await findProject(db, projectId);
     if (!project) return null;
-    let rows = await rowsOf(projectId);
-    if (rows.length < TEMPLATE_TASKS.length) {
-      await db.transaction((tx) => ensureChecklist(tx, project));
-      rows = await rowsOf(projectId);
-    }
+    // A read changes nothing: a checklist short of the template is completed at start (completeAll).
+    const rows = await rowsOf(projectId);
     const today = todayIso();
     const tasks = rows.map((r) => presentTask(r, project, today));
     const applicable = tasks.filter((t) => t.status !== "not-applicable");
@@ -488,7 +494,24 @@ export function createChecklistService(db: Db) {
     return new Map(rows.map((r) => [r.projectId, r.n]));
   }
 
-  return { get, getTask, update, evidenceOptions, overdueCount };
+  /** Completes, at start, every checklist short of the template's tasks; returns how many it completed. */
+  async function completeAll(): Promise<number> {
+    const short = await db
+      .select({ id: projects.id })
+      .from(projects)
+      .where(
+        sql`(SELECT count(*) FROM ${checklistTasks} WHERE ${checklistTasks.projectId} = ${projects.id}) < ${TEMPLATE_TASKS.length}`,
+      );
+    for (const { id } of short) {
+      await db.transaction(async (tx) => {
+        const project = await findProject(tx, id);
+        if (project) await ensureChecklist(tx, project);
+      });
+    }
+    return short.length;
+  }
+
+  return { get, getTask, update, evidenceOptions, overdueCount, completeAll };
 }
 
 export type ChecklistService = ReturnType<typeof createChecklistService>;

@@ -13,6 +13,7 @@ import {
   type GeneratedDataset,
 } from "../../../test/generators/indicators.js";
 import { createTestDatabase } from "../../../test/helpers.js";
+import { asFixture } from "../../../test/helpers.js";
 import { loadIndicatorData } from "../../../test/indicator-data.js";
 import type { Database } from "../../db/client.js";
 import { datasets, hiaReferrals, spStays, treatmentEpisodes } from "../../db/schema/indicators.js";
@@ -40,10 +41,12 @@ afterAll(async () => database.close());
 
 async function clear(): Promise<void> {
   const db = database.db;
-  await db.execute(sql`DELETE FROM ${treatmentEpisodes}`);
-  await db.execute(sql`DELETE FROM ${spStays}`);
-  await db.execute(sql`DELETE FROM ${hiaReferrals}`);
-  await db.execute(sql`DELETE FROM ${datasets}`);
+  await asFixture(db, async (tx) => {
+    await tx.execute(sql`DELETE FROM ${treatmentEpisodes}`);
+    await tx.execute(sql`DELETE FROM ${spStays}`);
+    await tx.execute(sql`DELETE FROM ${hiaReferrals}`);
+    await tx.execute(sql`DELETE FROM ${datasets}`);
+  });
 }
 
 /** The rows straight into emptied tables. */

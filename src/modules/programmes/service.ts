@@ -1,9 +1,8 @@
 import { TtlCache } from "../accounts/cache.js";
 import { and, asc, eq, gte, inArray, isNull, lte, or } from "drizzle-orm";
 import { todayIso } from "../checklist/project-context.js";
-import type { Db, Executor } from "../../db/client.js";
-import { SYSTEM_ACTOR } from "../../domain/policy.js";
-import { recordAudit } from "../audit/service.js";
+import type { Db } from "../../db/client.js";
+import { markUnaudited } from "../audit/service.js";
 import { governanceBodies, governanceMembers, programmes, users } from "../../db/schema/index.js";
 import { GOVERNANCE_BODIES, PROGRAMMES, type ProgrammeData } from "../../db/reference-data.js";
 
@@ -137,25 +136,13 @@ export function createReferenceService(db: Db) {
 /** Inserts the reference data that is missing; safe to run at every start, and keeps later edits. */
 export async function loadReferenceData(db: Db): Promise<void> {
   await db.transaction(async (tx) => {
-    const addedProgrammes = await tx
-      .insert(programmes)
-      .values(PROGRAMMES)
-      .onConflictDoNothing({ target: programmes.code })
-      .returning({ code: programmes.code });
-    const addedBodies = await tx
+    // The framework's own programmes and bodies, the same at every installation (§1, §2): loading them
+    // is no change of the record, and a new database stays empty for a restore.
+    await markUnaudited(tx, "the framework's reference data");
+    await tx.insert(programmes).values(PROGRAMMES).onConflictDoNothing({ target: programmes.code });
+    await tx
       .insert(governanceBodies)
       .values(GOVERNANCE_BODIES)
-      .onConflictDoNothing({ target: governanceBodies.code })
-      .returning({ code: governanceBodies.code });
-    if (addedProgrammes.length + addedBodies.length === 0) return;
-    await recordAudit(tx, SYSTEM_ACTOR, {
-      entityType: "reference-data",
-      entityId: "framework",
-      action: "reference-data.loaded",
-      summary: {
-        programmes: addedProgrammes.map((p) => p.code),
-        governanceBodies: addedBodies.map((b) => b.code),
-      },
-    });
+      .onConflictDoNothing({ target: governanceBodies.code });
   });
 }
