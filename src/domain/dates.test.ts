@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { addDays, addMonthsClamped, addWorkingDays, isIsoDate, isWorkingDay, nextWorkingDayOnOrAfter } from "./dates.js";
+import {
+  addDays,
+  addMonthsClamped,
+  addWorkingDays,
+  isIsoDate,
+  isWorkingDay,
+  nextWorkingDayOnOrAfter,
+} from "./dates.js";
 
 describe("isIsoDate", () => {
   it.each([

@@ -48,11 +48,23 @@ export const PERMISSIONS = {
   "projects:update": ["administrator", "commissioner", "procurement-officer"],
   "documents:upload": ["administrator", "commissioner", "procurement-officer"],
   /** Members record their body's decisions; officers may record on a body's behalf with the minutes reference. */
-  "decisions:record": ["administrator", "commissioner", "procurement-officer", "authorised-officer", "board-member"],
+  "decisions:record": [
+    "administrator",
+    "commissioner",
+    "procurement-officer",
+    "authorised-officer",
+    "board-member",
+  ],
   "checklist:update": ["administrator", "commissioner", "procurement-officer"],
   "risks:manage": ["administrator", "commissioner", "procurement-officer"],
   "eqia:manage": ["administrator", "commissioner", "procurement-officer"],
-  "eqia:sign-off": ["administrator", "commissioner", "procurement-officer", "authorised-officer", "board-member"],
+  "eqia:sign-off": [
+    "administrator",
+    "commissioner",
+    "procurement-officer",
+    "authorised-officer",
+    "board-member",
+  ],
   // Client-level data and indicators: providers import only their own provider codes.
   "datasets:import": ["administrator", "commissioner", "provider-user"],
   "datasets:replace": ["administrator", "commissioner", "provider-user"],

@@ -7,15 +7,6 @@ import { ProblemError } from "./problems.js";
 
 export const PROBLEM_TYPE_BASE = "https://commissioner.invalid/problems/";
 
-export interface ProblemDocument {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: FieldError[];
-  [extra: string]: unknown;
-}
-
 export function isApiRequest(request: FastifyRequest): boolean {
   return request.url.startsWith("/api/");
 }

@@ -16,7 +16,7 @@ import { TtlCache } from "./cache.js";
 import { hmacHex, newApiToken, randomToken, sha256Hex } from "./tokens.js";
 import { type CodeCheck, createTwoFactor, TWO_FACTOR_LIMITS } from "./two-factor.js";
 
-export { resetTwoFactor, TWO_FACTOR_LIMITS, unlockAccount } from "./two-factor.js";
+export { resetTwoFactor, unlockAccount } from "./two-factor.js";
 
 /** Sign-in throttling (docs/security.md): held as data so an administrator can read the policy. */
 export const SIGN_IN_LIMITS = {

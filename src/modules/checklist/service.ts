@@ -513,5 +513,3 @@ export function createChecklistService(db: Db) {
 
   return { get, getTask, update, evidenceOptions, overdueCount, completeAll };
 }
-
-export type ChecklistService = ReturnType<typeof createChecklistService>;

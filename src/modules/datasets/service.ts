@@ -565,5 +565,3 @@ export function createDatasetsService(
 
   return { importFile, list, keyId: pseudonymiser.keyId, hashClientRef: pseudonymiser.hash };
 }
-
-export type DatasetsService = ReturnType<typeof createDatasetsService>;

@@ -417,5 +417,3 @@ export function createEqiaService(db: Db) {
 
   return { get, save, signOff, canSignOff, documentOptions };
 }
-
-export type EqiaService = ReturnType<typeof createEqiaService>;

@@ -242,5 +242,3 @@ export function createGovernanceService(db: Db) {
 
   return { listMembers, replaceMembers, addMember, endMembership, findMembership, peopleOptions };
 }
-
-export type GovernanceService = ReturnType<typeof createGovernanceService>;

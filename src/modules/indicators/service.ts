@@ -356,5 +356,3 @@ export function createIndicatorsService(database: Database) {
     stats: () => ({ ...kept.stats(), ...queue.stats() }),
   };
 }
-
-export type IndicatorsService = ReturnType<typeof createIndicatorsService>;

@@ -86,7 +86,6 @@ export function presentIncumbent(row: ContractRow, providerName: string | null, 
     version: row.version,
   };
 }
-export type PresentedIncumbent = ReturnType<typeof presentIncumbent>;
 
 async function rowsOf(ex: Executor, where: ReturnType<typeof eq>) {
   return ex
@@ -253,5 +252,3 @@ export function createIncumbentsService(db: Db) {
 
   return { list, listOfFound, add, update, providerOptions };
 }
-
-export type IncumbentsService = ReturnType<typeof createIncumbentsService>;

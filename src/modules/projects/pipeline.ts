@@ -251,6 +251,3 @@ export function createPipelineService(db: Db, changes: ChangeVersion) {
 
   return { dashboard, awaitingFor };
 }
-
-export type PipelineService = ReturnType<typeof createPipelineService>;
-export type Pipeline = Dashboard;

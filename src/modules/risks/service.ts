@@ -10,7 +10,6 @@ import { ConflictError, NotFoundError } from "../../web/problems.js";
 import { ratingFor, riskScore } from "./heatmap.js";
 
 export const RISK_STATUSES = ["open", "closed"] as const;
-export type RiskStatus = (typeof RISK_STATUSES)[number];
 
 export const STALE_RISK_MESSAGE = "Someone else changed this risk while you were editing it";
 
@@ -304,5 +303,3 @@ function changesBetween(
   }
   return out;
 }
-
-export type RisksService = ReturnType<typeof createRisksService>;
