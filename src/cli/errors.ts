@@ -2,7 +2,7 @@ import { CommanderError } from "commander";
 import { ConfigError } from "../config.js";
 import { DataDirectoryLockedError } from "../db/client.js";
 import { BackupRefusedError } from "../modules/backup/service.js";
-import { ProblemError, ValidationError } from "../web/problems.js";
+import { ProblemError, ValidationError } from "../errors.js";
 
 /** Exit codes of every command: 0 done, 1 refused or failed, 2 bad usage or configuration. */
 export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;

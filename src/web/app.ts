@@ -23,6 +23,7 @@ import { apiAuthPlugin } from "./api-auth.js";
 import { csrfPlugin } from "./csrf.js";
 import { errorsPlugin } from "./errors.js";
 import { hostileInputPlugin } from "./hostile-input.js";
+import { MAX_UPLOAD_BYTES } from "./limits.js";
 import { metricsPlugin } from "./metrics.js";
 import { registerModules } from "./modules.js";
 import { securityHeadersPlugin } from "./security-headers.js";
@@ -48,8 +49,6 @@ declare module "fastify" {
 }
 
 export const PURGE_SESSIONS_JOB = "sessions:purge";
-
-export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
 /** Log lines carry no personal data: no addresses, no query strings, no cookies, tokens or emails. */
 export function loggerOptions(config: Config) {

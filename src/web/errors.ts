@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import type { FieldError } from "./problems.js";
-import { ProblemError } from "./problems.js";
+import type { FieldError } from "../errors.js";
+import { ProblemError } from "../errors.js";
 
 export const PROBLEM_TYPE_BASE = "https://commissioner.invalid/problems/";
 

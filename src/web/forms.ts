@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
-import type { FieldError } from "./problems.js";
+import type { FieldError } from "../errors.js";
 import { setFlash, takeFlash } from "./sessions.js";
 
 /** What a page needs to show a GOV.UK error summary and each field's message. */

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { isApiRequest, sendProblem } from "./errors.js";
 import { keepableValues, toFormErrors } from "./forms.js";
-import { ValidationError, type FieldError } from "./problems.js";
+import { ValidationError, type FieldError } from "../errors.js";
 import { setFlash } from "./sessions.js";
 
 /**

@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  ConflictError,
-  ForbiddenError,
-  formRefusal,
-  NotFoundError,
-  ProblemError,
-  ValidationError,
-} from "./problems.js";
+import { ConflictError, ForbiddenError, NotFoundError, ProblemError, ValidationError } from "../errors.js";
+import { formRefusal } from "./problems.js";
 
 describe("which errors a form page shows beside its fields", () => {
   it.each<[string, unknown, boolean]>([

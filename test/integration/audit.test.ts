@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR, type Actor } from "../../src/domain/policy.js";
 import { listAudit, verifyAuditChain } from "../../src/modules/audit/service.js";
-import { ConflictError } from "../../src/web/problems.js";
+import { ConflictError } from "../../src/errors.js";
 import { buildTestApp, createUser, html, signIn, signInAdministrator, type TestApp } from "../helpers.js";
 
 let t: TestApp;

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { problemResponses } from "../../web/api-schemas.js";
 import { requireApi } from "../../web/guards.js";
-import { ValidationError } from "../../web/problems.js";
+import { ValidationError } from "../../errors.js";
 import { listAudit } from "./service.js";
 
 const auditItem = z.object({

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { EVIDENCE_TYPES, TASK_STATUSES } from "../../domain/checklist-template.js";
 import { problemResponses } from "../../web/api-schemas.js";
 import { admittedActor, requireApi } from "../../web/guards.js";
-import { NotFoundError } from "../../web/problems.js";
+import { NotFoundError } from "../../errors.js";
 import { taskUpdateInput } from "./service.js";
 
 const isoDate = z.string().describe("YYYY-MM-DD");

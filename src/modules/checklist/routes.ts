@@ -7,7 +7,7 @@ import { renderStatus } from "../../web/errors.js";
 import { formState, redirectWithErrors, redirectWithSuccess, zodFieldErrors } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
-import { ConflictError, ProblemError, type FieldError } from "../../web/problems.js";
+import { ConflictError, ProblemError, type FieldError } from "../../errors.js";
 import { checklistPaths } from "./paths.js";
 import { checklistDocDefinition, checklistPdfFileName, renderPdf } from "./pdf.js";
 import { dateFromParts, dateParts, todayIso } from "./project-context.js";

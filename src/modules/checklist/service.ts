@@ -19,7 +19,7 @@ import {
 import { PROCUREMENT_BOARD_ABOVE_PENCE } from "../../domain/approvals.js";
 import { SYSTEM_ACTOR, type Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
-import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../../web/problems.js";
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../../errors.js";
 import { findProject, isoDateField, todayIso, type ProjectContext } from "./project-context.js";
 
 export const TASK_STATUS_NAMES: Record<TaskStatus, string> = {

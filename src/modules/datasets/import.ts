@@ -10,7 +10,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Database, Db } from "../../db/client.js";
-import { ProblemError } from "../../web/problems.js";
+import { ProblemError } from "../../errors.js";
 import * as schema from "../../db/schema/index.js";
 import {
   FORMATS,

@@ -4,7 +4,7 @@ import { isDatasetKind, type RowError } from "../../domain/indicators/formats.js
 import { formState, redirectWithErrors, redirectWithSuccess, toFormErrors } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
-import { ProblemError, type FieldError } from "../../web/problems.js";
+import { ProblemError, type FieldError } from "../../errors.js";
 import {
   DATASET_KINDS,
   DATASET_MAX_BYTES,

@@ -14,7 +14,7 @@ import {
   type RowError,
 } from "../../domain/indicators/formats.js";
 import { can, isStaff, type Actor } from "../../domain/policy.js";
-import { ConflictError, ForbiddenError, ProblemError } from "../../web/problems.js";
+import { ConflictError, ForbiddenError, ProblemError } from "../../errors.js";
 import { recordAudit } from "../audit/service.js";
 import {
   FileTooLargeError,

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { refuseHostileText } from "../../web/hostile-input.js";
-import { ProblemError } from "../../web/problems.js";
+import { ProblemError } from "../../errors.js";
 
 /**
  * How a data file arrives: as a `text/csv` request body (API), or as the `file` part of a multipart

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { problemResponses } from "../../web/api-schemas.js";
 import { admittedActor, requireApi } from "../../web/guards.js";
-import { NotFoundError } from "../../web/problems.js";
+import { NotFoundError } from "../../errors.js";
 import { CHARACTERISTIC_CODES, IMPACTS } from "./screening.js";
 import { eqiaInput } from "./service.js";
 

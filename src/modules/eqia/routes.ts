@@ -5,7 +5,7 @@ import { renderStatus } from "../../web/errors.js";
 import { formState, redirectWithErrors, redirectWithSuccess, zodFieldErrors } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
-import { ConflictError, ForbiddenError, ProblemError, type FieldError } from "../../web/problems.js";
+import { ConflictError, ForbiddenError, ProblemError, type FieldError } from "../../errors.js";
 import { eqiaPaths } from "./paths.js";
 import { CHARACTERISTICS, IMPACTS, IMPACT_NAMES } from "./screening.js";
 import { STALE_EQIA_MESSAGE, eqiaInput, type EqiaInput, type PresentedEqia } from "./service.js";

@@ -15,7 +15,7 @@ import { mayRecordDecision, type Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
 import { recordEvidence } from "../checklist/service.js";
 import { findProject, todayIso } from "../checklist/project-context.js";
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../web/problems.js";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors.js";
 import {
   CHARACTERISTICS,
   CHARACTERISTIC_CODES,

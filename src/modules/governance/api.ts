@@ -3,7 +3,7 @@ import { z } from "zod";
 import { listOf, listQuery, pageList, problemResponses } from "../../web/api-schemas.js";
 import { MEMBERSHIP_ROLES } from "../../domain/decision-authority.js";
 import { admittedActor, requireApi } from "../../web/guards.js";
-import { NotFoundError, ValidationError } from "../../web/problems.js";
+import { NotFoundError, ValidationError } from "../../errors.js";
 import { memberFieldErrors, membersInput } from "./service.js";
 
 export const governanceBodySchema = z.object({

@@ -13,7 +13,7 @@ import {
 } from "../../domain/memberships.js";
 import type { Actor } from "../../domain/policy.js";
 import { STAFF_ROLES } from "../../domain/roles.js";
-import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../../web/problems.js";
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../../errors.js";
 import { recordAudit } from "../audit/service.js";
 import { isoDateField, todayIso } from "../checklist/project-context.js";
 

@@ -1,4 +1,4 @@
-import { ProblemError } from "../../web/problems.js";
+import { ProblemError } from "../../errors.js";
 
 /**
  * Heavy indicator computations, one at a time (two on PostgreSQL), in the order asked, with what

@@ -4,7 +4,7 @@ import { formatPercentage, type DatasetKind } from "../../domain/indicators/term
 import { toFormErrors, zodFieldErrors } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
-import { ForbiddenError } from "../../web/problems.js";
+import { ForbiddenError } from "../../errors.js";
 import { buildIndicatorChart, renderIndicatorChart } from "./charts.js";
 import { FRAMEWORK_NAMES, FRAMEWORKS, valuesQuerySchema, type IndicatorValue } from "./service.js";
 

@@ -25,7 +25,7 @@ import {
 } from "../../domain/indicators/terms.js";
 import type { Actor } from "../../domain/policy.js";
 import { isStaff } from "../../domain/roles.js";
-import { ForbiddenError } from "../../web/problems.js";
+import { ForbiddenError } from "../../errors.js";
 import { createComputationQueue, createResultCache } from "./computations.js";
 import {
   figureRows,

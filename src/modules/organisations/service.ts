@@ -5,7 +5,7 @@ import { isRole } from "../../domain/roles.js";
 import type { Db } from "../../db/client.js";
 import { organisations, users } from "../../db/schema/index.js";
 import { recordAudit } from "../audit/service.js";
-import { ConflictError } from "../../web/problems.js";
+import { ConflictError } from "../../errors.js";
 
 export const ORGANISATION_KINDS = ["council", "partner", "provider", "supplier"] as const;
 export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { listOf, listQuery, pageList, problemResponses } from "../../web/api-schemas.js";
 import { requireApi } from "../../web/guards.js";
-import { NotFoundError } from "../../web/problems.js";
+import { NotFoundError } from "../../errors.js";
 
 const reference = z.object({
   ref: z.string().describe("paragraph of the framework, e.g. §1.2 a"),

@@ -4,7 +4,7 @@ import { PROGRAMMES } from "../../db/reference-data.js";
 import { can } from "../../domain/policy.js";
 import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
-import { NotFoundError } from "../../web/problems.js";
+import { NotFoundError } from "../../errors.js";
 import { KIND_LABELS } from "../governance/diagram.js";
 
 /** The framework's order (§1.1): SP, KDAAT, KSE, KSAS; programmes added later follow by code. */

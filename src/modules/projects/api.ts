@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { DOCUMENT_KINDS } from "../../domain/stages.js";
 import { problemResponses, problemSchema } from "../../web/api-schemas.js";
-import { MAX_UPLOAD_BYTES } from "../../web/app.js";
+import { MAX_UPLOAD_BYTES } from "../../web/limits.js";
 import { admittedActor, requireApi } from "../../web/guards.js";
-import { NotFoundError } from "../../web/problems.js";
+import { NotFoundError } from "../../errors.js";
 import {
   advanceInput,
   DECISION_VALUES,

@@ -3,7 +3,7 @@ import { isIsoDate, type IsoDate } from "../../domain/dates.js";
 import { MAX_PENCE, parsePounds, type PoundsError } from "../../domain/money.js";
 import { REGIME_CODES, regimeInForceOn, type RegimeCode } from "../../domain/regimes.js";
 import { DOCUMENT_KINDS, PROGRAMME_CODES } from "../../domain/stages.js";
-import type { FieldError } from "../../web/problems.js";
+import type { FieldError } from "../../errors.js";
 
 /**
  * One schema per body: the API validates these directly; the pages turn their form fields

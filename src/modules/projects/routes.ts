@@ -9,13 +9,14 @@ import {
   type MissingOutput,
 } from "../../domain/stages.js";
 import { REGIME_CODES } from "../../domain/regimes.js";
-import { MAX_UPLOAD_BYTES } from "../../web/app.js";
+import { MAX_UPLOAD_BYTES } from "../../web/limits.js";
 import { renderStatus } from "../../web/errors.js";
 import { formState, redirectWithErrors, redirectWithSuccess } from "../../web/forms.js";
 import { fragmentFor, permissionsKey, renderFragment } from "../../web/views.js";
 import { ChangeCache } from "../audit/changes.js";
 import { admittedActor, requirePage } from "../../web/guards.js";
-import { formRefusal, ProblemError, type FieldError } from "../../web/problems.js";
+import { ProblemError, type FieldError } from "../../errors.js";
+import { formRefusal } from "../../web/problems.js";
 import { csrfTokenValid, setFlash } from "../../web/sessions.js";
 import {
   formVersion,

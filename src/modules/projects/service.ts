@@ -17,7 +17,7 @@ import {
   type Stage,
 } from "../../domain/stages.js";
 import { templateTask } from "../../domain/checklist-template.js";
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../web/problems.js";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors.js";
 import { recordAudit } from "../audit/service.js";
 import type { ChangeVersion } from "../audit/changes.js";
 import { instantiateChecklist, recordEvidence, revalueChecklist } from "../checklist/service.js";

@@ -5,7 +5,7 @@ import { pipeline } from "node:stream/promises";
 import type { FastifyRequest } from "fastify";
 import { fileTypeFromFile } from "file-type";
 import { refuseHostileText } from "../../web/hostile-input.js";
-import { ProblemError, ValidationError } from "../../web/problems.js";
+import { ProblemError, ValidationError } from "../../errors.js";
 
 /**
  * Receiving a document (docs/architecture.md, documents in): the file is spooled to a private temporary folder

@@ -4,7 +4,7 @@ import { renderStatus } from "../../web/errors.js";
 import { formState, redirectWithErrors, redirectWithSuccess, zodFieldErrors } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
-import { ConflictError, ProblemError, type FieldError } from "../../web/problems.js";
+import { ConflictError, ProblemError, type FieldError } from "../../errors.js";
 import { dateFromParts, dateParts } from "../checklist/project-context.js";
 import { IMPACT_NAMES, LIKELIHOOD_NAMES, layoutHeatmap, type RatingCode } from "./heatmap.js";
 import { riskPaths } from "./paths.js";

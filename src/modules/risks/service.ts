@@ -6,7 +6,7 @@ import type { Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
 import { recordEvidence } from "../checklist/service.js";
 import { findProject, isoDateField, todayIso } from "../checklist/project-context.js";
-import { ConflictError, NotFoundError } from "../../web/problems.js";
+import { ConflictError, NotFoundError } from "../../errors.js";
 import { ratingFor, riskScore } from "./heatmap.js";
 
 export const RISK_STATUSES = ["open", "closed"] as const;

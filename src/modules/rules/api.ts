@@ -7,7 +7,7 @@ import { REGIME_CODES, REGIMES, regimeInForceOn, todayInLondon } from "../../dom
 import { standstill } from "../../domain/standstill.js";
 import { listOf, listQuery, pageList, problemResponses } from "../../web/api-schemas.js";
 import { requireApi } from "../../web/guards.js";
-import { ValidationError } from "../../web/problems.js";
+import { ValidationError } from "../../errors.js";
 import { API_MESSAGES } from "./presenter.js";
 
 const regimeCode = z.enum(REGIME_CODES).describe("PCR2006, PCR2015, PA2023 or PSR");

@@ -4,7 +4,7 @@ import { canActForUser } from "../../domain/policy.js";
 import { ROLE_CODES } from "../../domain/roles.js";
 import { listOf, listQuery, pageList, problemResponses } from "../../web/api-schemas.js";
 import { admittedActor, requireApi } from "../../web/guards.js";
-import { ForbiddenError, NotFoundError } from "../../web/problems.js";
+import { ForbiddenError, NotFoundError } from "../../errors.js";
 import { userInput, userUpdateInput } from "./service.js";
 
 export const userSchema = z.object({

@@ -6,7 +6,7 @@ import { renderStatus } from "../../web/errors.js";
 import { formState, redirectWithErrors, redirectWithSuccess, zodFieldErrors } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
-import { ConflictError, ProblemError, type FieldError } from "../../web/problems.js";
+import { ConflictError, ProblemError, type FieldError } from "../../errors.js";
 import { ORGANISATION_KIND_NAMES, type PresentedOrganisation } from "../organisations/service.js";
 import { userPaths } from "./paths.js";
 import {

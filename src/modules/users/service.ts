@@ -13,7 +13,7 @@ import { resetTwoFactor, unlockAccount } from "../accounts/two-factor.js";
 import { announceNewAccount } from "../accounts/password-reset.js";
 import type { MessageLinks } from "../notifications/links.js";
 import { randomToken } from "../accounts/tokens.js";
-import { ConflictError, NotFoundError, ValidationError } from "../../web/problems.js";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors.js";
 
 export const PASSWORD_MIN_LENGTH = 12;
 
