@@ -43,7 +43,7 @@ export interface RecordingFacts {
   decision: DecisionOutcome;
   /** The recorder uploaded a version of the document decided on. */
   uploadedSubject: boolean;
-  /** The recorder leads the project the decision belongs to. */
+  /** The recorder leads the project the decision belongs to, or has led it (the audit chain says). */
   leadsProject: boolean;
 }
 
@@ -97,7 +97,7 @@ export function decisionRecordingVerdict(facts: RecordingFacts): RecordingVerdic
   if (isApproval(facts.decision) && facts.leadsProject) {
     return refused(
       "own-project",
-      "You lead this project, so you may not record an approval for it: someone in the body who does not lead it records it (separation of duties, framework §2.1)",
+      "You lead this project, or have led it, so you may not record an approval for it: someone in the body who has not led it records it (separation of duties, framework §2.1)",
     );
   }
   return { allowed: true, capacity };

@@ -238,6 +238,31 @@ describe("separation of duties (framework §2.1, §3.4, §3.15)", () => {
     expect(await decisionCount()).toBe(before);
   });
 
+  it("refuses someone who handed the lead to a colleague just before the approval", async () => {
+    const lead = await createUser(t.services, ["commissioner"]);
+    const colleague = await createUser(t.services, ["commissioner"]);
+    await addMember("JCG", lead.id, "chair");
+    const token = await apiTokenFor(t.services, lead.id);
+    const created = await createProjectThroughApi<{ id: string; version: number }>(t.app, token, {
+      title: "Handed on",
+    });
+    const handed = await t.app.inject({
+      method: "PATCH",
+      url: `/api/v1/projects/${created.id}`,
+      headers: { authorization: `Bearer ${token}` },
+      payload: { leadCommissionerId: colleague.id, version: created.version },
+    });
+    expect(handed.statusCode, handed.body).toBe(200);
+    const response = await record(
+      token,
+      decision({ subjectId: created.id, minutesRef: "JCG/sod/6" }),
+      created.id,
+    );
+    expect(response.statusCode).toBe(403);
+    expect(response.json<Refusal>()).toMatchObject({ rule: "own-project" });
+    expect(response.json<Refusal>().detail).toContain("or have led it");
+  });
+
   it("refuses the project's lead as the body's officer", async () => {
     const lead = await createUser(t.services, ["commissioner"]);
     await addMember("JCG", lead.id, "officer");

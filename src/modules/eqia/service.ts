@@ -13,6 +13,7 @@ import {
 import { heldOn, type MembershipPeriod } from "../../domain/decision-authority.js";
 import { mayRecordDecision, type Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
+import { hasLedProject } from "../projects/queries.js";
 import { recordEvidence } from "../checklist/service.js";
 import { findProject, todayIso } from "../checklist/project-context.js";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors.js";
@@ -180,7 +181,7 @@ async function checkSignOffAllowed(
     minutesRef: null,
     decision: "approved",
     uploadedSubject: uploadedAssessment,
-    leadsProject: project?.leadId === actor.id,
+    leadsProject: project?.leadId === actor.id || (await hasLedProject(tx, projectId, actorId)),
   });
   if (verdict.allowed) return;
   const inTeam = verdict.rule === "own-document" || verdict.rule === "own-project";

@@ -344,6 +344,31 @@ export async function uploadedAVersion(ex: Executor, documentId: string, userId:
 }
 
 /**
+ * Whether a person leads the project now or has led it: handing the lead to a colleague just before a
+ * board's approval does not make its recording independent (separation of duties, §2.1). Read from the
+ * audit chain, which holds every lead the project has had (at creation and at each change).
+ */
+export async function hasLedProject(ex: Executor, projectId: string, userId: string): Promise<boolean> {
+  const summary = auditEvents.summary;
+  const [row] = await ex
+    .select({ seq: auditEvents.seq })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.entityType, "project"),
+        eq(auditEvents.entityId, projectId),
+        or(
+          sql`${summary}->>'leadCommissionerId' = ${userId}`,
+          sql`${summary}->'changes'->'leadCommissionerId'->>'from' = ${userId}`,
+          sql`${summary}->'changes'->'leadCommissionerId'->>'to' = ${userId}`,
+        ),
+      ),
+    )
+    .limit(1);
+  return Boolean(row);
+}
+
+/**
  * Members (chairs and members, not officers) of every body, for naming who decided: everyone whose
  * membership has not ended before today (a meeting may predate the newest members; the service checks).
  */

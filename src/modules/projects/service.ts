@@ -46,6 +46,7 @@ import {
   loadSnapshots,
   decidedAsMember,
   membershipsOf,
+  hasLedProject,
   uploadedAVersion,
   overdueRiskReviews,
   overdueTasks,
@@ -456,7 +457,8 @@ export function createProjectsService(
         minutesRef: input.minutesRef,
         decision: input.decision,
         uploadedSubject: subjectType === "document" && (await uploadedAVersion(tx, input.subjectId, actorId)),
-        leadsProject: project.leadCommissionerId === actorId,
+        leadsProject:
+          project.leadCommissionerId === actorId || (await hasLedProject(tx, project.id, actorId)),
       });
       if (!verdict.allowed) throw new ForbiddenError(verdict.reason, { rule: verdict.rule });
       const onBehalf = verdict.capacity === "officer";
