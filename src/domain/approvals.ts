@@ -1,3 +1,4 @@
+import { todayInLondon } from "./dates.js";
 import type { IsoDate } from "./dates.js";
 import { formatPence, isAtLeastPercentOf, percentOf } from "./money.js";
 import {
@@ -8,7 +9,6 @@ import {
   KPIS_ABOVE_PENCE,
   SSP_CLOSE,
   thresholdOn,
-  todayInLondon,
   type RegimeCode,
   type Threshold,
 } from "./regimes.js";

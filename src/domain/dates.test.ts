@@ -6,6 +6,7 @@ import {
   isIsoDate,
   isWorkingDay,
   nextWorkingDayOnOrAfter,
+  todayInLondon,
 } from "./dates.js";
 
 describe("isIsoDate", () => {
@@ -79,5 +80,17 @@ describe("working days (England and Wales bank holidays from date-holidays)", ()
 
   it("refuses a date that is not YYYY-MM-DD", () => {
     expect(() => addDays("2025-02-30", 1)).toThrow("not a date");
+  });
+});
+
+describe("today in London, from the instant", () => {
+  it.each([
+    ["2026-03-28T23:30:00Z", "2026-03-28"], // winter: London is on UTC
+    ["2026-06-30T23:30:00Z", "2026-07-01"], // summer: 00:30 the next day in London
+    ["2026-10-24T22:59:59Z", "2026-10-24"], // the last second before midnight in summer time
+    ["2026-10-24T23:00:00Z", "2026-10-25"], // midnight in London, the night the clocks go back
+    ["2026-12-31T23:59:59Z", "2026-12-31"],
+  ])("%s is %s", (instant, day) => {
+    expect(todayInLondon(new Date(instant))).toBe(day);
   });
 });

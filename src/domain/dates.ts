@@ -119,3 +119,18 @@ export function nextWorkingDayOnOrAfter(date: IsoDate, area: BankHolidayArea = "
   while (!isWorkingDay(d, area)) d = addDays(d, 1);
   return d;
 }
+
+const LONDON_DAY = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "Europe/London",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+});
+
+/**
+ * Today's date in England (a council's working day), as `YYYY-MM-DD`: what is overdue, the default
+ * day a question about the rules is asked for, the day a task is completed when no date is given.
+ */
+export function todayInLondon(now: Date = new Date()): IsoDate {
+  return LONDON_DAY.format(now);
+}

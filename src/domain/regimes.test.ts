@@ -1,3 +1,4 @@
+import { todayInLondon } from "./dates.js";
 import { describe, expect, it } from "vitest";
 import {
   appliesOn,
@@ -7,7 +8,6 @@ import {
   REGIMES,
   regimeInForceOn,
   thresholdOn,
-  todayInLondon,
   type Sourced,
 } from "./regimes.js";
 

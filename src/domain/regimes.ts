@@ -460,18 +460,6 @@ export const BELOW_THRESHOLD_NOTICE_FROM_PENCE = 3_000_000;
 /** PA 2023 s.52: KPIs for contracts over £5,000,000, not light touch. */
 export const KPIS_ABOVE_PENCE = 500_000_000;
 
-const LONDON_DAY = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "Europe/London",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-});
-
-/** Today's date in England (`YYYY-MM-DD`): the default day a question about the rules is asked for. */
-export function todayInLondon(now: Date = new Date()): IsoDate {
-  return LONDON_DAY.format(now);
-}
-
 export function isRegimeCode(value: string): value is RegimeCode {
   return (REGIME_CODES as readonly string[]).includes(value);
 }

@@ -1,10 +1,11 @@
 /// <reference lib="dom" />
+import { todayInLondon } from "../../src/domain/dates.js";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { todayInLondon } from "../../src/modules/projects/inputs.js";
+
 import { addMembership, createUser, TEST_PASSWORD } from "../helpers.js";
 import {
   ARTEFACTS,

@@ -1,3 +1,4 @@
+import { todayInLondon } from "../../src/domain/dates.js";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -13,7 +14,7 @@ import {
   revalueChecklist,
   STALE_TASK_MESSAGE,
 } from "../../src/modules/checklist/service.js";
-import { todayIso } from "../../src/modules/checklist/project-context.js";
+
 import {
   apiTokenFor,
   buildTestApp,
@@ -454,7 +455,7 @@ describe("checklist API", () => {
     expect(completed.statusCode).toBe(200);
     expect(completed.json()).toMatchObject({
       status: "completed",
-      completedOn: todayIso(),
+      completedOn: todayInLondon(),
       completedAutomatically: false,
     });
     for (const bad of ["2025-02-30", "01/02/2025", "2025-2-1"]) {

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { count } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decisions } from "../../src/db/schema/index.js";
-import { todayInLondon } from "../../src/modules/projects/inputs.js";
-import { addDays } from "../../src/domain/dates.js";
+
+import { addDays, todayInLondon } from "../../src/domain/dates.js";
 import {
   addMembership,
   apiTokenFor,

@@ -1,8 +1,8 @@
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, governanceMembers, users } from "../../src/db/schema/index.js";
-import { addDays } from "../../src/domain/dates.js";
-import { todayInLondon } from "../../src/modules/projects/inputs.js";
+import { addDays, todayInLondon } from "../../src/domain/dates.js";
+
 import {
   apiTokenFor,
   buildTestApp,

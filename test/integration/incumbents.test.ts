@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents } from "../../src/db/schema/index.js";
-import { addDays } from "../../src/domain/dates.js";
+import { addDays, todayInLondon } from "../../src/domain/dates.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
-import { todayInLondon } from "../../src/modules/projects/inputs.js";
+
 import {
   apiTokenFor,
   buildTestApp,

@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checklistTasks, projects, risks } from "../../src/db/schema/index.js";
-import { addDays } from "../../src/domain/dates.js";
-import { todayInLondon } from "../../src/modules/projects/inputs.js";
+import { addDays, todayInLondon } from "../../src/domain/dates.js";
+
 import {
   apiTokenFor,
   buildTestApp,

@@ -1,10 +1,11 @@
+import { todayInLondon } from "../../src/domain/dates.js";
 import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, checklistTasks, projects } from "../../src/db/schema/index.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
 import { recordAudit } from "../../src/modules/audit/service.js";
-import { todayInLondon } from "../../src/modules/projects/inputs.js";
+
 import {
   addMembership,
   apiTokenFor,

@@ -31,18 +31,6 @@ export async function findProject(db: Executor, id: string): Promise<ProjectCont
   return row ?? null;
 }
 
-const londonDate = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "Europe/London",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-});
-
-/** Today's date in England (a council's working day), as `YYYY-MM-DD`. */
-export function todayIso(now: Date = new Date()): IsoDate {
-  return londonDate.format(now);
-}
-
 /** A date-only field of an API body or form: `YYYY-MM-DD` and a real calendar date. */
 export function isoDateField(label: string) {
   return z

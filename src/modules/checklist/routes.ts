@@ -1,3 +1,4 @@
+import { todayInLondon } from "../../domain/dates.js";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -10,7 +11,7 @@ import { paths } from "../../web/paths.js";
 import { ConflictError, ProblemError, type FieldError } from "../../errors.js";
 import { checklistPaths } from "./paths.js";
 import { checklistDocDefinition, checklistPdfFileName, renderPdf } from "./pdf.js";
-import { dateFromParts, dateParts, todayIso } from "./project-context.js";
+import { dateFromParts, dateParts } from "./project-context.js";
 import {
   STALE_TASK_MESSAGE,
   TASK_STATUS_NAMES,
@@ -138,7 +139,7 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
       progress: found.progress,
       sections: found.sections,
       estimatedValue: formatPounds(found.project.estimatedValuePence),
-      printedOn: todayIso(),
+      printedOn: todayInLondon(),
     });
   });
 
@@ -151,7 +152,7 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
         estimatedValue: formatPounds(found.project.estimatedValuePence),
         progress: found.progress,
         sections: found.sections,
-        printedOn: todayIso(),
+        printedOn: todayInLondon(),
       }),
     );
     return reply

@@ -1,3 +1,4 @@
+import { todayInLondon } from "../../domain/dates.js";
 import { and, asc, eq, inArray, notInArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "../../db/client.js";
@@ -20,7 +21,7 @@ import { PROCUREMENT_BOARD_ABOVE_PENCE } from "../../domain/approvals.js";
 import { SYSTEM_ACTOR, type Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../../errors.js";
-import { findProject, isoDateField, todayIso, type ProjectContext } from "./project-context.js";
+import { findProject, isoDateField, type ProjectContext } from "./project-context.js";
 
 export const TASK_STATUS_NAMES: Record<TaskStatus, string> = {
   "not-started": "Not started",
@@ -315,7 +316,7 @@ export function createChecklistService(db: Db) {
     if (!project) return null;
     // A read changes nothing: a checklist short of the template is completed at start (completeAll).
     const rows = await rowsOf(projectId);
-    const today = todayIso();
+    const today = todayInLondon();
     const tasks = rows.map((r) => presentTask(r, project, today));
     const applicable = tasks.filter((t) => t.status !== "not-applicable");
     return {
@@ -404,7 +405,7 @@ export function createChecklistService(db: Db) {
     if (current.version !== input.version) {
       throw new ConflictError(STALE_TASK_MESSAGE, [], { current });
     }
-    const today = todayIso();
+    const today = todayInLondon();
     const status = input.status ?? current.status;
     const errors: FieldError[] = [];
     const plannedOn = input.plannedOn === undefined ? current.plannedOn : input.plannedOn;
@@ -487,7 +488,7 @@ export function createChecklistService(db: Db) {
             eq(checklistTasks.status, "in-progress"),
             eq(checklistTasks.status, "not-started"),
           ),
-          sql`${checklistTasks.plannedOn} < ${todayIso()}`,
+          sql`${checklistTasks.plannedOn} < ${todayInLondon()}`,
         ),
       )
       .groupBy(checklistTasks.projectId);

@@ -1,3 +1,4 @@
+import { todayInLondon } from "../../domain/dates.js";
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "../../db/client.js";
@@ -15,7 +16,7 @@ import { mayRecordDecision, type Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
 import { hasLedProject } from "../projects/queries.js";
 import { recordEvidence } from "../checklist/service.js";
-import { findProject, todayIso } from "../checklist/project-context.js";
+import { findProject } from "../checklist/project-context.js";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors.js";
 import {
   CHARACTERISTICS,
@@ -137,7 +138,7 @@ async function equalitiesTeamPeriods(db: Executor, userId: string): Promise<Memb
 /** Whether this user is a chair or member of the Equalities team today (who may be offered sign-off). */
 export async function isEqualitiesTeamMember(db: Executor, userId: string | null): Promise<boolean> {
   if (!userId) return false;
-  const today = todayIso();
+  const today = todayInLondon();
   return (await equalitiesTeamPeriods(db, userId)).some((p) => p.role !== "officer" && heldOn(p, today));
 }
 
@@ -172,7 +173,7 @@ async function checkSignOffAllowed(
           .limit(1)
       ).length > 0
     : false;
-  const today = todayIso();
+  const today = todayInLondon();
   const verdict = mayRecordDecision(actor, "eqia:sign-off", {
     bodyName: "the Equalities team",
     memberships: actor.id ? await equalitiesTeamPeriods(tx, actor.id) : [],
@@ -240,7 +241,7 @@ export function createEqiaService(db: Db) {
         },
       );
     }
-    const today = todayIso();
+    const today = todayInLondon();
     const [signed] = await tx
       .update(equalityAssessments)
       .set({
@@ -299,7 +300,7 @@ export function createEqiaService(db: Db) {
           "The full assessment must be a document of this project",
         );
     }
-    const today = todayIso();
+    const today = todayInLondon();
     return db.transaction(async (tx) => {
       const existing = (await load(tx, projectId))?.row ?? null;
       if ((existing?.version ?? 0) !== input.version) {

@@ -1,3 +1,4 @@
+import { todayInLondon } from "../../domain/dates.js";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -10,7 +11,7 @@ import { formState, redirectWithErrors, redirectWithSuccess } from "../../web/fo
 import { admittedActor, requirePage } from "../../web/guards.js";
 import { type FieldError } from "../../errors.js";
 import { formRefusal } from "../../web/problems.js";
-import { dateFromParts, todayIso } from "../checklist/project-context.js";
+import { dateFromParts } from "../checklist/project-context.js";
 import { governancePaths } from "./paths.js";
 import { ROLE_LABELS, type MembershipInput } from "./service.js";
 
@@ -115,7 +116,7 @@ export const governanceMemberPages: FastifyPluginAsyncZod = async (app) => {
     if (!found) return renderStatus(reply, 404);
     const state = await formState(request);
     const mayManage = can(request.actor, "governance:manage");
-    const { current, upcoming, past } = splitByToday(found.members.map(presentMember), todayIso());
+    const { current, upcoming, past } = splitByToday(found.members.map(presentMember), todayInLondon());
     const values = state.values;
     return reply.view("governance/views/body.njk", {
       pageTitle: found.body.name,

@@ -1,3 +1,4 @@
+import { todayInLondon } from "../../domain/dates.js";
 import { and, arrayOverlaps, asc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "../../db/client.js";
@@ -15,7 +16,7 @@ import type { Actor } from "../../domain/policy.js";
 import { STAFF_ROLES } from "../../domain/roles.js";
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../../errors.js";
 import { recordAudit } from "../audit/service.js";
-import { isoDateField, todayIso } from "../checklist/project-context.js";
+import { isoDateField } from "../checklist/project-context.js";
 
 export const ROLE_LABELS: Record<MembershipRole, string> = {
   chair: "Chair",
@@ -124,7 +125,7 @@ export function createGovernanceService(db: Db) {
     const issues = membershipListIssues(items, people, stored);
     if (issues.length) throw new ValidationError(issues);
     const plan = planMembershipChanges(stored, items);
-    const begun = removalRefusal(plan.removed, todayIso());
+    const begun = removalRefusal(plan.removed, todayInLondon());
     if (begun) {
       const name = people.get(begun.userId)?.name ?? "This person";
       throw new ConflictError(

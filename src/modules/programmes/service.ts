@@ -1,6 +1,7 @@
+import { todayInLondon } from "../../domain/dates.js";
 import { TtlCache } from "../accounts/cache.js";
 import { and, asc, eq, gte, inArray, isNull, lte, or } from "drizzle-orm";
-import { todayIso } from "../checklist/project-context.js";
+
 import type { Db } from "../../db/client.js";
 import { markUnaudited } from "../audit/service.js";
 import { governanceBodies, governanceMembers, programmes, users } from "../../db/schema/index.js";
@@ -58,7 +59,7 @@ export function createReferenceService(db: Db) {
   /** The bodies' members today: memberships ended or not yet begun are on each body's own page. */
   async function membersOf(bodyCodes: string[]) {
     if (bodyCodes.length === 0) return [];
-    const today = todayIso();
+    const today = todayInLondon();
     return db
       .select({
         bodyCode: governanceBodies.code,

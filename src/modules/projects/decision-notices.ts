@@ -1,3 +1,4 @@
+import { todayInLondon } from "../../domain/dates.js";
 import { and, asc, eq, gte, isNull, lte, or } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { governanceBodies, governanceMembers, users } from "../../db/schema/index.js";
@@ -6,7 +7,7 @@ import { evaluateGate, type Gate } from "../../domain/stages.js";
 import type { MessageLinks } from "../notifications/links.js";
 import { enqueueMessage } from "../notifications/service.js";
 import { nextDecisions } from "./presenter.js";
-import { todayInLondon } from "./inputs.js";
+
 import { findProject, loadSnapshots } from "./queries.js";
 
 /** The project's gate as it stands on this transaction, or null when there is no such project. */

@@ -2,11 +2,11 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "../../db/client.js";
 import { incumbentContracts, organisations, projectDocuments } from "../../db/schema/index.js";
-import { addDays, isIsoDate } from "../../domain/dates.js";
+import { addDays, isIsoDate, todayInLondon } from "../../domain/dates.js";
 import type { Actor } from "../../domain/policy.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors.js";
 import { recordAudit } from "../audit/service.js";
-import { todayInLondon } from "./inputs.js";
+
 import { findProject } from "./queries.js";
 
 /**

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isIsoDate, type IsoDate } from "../../domain/dates.js";
+import { isIsoDate, type IsoDate, todayInLondon } from "../../domain/dates.js";
 import { MAX_PENCE, parsePounds, type PoundsError } from "../../domain/money.js";
 import { REGIME_CODES, regimeInForceOn, type RegimeCode } from "../../domain/regimes.js";
 import { DOCUMENT_KINDS, PROGRAMME_CODES } from "../../domain/stages.js";
@@ -9,18 +9,6 @@ import type { FieldError } from "../../errors.js";
  * One schema per body: the API validates these directly; the pages turn their form fields
  * (pounds, day/month/year) into the same inputs and report errors on the form's own fields.
  */
-
-const dateFormat = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "Europe/London",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-});
-
-/** Today's date in England, as `YYYY-MM-DD`. */
-export function todayInLondon(now = new Date()): IsoDate {
-  return dateFormat.format(now);
-}
 
 /**
  * The regime a project runs under when none is chosen: the one in force on its start date

@@ -1,3 +1,4 @@
+import { todayInLondon } from "../../domain/dates.js";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { renderStatus } from "../../web/errors.js";
@@ -9,7 +10,7 @@ import { setFlash } from "../../web/sessions.js";
 import { fragmentFor, permissionsKey, renderFragment } from "../../web/views.js";
 import { ChangeCache } from "../audit/changes.js";
 import { incumbentInput, incumbentPatchInput } from "./incumbents.js";
-import { dateFromParts, STAGE_FILTERS, todayInLondon, zodIssues } from "./inputs.js";
+import { dateFromParts, STAGE_FILTERS, zodIssues } from "./inputs.js";
 import { projectPaths } from "./paths.js";
 import { stageLabel } from "./presenter.js";
 

@@ -1,10 +1,11 @@
+import { todayInLondon } from "../../domain/dates.js";
 import { and, asc, eq, inArray, lt, ne, notInArray, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.js";
 import { checklistTasks, governanceBodies, projects, risks } from "../../db/schema/index.js";
 import { templateTask } from "../../domain/checklist-template.js";
 import { ChangeCache, type ChangeVersion } from "../audit/changes.js";
 import { evaluateGate, PROGRAMME_CODES, STAGES_AWAITING_DECISIONS } from "../../domain/stages.js";
-import { todayInLondon, STAGE_FILTERS } from "./inputs.js";
+import { STAGE_FILTERS } from "./inputs.js";
 import { nextDecisions, stageOf } from "./presenter.js";
 import { loadSnapshots } from "./queries.js";
 

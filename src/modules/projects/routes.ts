@@ -1,3 +1,4 @@
+import { todayInLondon } from "../../domain/dates.js";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -25,7 +26,6 @@ import {
   parseProjectForm,
   parseRejectForm,
   STAGE_FILTERS,
-  todayInLondon,
   toPagePaths,
 } from "./inputs.js";
 import { projectPaths } from "./paths.js";

@@ -1,3 +1,4 @@
+import { todayInLondon } from "../../domain/dates.js";
 import fs from "node:fs";
 import { asc, eq, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.js";
@@ -25,7 +26,6 @@ import type { DocumentStore } from "../documents/store.js";
 import {
   defaultRegime,
   documentFields,
-  todayInLondon,
   zodIssues,
   type DecisionInput,
   type ProjectCreateInput,

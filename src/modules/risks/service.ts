@@ -1,3 +1,4 @@
+import { todayInLondon } from "../../domain/dates.js";
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/client.js";
@@ -5,7 +6,7 @@ import { riskHistory, risks, users } from "../../db/schema/index.js";
 import type { Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
 import { recordEvidence } from "../checklist/service.js";
-import { findProject, isoDateField, todayIso } from "../checklist/project-context.js";
+import { findProject, isoDateField } from "../checklist/project-context.js";
 import { ConflictError, NotFoundError } from "../../errors.js";
 import { ratingFor, riskScore } from "./heatmap.js";
 
@@ -133,7 +134,7 @@ export function createRisksService(db: Db) {
         asc(risks.reviewOn),
         asc(risks.createdAt),
       );
-    const today = todayIso();
+    const today = todayInLondon();
     const items = rows.map((r) => presentRisk(r, today));
     return { project, items, overdue: items.filter((r) => r.overdue).length };
   }
@@ -141,7 +142,7 @@ export function createRisksService(db: Db) {
   async function get(riskId: string) {
     if (!z.uuid().safeParse(riskId).success) return null;
     const [row] = await db.select().from(risks).where(eq(risks.id, riskId));
-    return row ? presentRisk(row, todayIso()) : null;
+    return row ? presentRisk(row, todayInLondon()) : null;
   }
 
   /** A risk with every change made to it, newest first. */
@@ -179,7 +180,7 @@ export function createRisksService(db: Db) {
   async function create(actor: Actor, projectId: string, input: RiskInput) {
     const project = await findProject(db, projectId);
     if (!project) throw new NotFoundError("No project has this id");
-    const today = todayIso();
+    const today = todayInLondon();
     return db.transaction(async (tx) => {
       const [row] = await tx
         .insert(risks)
@@ -226,7 +227,7 @@ export function createRisksService(db: Db) {
     if (!z.uuid().safeParse(riskId).success) throw new NotFoundError("No risk has this id");
     const [current] = await db.select().from(risks).where(eq(risks.id, riskId));
     if (!current) throw new NotFoundError("No risk has this id");
-    const today = todayIso();
+    const today = todayInLondon();
     if (current.version !== input.version) {
       throw new ConflictError(STALE_RISK_MESSAGE, [], { current: presentRisk(current, today) });
     }
@@ -275,7 +276,7 @@ export function createRisksService(db: Db) {
       .where(
         and(
           eq(risks.status, "open"),
-          sql`${risks.reviewOn} < ${todayIso()}`,
+          sql`${risks.reviewOn} < ${todayInLondon()}`,
           inArray(risks.projectId, projectIds),
         ),
       )

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { approvalsFor, FLAG_CODES, PROGRAMME_CODES } from "../../domain/approvals.js";
-import { isIsoDate } from "../../domain/dates.js";
+import { isIsoDate, todayInLondon } from "../../domain/dates.js";
 import { MAX_PENCE } from "../../domain/money.js";
-import { REGIME_CODES, REGIMES, regimeInForceOn, todayInLondon } from "../../domain/regimes.js";
+import { REGIME_CODES, REGIMES, regimeInForceOn } from "../../domain/regimes.js";
 import { standstill } from "../../domain/standstill.js";
 import { listOf, listQuery, pageList, problemResponses } from "../../web/api-schemas.js";
 import { requireApi } from "../../web/guards.js";

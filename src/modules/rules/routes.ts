@@ -1,6 +1,7 @@
+import { todayInLondon } from "../../domain/dates.js";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { approvalsFor } from "../../domain/approvals.js";
-import { todayInLondon } from "../../domain/regimes.js";
+
 import { standstill } from "../../domain/standstill.js";
 import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
