@@ -6,9 +6,9 @@
 import {
   PROCUREMENT_BOARD_ABOVE_PENCE,
   PROCUREMENT_MANAGER_ABOVE_PENCE,
-  PROGRAMME_GOVERNANCE,
   SEAL_ABOVE_PENCE,
 } from "../../src/domain/approvals.js";
+import { PROGRAMME_GOVERNANCE } from "../../src/domain/governance.js";
 import { formatPence } from "../../src/domain/money.js";
 import { REGIMES, SSP_CLOSE, type Regime, type Sourced } from "../../src/domain/regimes.js";
 import { table } from "./table.js";

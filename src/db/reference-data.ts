@@ -1,3 +1,5 @@
+import type { ProgrammeCode } from "../domain/governance.js";
+
 /**
  * Reference data every installation holds, from the framework (seed, §1.1–1.2 and §2).
  * Loaded idempotently at start; demo data (people, organisations) is separate.
@@ -42,7 +44,7 @@ const OUTCOMES = {
 type OutcomeRef = keyof typeof OUTCOMES;
 
 export interface ProgrammeData {
-  code: "SP" | "KDAAT" | "KSE" | "KSAS";
+  code: ProgrammeCode;
   name: string;
   aims: { ref: string; text: string }[];
   outcomes: { ref: string; text: string }[];
@@ -90,7 +92,7 @@ export interface GovernanceBodyData {
   name: string;
   kind: "executive-board" | "operational-group" | "procurement-board" | "officer" | "team";
   parentCode: string | null;
-  programmeCodes: string[];
+  programmeCodes: ProgrammeCode[];
   description: string;
   paragraph: string;
 }

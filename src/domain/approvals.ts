@@ -13,6 +13,7 @@ import {
   type Threshold,
 } from "./regimes.js";
 import { shortDate } from "./standstill.js";
+import { bodyName, PROGRAMME_GOVERNANCE, type ProgrammeCode } from "./governance.js";
 
 /**
  * Approvals by value (docs/rules.md, governance routes). Money is integer pence.
@@ -35,32 +36,6 @@ export function procurementPlanApprover(valuePence: number): PlanApprover | null
   if (valuePence > PROCUREMENT_MANAGER_ABOVE_PENCE) return "PROCUREMENT_MANAGER";
   return null;
 }
-
-export const PROGRAMME_CODES = ["SP", "KDAAT", "KSE", "KSAS"] as const;
-export type ProgrammeCode = (typeof PROGRAMME_CODES)[number];
-
-/**
- * Each programme's governance (§2.1, §3.4): substance misuse (KDAAT) answers to the Joint Commissioning
- * Groups and the KDAAT Board; housing-related support (SP, and KSE and KSAS with it) to the Core
- * Strategy Group and the SP Commissioning Body.
- */
-export const PROGRAMME_GOVERNANCE: Record<
-  ProgrammeCode,
-  { operationalGroup: "JCG" | "CSG"; executiveBoard: "KDAAT_BOARD" | "SP_COMMISSIONING_BODY" }
-> = {
-  KDAAT: { operationalGroup: "JCG", executiveBoard: "KDAAT_BOARD" },
-  SP: { operationalGroup: "CSG", executiveBoard: "SP_COMMISSIONING_BODY" },
-  KSE: { operationalGroup: "CSG", executiveBoard: "SP_COMMISSIONING_BODY" },
-  KSAS: { operationalGroup: "CSG", executiveBoard: "SP_COMMISSIONING_BODY" },
-};
-
-/** The bodies in words, as the framework names them (§2.1), for reasons. */
-const BODY_WORDS: Record<"JCG" | "CSG" | "KDAAT_BOARD" | "SP_COMMISSIONING_BODY", string> = {
-  JCG: "the Joint Commissioning Groups (JCG)",
-  CSG: "the Core Strategy Group (CSG)",
-  KDAAT_BOARD: "the KDAAT Board",
-  SP_COMMISSIONING_BODY: "the SP Commissioning Body",
-};
 
 export interface Approval {
   bodyCode: string;
@@ -149,8 +124,8 @@ export function approvalsFor(query: ApprovalsQuery): ApprovalsAnswer {
   const regime = getRegime(query.regime);
   const { operationalGroup: group, executiveBoard: board } = PROGRAMME_GOVERNANCE[programmeCode];
   const value = formatPence(valuePence);
-  const groupWords = BODY_WORDS[group];
-  const boardWords = BODY_WORDS[board];
+  const groupWords = bodyName(group);
+  const boardWords = bodyName(board);
 
   const approvals: Approval[] = [
     {

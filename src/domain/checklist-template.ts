@@ -1,4 +1,4 @@
-import { PROCUREMENT_BOARD_ABOVE_PENCE } from "./approvals.js";
+import { PROCUREMENT_BOARD_ABOVE_PENCE, SEAL_ABOVE_PENCE } from "./approvals.js";
 
 /**
  * The procurement checklist of the framework's Appendix C, as data: its eight sections, every task
@@ -111,9 +111,6 @@ export interface TemplateSection {
   title: string;
   tasks: readonly TemplateTask[];
 }
-
-/** Contracts over £1m are sealed, or signed by two authorised officers (App C 7; docs/rules.md). */
-export const SEALING_ABOVE_PENCE = 100_000_000;
 
 const PROCUREMENT_BOARD_NOT_NEEDED =
   "Not needed: the Procurement Board approves procurements over £1,000,000 only (§3.10, App C 1). " +
@@ -353,7 +350,7 @@ const SECTION_DATA: { title: string; tasks: TaskData[] }[] = [
       {
         text: "Book appointment with Corporate Director to obtain consent for sealing of the contract. She will require evidence that it was included in a business plan or agreed by cabinet (in minutes)",
         evidencedBy: "Appointment booked and supporting evidence prepared",
-        relevance: { abovePence: SEALING_ABOVE_PENCE, reason: SEALING_NOT_NEEDED },
+        relevance: { abovePence: SEAL_ABOVE_PENCE, reason: SEALING_NOT_NEEDED },
       },
       {
         text: "Notify all bidders of evaluation outcome including bidders own score, score of the winning bid and identity of the successful tender.",
@@ -383,7 +380,7 @@ const SECTION_DATA: { title: string; tasks: TaskData[] }[] = [
         text: "Meet with Corporate Director to obtain signature and permission to seal. Any contract with value in excess of £1m is: (1) affixed with the common seal of the Council and attested by one authorised officer, or (2) signed by at least two authorised officers",
         evidencedBy: "Sealed and/or Signed Contract",
         completedBy: any(record("contract-sealed")),
-        relevance: { abovePence: SEALING_ABOVE_PENCE, reason: SEALING_NOT_NEEDED },
+        relevance: { abovePence: SEAL_ABOVE_PENCE, reason: SEALING_NOT_NEEDED },
       },
       {
         text: "Inform stakeholders of the results of the procurement.",
@@ -392,7 +389,7 @@ const SECTION_DATA: { title: string; tasks: TaskData[] }[] = [
       {
         text: "Send Contract to legal to be sealed and return a copy of the sealed contract to the provider",
         evidencedBy: "Sealed by legal and one copy returned to provider",
-        relevance: { abovePence: SEALING_ABOVE_PENCE, reason: SEALING_NOT_NEEDED },
+        relevance: { abovePence: SEAL_ABOVE_PENCE, reason: SEALING_NOT_NEEDED },
       },
     ],
   },

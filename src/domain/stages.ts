@@ -1,4 +1,12 @@
 import { procurementPlanApprover } from "./approvals.js";
+import {
+  bodyName,
+  isProgrammeCode,
+  PROGRAMME_CODES,
+  PROGRAMME_GOVERNANCE,
+  type ExecutiveBoard,
+  type OperationalGroup,
+} from "./governance.js";
 
 /**
  * The commissioning cycle (framework §3): five stages, each with a gate of required outputs and
@@ -81,56 +89,16 @@ export function isDocumentKind(value: string): value is DocumentKind {
   return (DOCUMENT_KINDS as readonly string[]).includes(value);
 }
 
-export const PROGRAMME_CODES = ["SP", "KDAAT", "KSE", "KSAS"] as const;
-export type ProgrammeCode = (typeof PROGRAMME_CODES)[number];
-
-export type OperationalGroup = "JCG" | "CSG";
-export type ExecutiveBoard = "KDAAT_BOARD" | "SP_COMMISSIONING_BODY";
-
-/**
- * §2.1: substance misuse services (KDAAT) answer to the Joint Commissioning Groups and the KDAAT Board;
- * housing-related support (SP, and the services hosted with it: KSE, KSAS) to the Core Strategy Group
- * and the SP Commissioning Body.
- */
-export const OPERATIONAL_GROUP: Record<ProgrammeCode, OperationalGroup> = {
-  KDAAT: "JCG",
-  SP: "CSG",
-  KSE: "CSG",
-  KSAS: "CSG",
-};
-export const EXECUTIVE_BOARD: Record<ProgrammeCode, ExecutiveBoard> = {
-  KDAAT: "KDAAT_BOARD",
-  SP: "SP_COMMISSIONING_BODY",
-  KSE: "SP_COMMISSIONING_BODY",
-  KSAS: "SP_COMMISSIONING_BODY",
-};
-
-/** Short names of the bodies a gate may wait for, for its reasons. */
-export const BODY_NAMES: Record<string, string> = {
-  JCG: "the Joint Commissioning Groups (JCG)",
-  CSG: "the Core Strategy Group (CSG)",
-  KDAAT_BOARD: "the KDAAT Board",
-  SP_COMMISSIONING_BODY: "the SP Commissioning Body",
-  PROCUREMENT_BOARD: "the Procurement Board",
-  PROCUREMENT_MANAGER: "the Procurement Manager",
-};
-
-function bodyName(code: string): string {
-  return BODY_NAMES[code] ?? code;
-}
-
-function isProgrammeCode(value: string): value is ProgrammeCode {
-  return (PROGRAMME_CODES as readonly string[]).includes(value);
-}
-
 /** The bodies of every programme of a project, lead first; joint commissioning needs each partnership's. */
 export function governanceFor(programmeCodes: readonly string[]) {
   const groups: OperationalGroup[] = [];
   const boards: ExecutiveBoard[] = [];
   for (const code of programmeCodes) {
     if (!isProgrammeCode(code)) continue;
-    if (!groups.includes(OPERATIONAL_GROUP[code])) groups.push(OPERATIONAL_GROUP[code]);
-    if (!boards.includes(EXECUTIVE_BOARD[code])) boards.push(EXECUTIVE_BOARD[code]);
+    if (!groups.includes(PROGRAMME_GOVERNANCE[code].operationalGroup))
+      groups.push(PROGRAMME_GOVERNANCE[code].operationalGroup);
+    if (!boards.includes(PROGRAMME_GOVERNANCE[code].executiveBoard))
+      boards.push(PROGRAMME_GOVERNANCE[code].executiveBoard);
   }
   return { groups, boards };
 }

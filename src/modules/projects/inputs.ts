@@ -2,7 +2,8 @@ import { z } from "zod";
 import { isIsoDate, type IsoDate, todayInLondon } from "../../domain/dates.js";
 import { MAX_PENCE, parsePounds, type PoundsError } from "../../domain/money.js";
 import { REGIME_CODES, regimeInForceOn, type RegimeCode } from "../../domain/regimes.js";
-import { DOCUMENT_KINDS, PROGRAMME_CODES } from "../../domain/stages.js";
+import { PROGRAMME_CODES } from "../../domain/governance.js";
+import { DOCUMENT_KINDS } from "../../domain/stages.js";
 import type { FieldError } from "../../errors.js";
 
 /**

@@ -2,13 +2,8 @@ import { todayInLondon } from "../../domain/dates.js";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import {
-  DOCUMENT_KIND_NAMES,
-  DOCUMENT_KINDS,
-  PROGRAMME_CODES,
-  STAGE_NAMES,
-  type MissingOutput,
-} from "../../domain/stages.js";
+import { PROGRAMME_CODES } from "../../domain/governance.js";
+import { DOCUMENT_KIND_NAMES, DOCUMENT_KINDS, STAGE_NAMES, type MissingOutput } from "../../domain/stages.js";
 import { REGIME_CODES } from "../../domain/regimes.js";
 import { MAX_UPLOAD_BYTES } from "../../web/limits.js";
 import { renderStatus } from "../../web/errors.js";

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { approvalsFor, FLAG_CODES, PROGRAMME_CODES } from "../../domain/approvals.js";
+import { approvalsFor, FLAG_CODES } from "../../domain/approvals.js";
+import { PROGRAMME_CODES } from "../../domain/governance.js";
 import { isIsoDate, todayInLondon } from "../../domain/dates.js";
 import { MAX_PENCE } from "../../domain/money.js";
 import { REGIME_CODES, REGIMES, regimeInForceOn } from "../../domain/regimes.js";

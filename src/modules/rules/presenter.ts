@@ -1,5 +1,5 @@
-import type { ApprovalsAnswer, Flag, FlagCode, ProgrammeCode } from "../../domain/approvals.js";
-import { PROGRAMME_CODES } from "../../domain/approvals.js";
+import type { ApprovalsAnswer, Flag, FlagCode } from "../../domain/approvals.js";
+import { PROGRAMME_CODES, type ProgrammeCode } from "../../domain/governance.js";
 import { isIsoDate } from "../../domain/dates.js";
 import { formatPence, parsePounds, type PoundsError } from "../../domain/money.js";
 import {
