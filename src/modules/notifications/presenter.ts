@@ -55,17 +55,3 @@ export function presentMessage(row: OutboxRow, delivery: DeliveryKind) {
     providerReference: row.providerReference,
   };
 }
-
-/** GOV.UK pagination for page `current` of `pages`, or null when one page holds everything. */
-export function pagination(current: number, pages: number, href: (n: number) => string) {
-  if (pages <= 1) return null;
-  return {
-    previous: current > 1 ? { href: href(current - 1) } : undefined,
-    next: current < pages ? { href: href(current + 1) } : undefined,
-    items: Array.from({ length: pages }, (_v, i) => ({
-      number: i + 1,
-      href: href(i + 1),
-      current: i + 1 === current,
-    })),
-  };
-}

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { renderStatus } from "../../web/errors.js";
 import { requirePage } from "../../web/guards.js";
 import { outboxPaths } from "./paths.js";
-import { pagination, presentMessage, presentOutboxRow } from "./presenter.js";
+import { presentMessage, presentOutboxRow } from "./presenter.js";
+import { pagination } from "../../web/pagination.js";
 
 const OUTBOX_PAGE_SIZE = 50;
 

@@ -2,6 +2,7 @@ import { todayInLondon } from "../../domain/dates.js";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { renderStatus } from "../../web/errors.js";
+import { pagination } from "../../web/pagination.js";
 import { redirectWithErrors, redirectWithSuccess } from "../../web/forms.js";
 import { admittedActor, requirePage } from "../../web/guards.js";
 import { type FieldError } from "../../errors.js";
@@ -134,18 +135,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
       total: body.items.length,
       items: body.items.slice((requested - 1) * AWAITED_PER_PAGE, requested * AWAITED_PER_PAGE),
       firstShown: (requested - 1) * AWAITED_PER_PAGE + 1,
-      pagination:
-        pages > 1
-          ? {
-              previous: requested > 1 ? { href: href(requested - 1) } : undefined,
-              next: requested < pages ? { href: href(requested + 1) } : undefined,
-              items: Array.from({ length: pages }, (_v, i) => ({
-                number: i + 1,
-                href: href(i + 1),
-                current: i + 1 === requested,
-              })),
-            }
-          : null,
+      pagination: pagination(requested, pages, href),
       stageLabel,
       p: projectPaths,
     });
