@@ -46,9 +46,7 @@ export function createServices(database: Database, config: Config) {
     database,
     accounts,
     /** "Forgot your password?" and the link in a new account's message. */
-    passwordResets: createPasswordResetService(db, config.sessionSecret, links, () => {
-      accounts.forgetCachedSignIns();
-    }),
+    passwordResets: createPasswordResetService(db, config.sessionSecret, links),
     organisations: createOrganisationsService(db),
     users: createUsersService(db, links),
     reference: createReferenceService(db),

@@ -1,3 +1,4 @@
+import { forgetCachedUser } from "./cache.js";
 import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.js";
 import { passwordResetRequests, passwordResetTokens, sessions, users } from "../../db/schema/index.js";
@@ -84,13 +85,7 @@ export type ResetRequestOutcome = "answered" | "throttled";
 export type ResetOutcome = { kind: "changed"; userId: string } | { kind: "invalid" };
 
 /** "Forgot your password?": asking for a link, and choosing a new password with it. */
-export function createPasswordResetService(
-  db: Db,
-  secret: string,
-  links: MessageLinks,
-  /** Drops any sign-in the process keeps in memory, so ended sessions stop working at once. */
-  forgetCachedSignIns: () => void,
-) {
+export function createPasswordResetService(db: Db, secret: string, links: MessageLinks) {
   const sourceKey = (ip: string) => hmacHex(secret, `reset-source:${ip}`);
   const emailKey = (email: string) => hmacHex(secret, `reset-email:${email}`);
 
@@ -219,7 +214,8 @@ export function createPasswordResetService(
       });
       return { kind: "changed", userId: live.userId };
     });
-    if (outcome.kind === "changed") forgetCachedSignIns();
+    // The ended sessions stop working at once, not when the embedded database's cache expires.
+    if (outcome.kind === "changed") forgetCachedUser(outcome.userId);
     return outcome;
   }
 

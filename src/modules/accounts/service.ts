@@ -635,13 +635,7 @@ export function createAccountsService(
   }
 
   /** After sessions or tokens are ended elsewhere (a password reset): nothing kept in memory survives. */
-  function forgetCachedSignIns(): void {
-    sessionCache.clear();
-    tokenCache.clear();
-  }
-
   return {
-    forgetCachedSignIns,
     loadSession,
     touchSession,
     startSession,
