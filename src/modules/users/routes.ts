@@ -231,29 +231,33 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
-  app.post(userPaths.deactivate(), update, async (request, reply) => {
-    const actor = request.actor;
-    const user = await userFrom(request.params);
-    if (!actor || !user) return renderStatus(reply, 404);
-    const version = await versionFrom(request, reply, user);
-    if (version === null) return reply;
-    return changeFromPage(request, reply, user, async () => {
-      await users.update(actor, user.id, { active: false, version });
-      return `${user.name} has been deactivated. They have been signed out and their API tokens revoked`;
-    });
-  });
-
-  app.post(userPaths.reactivate(), update, async (request, reply) => {
-    const actor = request.actor;
-    const user = await userFrom(request.params);
-    if (!actor || !user) return renderStatus(reply, 404);
-    const version = await versionFrom(request, reply, user);
-    if (version === null) return reply;
-    return changeFromPage(request, reply, user, async () => {
-      await users.update(actor, user.id, { active: true, version });
-      return `${user.name} has been reactivated and can sign in again`;
-    });
-  });
+  /** Deactivation and reactivation: the same change of `active`, each with its own confirmation. */
+  const setActive =
+    (active: boolean, done: (name: string) => string) =>
+    async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+      const actor = request.actor;
+      const user = await userFrom(request.params);
+      if (!actor || !user) return renderStatus(reply, 404);
+      const version = await versionFrom(request, reply, user);
+      if (version === null) return reply;
+      return changeFromPage(request, reply, user, async () => {
+        await users.update(actor, user.id, { active, version });
+        return done(user.name);
+      });
+    };
+  app.post(
+    userPaths.deactivate(),
+    update,
+    setActive(
+      false,
+      (name) => `${name} has been deactivated. They have been signed out and their API tokens revoked`,
+    ),
+  );
+  app.post(
+    userPaths.reactivate(),
+    update,
+    setActive(true, (name) => `${name} has been reactivated and can sign in again`),
+  );
 
   app.post(userPaths.unlock(), update, async (request, reply) => {
     const actor = request.actor;
