@@ -13,6 +13,7 @@
  * PostgreSQL is used when DATABASE_URL is set (it must allow CREATE DATABASE): each run creates its own
  * databases and drops them afterwards.
  */
+import { markUnaudited } from "../src/modules/audit/service.js";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -167,12 +168,19 @@ async function scratchDatabase(kind: Kind): Promise<Scratch> {
 /** Migrated, with the providers P01…P30 the file names (the importer accepts known provider codes only). */
 async function prepare(scratch: Scratch): Promise<Database> {
   const database = await openAndPrepare(scratch.config);
-  await database.db
-    .insert(organisations)
-    .values(
-      providerCodes(PROVIDERS).map((code) => ({ name: `Provider ${code}`, kind: "provider" as const, code })),
-    )
-    .onConflictDoNothing();
+  await database.db.transaction(async (tx) => {
+    await markUnaudited(tx, "benchmark seed");
+    await tx
+      .insert(organisations)
+      .values(
+        providerCodes(PROVIDERS).map((code) => ({
+          name: `Provider ${code}`,
+          kind: "provider" as const,
+          code,
+        })),
+      )
+      .onConflictDoNothing();
+  });
   return database;
 }
 
