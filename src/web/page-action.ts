@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Actor } from "../domain/policy.js";
-import type { FieldError } from "../errors.js";
+import { StaleVersionError, type FieldError } from "../errors.js";
 import { dateErrorPath, invalidDateMessage, readDateInput } from "./date-input.js";
 import { redirectWithErrors, redirectWithSuccess, zodFieldErrors } from "./forms.js";
 import { admittedActor } from "./guards.js";
@@ -36,15 +36,21 @@ export interface PageAction<P, L, B> {
   dates?: Record<string, string>;
   /** Where a refusal that names no field is shown. */
   refusalField: string;
-  /** Page field ids where they differ from the use case's field paths. */
-  pageFields?: Record<string, string>;
+  /** Page field ids where they differ from the use case's field paths (screening.3.impact → impact-race). */
+  pageFields?: Record<string, string> | ((path: string) => string);
   /**
-   * Where a stale-version refusal (409 naming no field) is shown. What was typed is kept, with the
-   * version now saved, so that sending it again is a deliberate overwrite.
+   * Where a stale-version refusal (StaleVersionError, or a 409 that says the version now saved) is
+   * shown. What was typed is kept, with that version, so that sending it again is a deliberate overwrite.
    */
   stale?: { field: string; currentVersion: (loaded: L) => Promise<number | null> };
   /** Forms with nothing typed into them (confirmations) show the saved record again, not the post. */
   keepTyped?: boolean;
+  /**
+   * A use case's 403 is the "no permission" page, as a forged post deserves; where a person allowed to
+   * see the form can still be refused for a reason of their own (they lead the project, §3.5), say
+   * true and the reason is shown on the form.
+   */
+  explainsForbidden?: boolean;
   /** The use case: one service call. Answer where to go, or a reply of its own (a page shown once). */
   run: (context: PageActionContext<P, L, B>) => Promise<Done | FastifyReply>;
 }
@@ -73,12 +79,17 @@ export function foldDateInputs(
   return { fields, errors };
 }
 
+function pageField(fields: PageAction<unknown, unknown, unknown>["pageFields"], path: string): string {
+  if (typeof fields === "function") return fields(path);
+  return fields?.[path] ?? path;
+}
+
 function pagePathsFor<P, L, B>(action: PageAction<P, L, B>) {
   const dates = new Set(Object.keys(action.dates ?? {}));
   return (errors: FieldError[]): FieldError[] =>
     errors.map((e) => ({
       ...e,
-      path: dates.has(e.path) ? dateErrorPath(e.path) : (action.pageFields?.[e.path] ?? e.path),
+      path: dates.has(e.path) ? dateErrorPath(e.path) : pageField(action.pageFields, e.path),
     }));
 }
 
@@ -125,8 +136,9 @@ export function pageAction<P, L, B>(action: PageAction<P, L, B>) {
     } catch (error) {
       const refused = formRefusal(error);
       if (!refused) throw error;
-      if (action.stale && refused.status === 409 && refused.errors.length === 0) {
-        const saved = refused.extra.currentVersion;
+      if (refused.status === 403 && !action.explainsForbidden) return renderStatus(reply, 403);
+      const saved = refused.extra.currentVersion;
+      if (action.stale && (refused instanceof StaleVersionError || typeof saved === "number")) {
         const version = typeof saved === "number" ? saved : await action.stale.currentVersion(loaded);
         request.body = { ...formBody.parse(request.body ?? {}), version: String(version ?? "") };
         return redirectWithErrors(request, reply, form, [
