@@ -30,6 +30,11 @@ export interface PageAction<P, L, B> {
   load: (params: P) => Promise<L | null>;
   /** The form's own page: a refusal goes back there with its errors and what was typed. */
   form: (loaded: L, params: P) => string;
+  /**
+   * Drops posted fields that do not count given what is saved (a completed date on a task that is not
+   * being completed), before anything is read from them.
+   */
+  prepare?: (fields: Record<string, unknown>, loaded: L) => Record<string, unknown>;
   /** The form's fields, after the date inputs named in `dates` are folded into `YYYY-MM-DD`. */
   body: z.ZodType<B>;
   /** GOV.UK date inputs on the form, each with the label its error message names. */
@@ -97,9 +102,12 @@ function pagePathsFor<P, L, B>(action: PageAction<P, L, B>) {
 function parseBody<P, L, B>(
   action: PageAction<P, L, B>,
   raw: unknown,
+  loaded: L,
 ): { ok: true; input: B } | { ok: false; errors: FieldError[] } {
-  const posted = formBody.safeParse(raw ?? {});
-  const { fields, errors } = foldDateInputs(posted.success ? posted.data : {}, action.dates ?? {});
+  const parsedBody = formBody.safeParse(raw ?? {});
+  const posted = parsedBody.success ? parsedBody.data : {};
+  const prepared = action.prepare ? action.prepare(posted, loaded) : posted;
+  const { fields, errors } = foldDateInputs(prepared, action.dates ?? {});
   const parsed = action.body.safeParse(fields);
   const found = parsed.success ? [] : zodFieldErrors(parsed.error);
   const mapped = pagePathsFor(action)(found);
@@ -121,7 +129,7 @@ export function pageAction<P, L, B>(action: PageAction<P, L, B>) {
     const loaded = params.success ? await action.load(params.data) : null;
     if (!params.success || loaded === null) return renderStatus(reply, 404);
     const form = action.form(loaded, params.data);
-    const body = parseBody(action, request.body);
+    const body = parseBody(action, request.body, loaded);
     if (!body.ok) return redirectWithErrors(request, reply, form, body.errors);
     try {
       const done = await action.run({
