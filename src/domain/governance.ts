@@ -1,3 +1,5 @@
+import { isOneOf } from "./codes.js";
+
 /**
  * The framework's programmes and who governs each, held once (§1.1–1.2, §2.1, §3.4): substance
  * misuse services (KDAAT) answer to the Joint Commissioning Groups and the KDAAT Board; housing-related
@@ -36,7 +38,7 @@ export function bodyName(code: string): string {
 }
 
 export function isProgrammeCode(value: string): value is ProgrammeCode {
-  return (PROGRAMME_CODES as readonly string[]).includes(value);
+  return isOneOf(PROGRAMME_CODES, value);
 }
 
 /** The kinds of governance body of the framework's structure (§2, Figure 1), as pages name them. */
