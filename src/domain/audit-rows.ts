@@ -71,9 +71,11 @@ function recordedState(spec: ChainRecordedTable, facts: Iterable<AuditFact>) {
     const fields = recorded.get(fact.entityId);
     const changes = fact.summary.changes;
     if (!fields || typeof changes !== "object" || changes === null) continue;
-    for (const [key, change] of Object.entries(changes as Record<string, unknown>))
+    for (const [key, entry] of Object.entries(changes)) {
+      const change: unknown = entry;
       if (key in spec.fields && typeof change === "object" && change !== null && "to" in change)
         fields.set(key, change.to);
+    }
   }
   return { recorded, ended };
 }

@@ -517,8 +517,14 @@ function satisfied(completion: Completion, items: readonly EvidenceItem[]): bool
  * The keys of the tasks that this evidence completes: one item, or everything a project holds
  * (a task that needs several pieces completes only when all are there). Relevance is not considered.
  */
+function isEvidenceList(
+  evidence: EvidenceItem | readonly EvidenceItem[],
+): evidence is readonly EvidenceItem[] {
+  return Array.isArray(evidence);
+}
+
 export function tasksCompletedBy(evidence: EvidenceItem | readonly EvidenceItem[]): string[] {
-  const items: readonly EvidenceItem[] = Array.isArray(evidence) ? evidence : [evidence as EvidenceItem];
+  const items = isEvidenceList(evidence) ? evidence : [evidence];
   return TEMPLATE_TASKS.filter((t) => t.completedBy && satisfied(t.completedBy, items)).map((t) => t.key);
 }
 

@@ -39,9 +39,11 @@ export function parseStage(value: string): Stage | null {
   return isStage(n) ? n : null;
 }
 
+const NEXT_STAGE: Record<StageNumber, Stage> = { 1: 2, 2: 3, 3: 4, 4: 5, 5: "closed" };
+
 export function nextStage(stage: Stage): Stage | null {
   if (stage === "closed") return null;
-  return stage === 5 ? "closed" : ((stage + 1) as StageNumber);
+  return NEXT_STAGE[stage];
 }
 
 /** Document kinds of a project (docs/api.md, commissioning projects). */

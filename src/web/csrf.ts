@@ -12,8 +12,9 @@ export const csrfPlugin = fp<{ config: Config }>(
     app.addHook("preHandler", async (request, reply) => {
       if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") return;
       if (isApiOrAsset(request.url)) return;
-      const body = request.body as Record<string, unknown> | undefined;
-      if (!csrfTokenValid(request, body?._csrf, config.sessionSecret)) {
+      const body = request.body;
+      const token = typeof body === "object" && body !== null && "_csrf" in body ? body._csrf : undefined;
+      if (!csrfTokenValid(request, token, config.sessionSecret)) {
         request.log.warn({ url: request.routeOptions.url }, "CSRF token missing or wrong");
         return reply.code(403).view("errors/csrf.njk", { pageTitle: "Your form could not be sent" });
       }

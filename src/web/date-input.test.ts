@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dateParts, readDateInput } from "./date-input.js";
+import { dateParts, invalidDateMessage, readDateInput } from "./date-input.js";
 import { foldDateInputs } from "./page-action.js";
 
 const boxes = (day: string, month: string, year: string) => ({
@@ -14,12 +14,13 @@ describe("readDateInput: the three boxes of a GOV.UK date input", () => {
     [" 1 ", "02", "2031", { kind: "date", iso: "2031-02-01" }],
     ["", "", "", { kind: "empty" }],
     ["29", "2", "2024", { kind: "date", iso: "2024-02-29" }],
-    ["29", "2", "2025", { kind: "invalid" }],
-    ["40", "1", "2031", { kind: "invalid" }],
-    ["1", "13", "2031", { kind: "invalid" }],
-    ["1", "1", "31", { kind: "invalid" }],
-    ["1", "", "2031", { kind: "invalid" }],
-    ["one", "1", "2031", { kind: "invalid" }],
+    ["29", "2", "2025", { kind: "invalid", problem: "real", box: "day" }],
+    ["40", "1", "2031", { kind: "invalid", problem: "real", box: "day" }],
+    ["1", "13", "2031", { kind: "invalid", problem: "real", box: "day" }],
+    ["1", "1", "31", { kind: "invalid", problem: "year", box: "year" }],
+    ["1", "", "2031", { kind: "invalid", problem: "missing", missing: ["month"], box: "month" }],
+    ["", "", "2031", { kind: "invalid", problem: "missing", missing: ["day", "month"], box: "day" }],
+    ["one", "1", "2031", { kind: "invalid", problem: "real", box: "day" }],
   ])("%j %j %j → %j", (day, month, year, expected) => {
     expect(readDateInput(boxes(day, month, year), "d")).toEqual(expected);
   });
@@ -30,6 +31,19 @@ describe("readDateInput: the three boxes of a GOV.UK date input", () => {
       iso: "2030-04-02",
     });
     expect(readDateInput({ "d-day": 2, "d-month": 4, "d-year": 2030 }, "d")).toEqual({ kind: "empty" });
+  });
+});
+
+describe("invalidDateMessage: the GOV.UK date input pattern's words", () => {
+  it.each([
+    [boxes("1", "", "2031"), "Start date must include a month"],
+    [boxes("", "", "2031"), "Start date must include a day and month"],
+    [boxes("1", "1", "31"), "Year must include 4 numbers, for example 2025"],
+    [boxes("31", "4", "2025"), "Start date must be a real date, for example 27 3 2025"],
+  ])("%j → %s", (body, message) => {
+    const read = readDateInput(body, "d");
+    if (read.kind !== "invalid") throw new Error(`expected an invalid date, got ${read.kind}`);
+    expect(invalidDateMessage("Start date", read)).toBe(message);
   });
 });
 

@@ -53,7 +53,7 @@ export function hostileFields(value: unknown, path = "", depth = 0): FieldError[
 function isPlainData(value: unknown): value is object {
   if (value === null || typeof value !== "object") return false;
   if (Buffer.isBuffer(value)) return false;
-  return typeof (value as { pipe?: unknown }).pipe !== "function";
+  return !("pipe" in value && typeof value.pipe === "function");
 }
 
 /**

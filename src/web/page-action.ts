@@ -79,7 +79,7 @@ export function foldDateInputs(
     const date = readDateInput(body, name);
     if (date.kind === "date") fields[name] = date.iso;
     if (date.kind === "invalid")
-      errors.push({ path: dateErrorPath(name), message: invalidDateMessage(label) });
+      errors.push({ path: dateErrorPath(name, date.box), message: invalidDateMessage(label, date) });
   }
   return { fields, errors };
 }

@@ -8,7 +8,7 @@ import nunjucks from "nunjucks";
 import type { Config } from "../config.js";
 import { navigationFor } from "./navigation.js";
 import { paths } from "./paths.js";
-import { ROLE_NAMES } from "../domain/roles.js";
+import { isRole, ROLE_NAMES } from "../domain/roles.js";
 import { can, type Action, type Actor } from "../domain/policy.js";
 
 declare module "fastify" {
@@ -61,21 +61,23 @@ export function trimKeepingSafeness(value: unknown): unknown {
   throw new TypeError("the trim filter takes text");
 }
 
+/** Templates are given instants as Date objects or ISO strings. */
+function asDate(value: unknown): Date {
+  return value instanceof Date ? value : new Date(String(value));
+}
+
 export function configureNunjucks(env: nunjucks.Environment) {
-  env.addFilter("date", (value: unknown) => (value ? dateFormat.format(new Date(value as string)) : ""));
-  env.addFilter("dateTime", (value: unknown) =>
-    value ? dateTimeFormat.format(new Date(value as string)) : "",
-  );
-  env.addFilter(
-    "roleName",
-    (value: unknown) => (ROLE_NAMES as Partial<Record<string, string>>)[String(value)] ?? String(value),
+  env.addFilter("date", (value: unknown) => (value ? dateFormat.format(asDate(value)) : ""));
+  env.addFilter("dateTime", (value: unknown) => (value ? dateTimeFormat.format(asDate(value)) : ""));
+  env.addFilter("roleName", (value: unknown) =>
+    typeof value === "string" && isRole(value) ? ROLE_NAMES[value] : String(value),
   );
   env.addFilter("json", (value: unknown) => JSON.stringify(value, null, 2));
   env.addFilter("trim", trimKeepingSafeness);
   // MOJ Frontend's components format their dates with this filter (its own needs moment.js).
   env.addFilter("mojDate", (value: unknown, type?: string) => {
     if (!value) return "";
-    const when = new Date(value as string);
+    const when = asDate(value);
     return type === "datetime" ? dateTimeFormat.format(when) : dateFormat.format(when);
   });
   env.addGlobal("paths", paths);

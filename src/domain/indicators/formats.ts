@@ -82,7 +82,7 @@ const text = (row: ParsedRow, column: string): string | null => {
 };
 const list = (row: ParsedRow, column: string): readonly string[] => {
   const value = row[column];
-  return Array.isArray(value) ? (value as readonly string[]) : [];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 };
 
 /** "`end` is not before `start`", when both are valid dates. */

@@ -12,11 +12,7 @@ import { pageAction, pathParam, PROJECT_PARAMS } from "../../web/page-action.js"
 import { paths } from "../../web/paths.js";
 import { checklistPaths } from "./paths.js";
 import { checklistDocDefinition, checklistPdfFileName, renderPdf } from "./pdf.js";
-import {
-  TASK_STATUS_NAMES,
-  taskUpdateInput,
-  type PresentedTask,
-} from "./service.js";
+import { TASK_STATUS_NAMES, taskUpdateInput, type PresentedTask } from "./service.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

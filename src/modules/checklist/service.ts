@@ -454,9 +454,8 @@ export function createChecklistService(db: Db) {
       completedAutomatically:
         status === "completed" && current.status === "completed" && current.completedAutomatically,
     };
-    const changed = Object.fromEntries(
-      Object.entries(changes).filter(([k, v]) => (current as Record<string, unknown>)[k] !== v),
-    );
+    const saved = new Map<string, unknown>(Object.entries(current));
+    const changed = Object.fromEntries(Object.entries(changes).filter(([k, v]) => saved.get(k) !== v));
 
     return db.transaction(async (tx) => {
       const [row] = await tx

@@ -6,6 +6,7 @@ import type { Db } from "../../db/client.js";
 import { organisations, users } from "../../db/schema/index.js";
 import { recordAudit } from "../audit/service.js";
 import { ConflictError } from "../../errors.js";
+import { errorCode } from "../../errors.js";
 
 export const ORGANISATION_KINDS = ["council", "partner", "provider", "supplier"] as const;
 export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];
@@ -75,9 +76,9 @@ export type PresentedOrganisation = ReturnType<typeof presentOrganisation>;
 /** A unique index refused the row (PostgreSQL 23505), whether the driver wrapped the error or not. */
 export function isUniqueViolation(error: unknown): boolean {
   let current: unknown = error;
-  for (let depth = 0; depth < 5 && current && typeof current === "object"; depth++) {
-    if ((current as { code?: unknown }).code === "23505") return true;
-    current = (current as { cause?: unknown }).cause;
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    if (errorCode(current) === "23505") return true;
+    current = "cause" in current ? current.cause : undefined;
   }
   return false;
 }

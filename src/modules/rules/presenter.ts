@@ -1,6 +1,5 @@
 import type { ApprovalsAnswer, Flag, FlagCode } from "../../domain/approvals.js";
 import { PROGRAMME_CODES, type ProgrammeCode } from "../../domain/governance.js";
-import { isIsoDate } from "../../domain/dates.js";
 import { formatPence, parsePounds, type PoundsError } from "../../domain/money.js";
 import {
   getRegime,
@@ -13,6 +12,7 @@ import {
 } from "../../domain/regimes.js";
 import { shortDate, type Standstill } from "../../domain/standstill.js";
 import { isOneOf } from "../../domain/codes.js";
+import { readDateInput } from "../../web/date-input.js";
 
 /** Every message the rules page and API show, in one place. */
 export const MESSAGES = {
@@ -128,22 +128,13 @@ function parseDate(
   const isoGiven = text(query, "on").trim();
   if (isoGiven && !("on-day" in query) && !ISO_LIKE.test(isoGiven))
     return { error: MESSAGES.dateReal, href: "#on-day" };
-  const day = values["on-day"];
-  const month = values["on-month"];
-  const year = values["on-year"];
-  if (!day && !month && !year) return { on: today };
-  const missing = [!day && "day", !month && "month", !year && "year"].filter((p): p is string => Boolean(p));
-  if (missing.length === 1 || missing.length === 2) {
-    const part =
-      missing.length === 1 ? (missing[0] ?? "day") : `${missing[0] ?? "day"} and ${missing[1] ?? "year"}`;
-    return { error: MESSAGES.dateMissing(part), href: `#on-${missing[0] ?? "day"}` };
-  }
-  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month))
-    return { error: MESSAGES.dateReal, href: "#on-day" };
-  if (!/^\d{4}$/.test(year)) return { error: MESSAGES.dateYear, href: "#on-year" };
-  const iso = `${year}-${month.padStart(2, "0")}-${day.padStart(2, "0")}`;
-  if (!isIsoDate(iso)) return { error: MESSAGES.dateReal, href: "#on-day" };
-  return { on: iso };
+  const boxes = { "on-day": values["on-day"], "on-month": values["on-month"], "on-year": values["on-year"] };
+  const date = readDateInput(boxes, "on");
+  if (date.kind === "empty") return { on: today };
+  if (date.kind === "date") return { on: date.iso };
+  const href = `#on-${date.box}`;
+  if (date.problem === "missing") return { error: MESSAGES.dateMissing(date.missing.join(" and ")), href };
+  return { error: date.problem === "year" ? MESSAGES.dateYear : MESSAGES.dateReal, href };
 }
 
 export interface PageErrors {
@@ -168,7 +159,7 @@ export function parseRulesForm(
   const money = parsePounds(values.value);
   if (!money.ok) fail("value", MESSAGES.value[money.error]);
   if (values.regime && !isRegimeCode(values.regime)) fail("regime", MESSAGES.regime);
-  const programme = isOneOf(PROGRAMME_CODES, values.programme) ? (values.programme) : null;
+  const programme = isOneOf(PROGRAMME_CODES, values.programme) ? values.programme : null;
   if (!programme) fail("programme", MESSAGES.programme);
   const date = parseDate(values, query, today);
   if ("error" in date) fail("on", date.error, date.href);
