@@ -166,3 +166,6 @@ export function pageAction<P, L, B>(action: PageAction<P, L, B>) {
 export const pathParam = z.string().max(100);
 /** `/projects/:id/…` pages. */
 export const PROJECT_PARAMS = z.object({ id: pathParam });
+
+/** A page's query string as typed: its fields are read one by one, each as the page's form needs it. */
+export const PAGE_QUERY = z.record(z.string(), z.unknown());

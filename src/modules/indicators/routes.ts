@@ -7,6 +7,7 @@ import { paths } from "../../web/paths.js";
 import { ForbiddenError } from "../../errors.js";
 import { buildIndicatorChart, renderIndicatorChart } from "./charts.js";
 import { FRAMEWORK_NAMES, FRAMEWORKS, valuesQuerySchema, type IndicatorValue } from "./service.js";
+import { PAGE_QUERY } from "../../web/page-action.js";
 
 /** The capability's own paths, built from the shared one. */
 export const indicatorPaths = {
@@ -123,7 +124,10 @@ function withCharts(
 /** The indicator library and the computed values with their charts. */
 export const indicatorRoutes: FastifyPluginAsyncZod = async (app) => {
   const { indicators } = app.services;
-  const read = { preHandler: requirePage("indicators:read"), schema: { hide: true } };
+  const read = {
+    preHandler: requirePage("indicators:read"),
+    schema: { hide: true, querystring: PAGE_QUERY },
+  };
 
   app.get(indicatorPaths.library, read, async (_request, reply) =>
     reply.view("indicators/views/library.njk", {
@@ -136,7 +140,7 @@ export const indicatorRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(indicatorPaths.values, read, async (request, reply) => {
     const actor = request.actor;
     if (!actor) return reply;
-    const query = (request.query ?? {}) as Record<string, unknown>;
+    const query = request.query;
     const values = {
       framework: typeof query.framework === "string" ? query.framework : "",
       periodEnd: typeof query.periodEnd === "string" ? query.periodEnd : "",

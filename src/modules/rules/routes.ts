@@ -15,6 +15,7 @@ import {
   regimeItems,
   formValues,
 } from "./presenter.js";
+import { PAGE_QUERY } from "../../web/page-action.js";
 
 /**
  * The rules page: anyone signed in enters a value, regime, programme and date and
@@ -26,9 +27,9 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     paths.rules,
-    { preHandler: requirePage("rules:read"), schema: { hide: true } },
+    { preHandler: requirePage("rules:read"), schema: { hide: true, querystring: PAGE_QUERY } },
     async (request, reply) => {
-      const query = (request.query ?? {}) as Record<string, unknown>;
+      const query = request.query;
       const today = todayInLondon();
       const programmes = byFrameworkOrder(await reference.listProgrammes());
       const page = (values: ReturnType<typeof formValues>, extra: Record<string, unknown>) =>
