@@ -3,7 +3,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import type { FieldError } from "../errors.js";
-import { ProblemError } from "../errors.js";
+import { errorCode, ProblemError } from "../errors.js";
 
 export const PROBLEM_TYPE_BASE = "https://commissioner.invalid/problems/";
 
@@ -29,18 +29,28 @@ export function sendProblem(
     .send({ type: problem.type ?? `${PROBLEM_TYPE_BASE}${slug}`, ...problem });
 }
 
+/** Fastify's own errors (bad JSON, body too large, validation) carry a code and, for 4xx, a status. */
+function isFastifyError(error: unknown): error is FastifyError {
+  return error instanceof Error && "code" in error && typeof error.code === "string";
+}
+
+/** The Zod issue's own path, where a schema error names no instance path. */
+function issuePath(params: unknown): string {
+  const issue: unknown =
+    typeof params === "object" && params !== null && "issue" in params ? params.issue : null;
+  const path: unknown = typeof issue === "object" && issue !== null && "path" in issue ? issue.path : null;
+  return Array.isArray(path) ? path.map(String).join(".") : "";
+}
+
 function validationErrors(error: unknown): FieldError[] | null {
   if (hasZodFastifySchemaValidationErrors(error)) {
     return error.validation.map((v) => ({
-      path:
-        v.instancePath.replace(/^\//, "").replace(/\//g, ".") ||
-        ((v.params as { issue?: { path?: unknown[] } }).issue?.path?.join(".") ?? ""),
+      path: v.instancePath.replace(/^\//, "").replace(/\//g, ".") || issuePath(v.params),
       message: v.message ?? "is not valid",
     }));
   }
-  const fe = error as FastifyError;
-  if (fe.validation)
-    return fe.validation.map((v) => ({
+  if (isFastifyError(error) && error.validation)
+    return error.validation.map((v) => ({
       path: v.instancePath.replace(/^\//, "").replace(/\//g, "."),
       message: v.message ?? "is not valid",
     }));
@@ -78,14 +88,13 @@ export const errorsPlugin = fp(
         }
         return renderStatus(reply, error.status);
       }
-      const status = (error as FastifyError).statusCode ?? 500;
+      const status = statusOf(error);
       if (status >= 400 && status < 500) {
-        const fe = error as FastifyError;
         if (api)
           return sendProblem(reply, {
             title: titleFor(status),
             status,
-            detail: safeClientMessage(fe, status),
+            detail: safeClientMessage(error, status),
           });
         return renderStatus(reply, status);
       }
@@ -133,9 +142,15 @@ function titleFor(status: number): string {
 }
 
 /** Fastify's own 4xx messages (bad JSON, body too large) are safe to show; nothing else is passed on. */
-function safeClientMessage(error: FastifyError, status: number): string {
-  if (error.code.startsWith("FST_")) return error.message;
+function safeClientMessage(error: unknown, status: number): string {
+  if (error instanceof Error && errorCode(error)?.startsWith("FST_")) return error.message;
   return titleFor(status);
+}
+
+/** The status an error asks for (Fastify's and its plugins' carry `statusCode`); anything else is a 500. */
+function statusOf(error: unknown): number {
+  if (typeof error !== "object" || error === null || !("statusCode" in error)) return 500;
+  return typeof error.statusCode === "number" ? error.statusCode : 500;
 }
 
 export function renderStatus(reply: FastifyReply, status: number) {
