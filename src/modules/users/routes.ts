@@ -9,13 +9,8 @@ import { paths } from "../../web/paths.js";
 import { ConflictError, ProblemError, type FieldError } from "../../errors.js";
 import { ORGANISATION_KIND_NAMES, type PresentedOrganisation } from "../organisations/service.js";
 import { userPaths } from "./paths.js";
-import {
-  passwordSchema,
-  STALE_USER_MESSAGE,
-  userInput,
-  userUpdateInput,
-  type PresentedUser,
-} from "./service.js";
+import type { PresentedUser } from "./presenter.js";
+import { passwordSchema, STALE_USER_MESSAGE, userInput, userUpdateInput } from "./service.js";
 
 /** @fastify/formbody gives a string for one checked box and an array for several: always a list. */
 export function asList(value: unknown): unknown[] {
