@@ -32,6 +32,12 @@ export class ConflictError extends ProblemError {
   }
 }
 
+/**
+ * A change sent with a version someone else has since replaced: 409, and nothing is changed. Pages keep
+ * what was typed, with the version now saved, so that sending it again is a deliberate overwrite.
+ */
+export class StaleVersionError extends ConflictError {}
+
 export class NotFoundError extends ProblemError {
   constructor(message = "Not found") {
     super(404, "Not found", message);
