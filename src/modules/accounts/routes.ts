@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { twoFactorRequired } from "../../domain/roles.js";
-import { parseForm, formState, redirectWithErrors, redirectWithSuccess } from "../../web/forms.js";
-import { requirePage } from "../../web/guards.js";
+import { formState, redirectWithErrors } from "../../web/forms.js";
+import { NO_PARAMS, pageAction } from "../../web/page-action.js";
 import { paths } from "../../web/paths.js";
 import { passwordSchema } from "../users/service.js";
+import { ownAccount, ownId } from "./own-account.js";
 
 const passwordForm = z
   .object({
@@ -23,7 +24,6 @@ const passwordForm = z
  */
 export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
   const { accounts } = app.services;
-  const ownAccount = { preHandler: requirePage("account:manage-own"), schema: { hide: true } };
 
   app.get(paths.account, ownAccount, async (request, reply) => {
     const user = request.user;
@@ -50,27 +50,34 @@ export const accountRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
-  app.post(paths.accountPassword, ownAccount, async (request, reply) => {
-    const form = await parseForm(request, reply, passwordForm, paths.accountPassword);
-    const actor = request.actor;
-    if (!form || !actor?.id) return reply;
-    const changed = await accounts.changePassword(
-      actor,
-      actor.id,
-      form.currentPassword,
-      form.newPassword,
-      request.session?.id ?? null,
-    );
-    if (changed.outcome === "wrong-current") {
-      return redirectWithErrors(request, reply, paths.accountPassword, [
-        { path: "currentPassword", message: "Your current password is not correct" },
-      ]);
-    }
-    return redirectWithSuccess(
-      request,
-      reply,
-      paths.account,
-      "Your password has been changed. You have been signed out everywhere else you were signed in.",
-    );
-  });
+  app.post(
+    paths.accountPassword,
+    ownAccount,
+    pageAction({
+      params: NO_PARAMS,
+      load: async () => ({}),
+      form: () => paths.accountPassword,
+      body: passwordForm,
+      refusalField: "currentPassword",
+      run: async ({ actor, input, request, reply }) => {
+        const changed = await accounts.changePassword(
+          actor,
+          ownId(actor),
+          input.currentPassword,
+          input.newPassword,
+          request.session?.id ?? null,
+        );
+        if (changed.outcome === "wrong-current") {
+          return redirectWithErrors(request, reply, paths.accountPassword, [
+            { path: "currentPassword", message: "Your current password is not correct" },
+          ]);
+        }
+        return {
+          to: paths.account,
+          success:
+            "Your password has been changed. You have been signed out everywhere else you were signed in.",
+        };
+      },
+    }),
+  );
 };

@@ -17,7 +17,7 @@ import {
 } from "../accounts/service.js";
 import { announceNewAccount } from "../accounts/password-reset/service.js";
 import type { MessageLinks } from "../notifications/service.js";
-import { ConflictError, NotFoundError, ValidationError } from "../../errors.js";
+import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from "../../errors.js";
 import { isLocked, presentUser } from "./presenter.js";
 import {
   type FoundOrganisation,
@@ -247,7 +247,7 @@ async function organisationRequested(
 async function standingChange(tx: Executor, actor: Actor, userId: string, input: UserUpdateInput) {
   const { target, otherActiveAdministrators } = await lockUserAndAdministrators(tx, userId);
   if (target.version !== input.version) {
-    throw new ConflictError(STALE_USER_MESSAGE, [], { currentVersion: target.version });
+    throw new StaleVersionError(STALE_USER_MESSAGE, [], { currentVersion: target.version });
   }
   const orgBefore = await organisationById(tx, target.organisationId);
   const orgAfter = await organisationRequested(tx, input.organisationCode, orgBefore);

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { twoFactorRequired } from "../../../domain/roles.js";
-import { parseForm, formState, redirectWithErrors, redirectWithSuccess } from "../../../web/forms.js";
-import { requirePage, safeNext } from "../../../web/guards.js";
+import { parseForm, formState, redirectWithErrors } from "../../../web/forms.js";
+import { safeNext } from "../../../web/guards.js";
+import { NO_PARAMS, pageAction } from "../../../web/page-action.js";
 import { paths } from "../../../web/paths.js";
 import { beginSession } from "../../../web/sessions.js";
+import { ownAccount, ownId } from "../own-account.js";
 import { nextQuery } from "../sign-in/routes.js";
 
 type App = Parameters<FastifyPluginAsyncZod>[0];
@@ -112,10 +114,20 @@ function signInSecondStep(app: App) {
   });
 }
 
+/** A form of the account's two-factor page: a refusal goes back to that page. */
+function onTwoFactorPage<B>(body: z.ZodType<B>, refusalField: string) {
+  return {
+    params: NO_PARAMS,
+    load: async () => ({}),
+    form: () => paths.accountTwoFactor,
+    body,
+    refusalField,
+  };
+}
+
 /** The account's two-factor page: shows only; set-up and removal are POSTs, each asking who is there. */
 function manageTwoFactor(app: App) {
   const { accounts } = app.services;
-  const ownAccount = { preHandler: requirePage("account:manage-own"), schema: { hide: true } };
 
   app.get(paths.accountTwoFactor, ownAccount, async (request, reply) => {
     const user = request.user;
@@ -133,76 +145,75 @@ function manageTwoFactor(app: App) {
     });
   });
 
-  app.post(paths.accountTwoFactorSetup, ownAccount, async (request, reply) => {
-    const form = await parseForm(request, reply, setupForm, paths.accountTwoFactor);
-    const actor = request.actor;
-    if (!form || !actor?.id) return reply;
-    const identity = await accounts.confirmIdentity(actor, actor.id, {
-      password: form.currentPassword,
-      code: form.currentCode,
-    });
-    if (identity !== "confirmed") {
-      return redirectWithErrors(request, reply, paths.accountTwoFactor, [identityRefusal(identity, "setup")]);
-    }
-    await accounts.startTwoFactorSetup(actor, actor.id);
-    return reply.redirect(paths.accountTwoFactor, 303);
-  });
+  app.post(
+    paths.accountTwoFactorSetup,
+    ownAccount,
+    pageAction({
+      ...onTwoFactorPage(setupForm, "currentPassword"),
+      run: async ({ actor, input, request, reply }) => {
+        const given = { password: input.currentPassword, code: input.currentCode };
+        const identity = await accounts.confirmIdentity(actor, ownId(actor), given);
+        if (identity !== "confirmed") {
+          return redirectWithErrors(request, reply, paths.accountTwoFactor, [
+            identityRefusal(identity, "setup"),
+          ]);
+        }
+        await accounts.startTwoFactorSetup(actor, ownId(actor));
+        // The page itself shows the new secret: there is nothing to say above it.
+        return reply.redirect(paths.accountTwoFactor, 303);
+      },
+    }),
+  );
 
-  app.post(paths.accountTwoFactor, ownAccount, async (request, reply) => {
-    const form = await parseForm(request, reply, codeForm, paths.accountTwoFactor);
-    const actor = request.actor;
-    if (!form || !actor?.id) return reply;
-    const result = await accounts.confirmTwoFactorSetup(actor, actor.id, form.securityCode);
-    if (result !== "accepted") {
-      return redirectWithErrors(request, reply, paths.accountTwoFactor, [
-        { path: "securityCode", message: codeRefusal(result) },
-      ]);
-    }
-    return redirectWithSuccess(
-      request,
-      reply,
-      paths.account,
-      "Two-factor sign-in is now on for your account",
-    );
-  });
+  app.post(
+    paths.accountTwoFactor,
+    ownAccount,
+    pageAction({
+      ...onTwoFactorPage(codeForm, "securityCode"),
+      run: async ({ actor, input, request, reply }) => {
+        const result = await accounts.confirmTwoFactorSetup(actor, ownId(actor), input.securityCode);
+        if (result !== "accepted") {
+          return redirectWithErrors(request, reply, paths.accountTwoFactor, [
+            { path: "securityCode", message: codeRefusal(result) },
+          ]);
+        }
+        return { to: paths.account, success: "Two-factor sign-in is now on for your account" };
+      },
+    }),
+  );
 }
 
 /** Turning two-factor off, for a role that does not need it, after the person proves it is them. */
 function removeTwoFactor(app: App) {
   const { accounts } = app.services;
-  const ownAccount = { preHandler: requirePage("account:manage-own"), schema: { hide: true } };
 
-  app.post(paths.accountTwoFactorRemove, ownAccount, async (request, reply) => {
-    const form = await parseForm(request, reply, removeForm, paths.accountTwoFactor);
-    const user = request.user;
-    const actor = request.actor;
-    if (!form || !user || !actor) return reply;
-    if (twoFactorRequired(user.roles)) {
-      return redirectWithErrors(request, reply, paths.accountTwoFactor, [
-        {
-          path: "removePassword",
-          message:
-            "Your role needs two-factor sign-in, so it cannot be turned off. Set up a new authenticator instead.",
-        },
-      ]);
-    }
-    const identity = await accounts.confirmIdentity(actor, user.id, {
-      password: form.removePassword,
-      code: form.removeCode,
-    });
-    if (identity !== "confirmed") {
-      return redirectWithErrors(request, reply, paths.accountTwoFactor, [
-        identityRefusal(identity, "remove"),
-      ]);
-    }
-    await accounts.removeTwoFactor(actor, user.id);
-    return redirectWithSuccess(
-      request,
-      reply,
-      paths.account,
-      "Two-factor sign-in is now off for your account",
-    );
-  });
+  app.post(
+    paths.accountTwoFactorRemove,
+    ownAccount,
+    pageAction({
+      ...onTwoFactorPage(removeForm, "removePassword"),
+      run: async ({ actor, input, request, reply }) => {
+        if (twoFactorRequired(actor.roles)) {
+          return redirectWithErrors(request, reply, paths.accountTwoFactor, [
+            {
+              path: "removePassword",
+              message:
+                "Your role needs two-factor sign-in, so it cannot be turned off. Set up a new authenticator instead.",
+            },
+          ]);
+        }
+        const given = { password: input.removePassword, code: input.removeCode };
+        const identity = await accounts.confirmIdentity(actor, ownId(actor), given);
+        if (identity !== "confirmed") {
+          return redirectWithErrors(request, reply, paths.accountTwoFactor, [
+            identityRefusal(identity, "remove"),
+          ]);
+        }
+        await accounts.removeTwoFactor(actor, ownId(actor));
+        return { to: paths.account, success: "Two-factor sign-in is now off for your account" };
+      },
+    }),
+  );
 }
 
 /** Two-factor sign-in (docs/security.md): the sign-in's second step and the account's own page. */
