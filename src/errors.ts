@@ -50,3 +50,9 @@ export class ForbiddenError extends ProblemError {
     super(403, "Forbidden", message, [], extra);
   }
 }
+
+/** The `code` Node's system errors carry (ENOENT, ELOCKED, EPERM…), or a database's SQLSTATE. */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null || !("code" in error)) return undefined;
+  return typeof error.code === "string" ? error.code : undefined;
+}

@@ -21,7 +21,8 @@ import { PROCUREMENT_BOARD_ABOVE_PENCE } from "../../domain/approvals.js";
 import { SYSTEM_ACTOR, type Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
 import { NotFoundError, StaleVersionError, ValidationError, type FieldError } from "../../errors.js";
-import { findProject, isoDateField, type ProjectContext } from "./project-context.js";
+import { isoDateField } from "../../inputs.js";
+import { findProject, type ProjectContext } from "./queries.js";
 
 export const TASK_STATUS_NAMES: Record<TaskStatus, string> = {
   "not-started": "Not started",

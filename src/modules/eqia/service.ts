@@ -16,7 +16,7 @@ import { mayRecordDecision, type Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
 import { hasLedProject } from "../projects/queries.js";
 import { recordEvidence } from "../checklist/service.js";
-import { findProject } from "../checklist/project-context.js";
+import { findProject } from "../checklist/queries.js";
 import {
   ConflictError,
   ForbiddenError,

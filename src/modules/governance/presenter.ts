@@ -1,6 +1,6 @@
 import { MEMBERSHIP_ROLE_NAMES, type MembershipRole } from "../../domain/decision-authority.js";
 import { paths } from "../../web/paths.js";
-import { KIND_LABELS, type BodyKind } from "./diagram.js";
+import { KIND_LABELS, type BodyKind } from "../../domain/governance.js";
 import { governancePaths } from "./paths.js";
 
 interface BodyInput {

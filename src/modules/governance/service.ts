@@ -16,7 +16,7 @@ import type { Actor } from "../../domain/policy.js";
 import { STAFF_ROLES } from "../../domain/roles.js";
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../../errors.js";
 import { recordAudit } from "../audit/service.js";
-import { isoDateField } from "../checklist/project-context.js";
+import { isoDateField } from "../../inputs.js";
 
 /** One membership in PUT /governance-bodies/:code/members (docs/api.md). */
 export const membershipInput = z.object({

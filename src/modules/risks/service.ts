@@ -6,7 +6,8 @@ import { riskHistory, risks, users } from "../../db/schema/index.js";
 import type { Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
 import { recordEvidence } from "../checklist/service.js";
-import { findProject, isoDateField } from "../checklist/project-context.js";
+import { isoDateField } from "../../inputs.js";
+import { findProject } from "../checklist/queries.js";
 import { NotFoundError, StaleVersionError } from "../../errors.js";
 import { ratingFor, riskScore } from "./heatmap.js";
 
