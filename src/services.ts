@@ -1,7 +1,7 @@
 import type { Config } from "./config.js";
 import type { Database } from "./db/client.js";
 import { createAccountsService } from "./modules/accounts/service.js";
-import { createPasswordResetService } from "./modules/accounts/password-reset.js";
+import { createPasswordResetService } from "./modules/accounts/password-reset/service.js";
 import { createOrganisationsService } from "./modules/organisations/service.js";
 import { createUsersService } from "./modules/users/service.js";
 import { createReferenceService } from "./modules/programmes/service.js";

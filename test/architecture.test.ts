@@ -7,26 +7,21 @@ const shapes = productionFiles(SRC).map(shapeOf);
 const imports = shapes.flatMap((s) => s.imports.map((to) => ({ from: s.file, to })));
 
 const moduleOf = (file: string) => /^src\/modules\/([^/]+)\//.exec(file)?.[1] ?? null;
-const isUseCaseOrRead = (file: string) => /^src\/modules\/[^/]+\/(service|queries)\.ts$/.test(file);
+/** A module's use cases or reads: its service.ts or queries.ts, or those of a sub-capability's folder. */
+const isUseCaseOrRead = (file: string) =>
+  /^src\/modules\/[^/]+\/(?:[^/]+\/)*(service|queries)\.ts$/.test(file);
 
 /**
  * Imports of another module's internals (anything but its service.ts or queries.ts) that are still to
  * be moved behind its service: this list may only shrink.
  */
 const KNOWN_CROSS_MODULE = new Set([
-  "accounts -> notifications/links.ts",
   "backup -> demo/demo.ts",
   "backup -> documents/store.ts",
-  "demo -> accounts/tokens.ts",
-  "programmes -> accounts/cache.ts",
   "projects -> audit/changes.ts",
   "projects -> documents/store.ts",
   "projects -> eqia/screening.ts",
   "projects -> notifications/links.ts",
-  "users -> accounts/cache.ts",
-  "users -> accounts/password-reset.ts",
-  "users -> accounts/tokens.ts",
-  "users -> accounts/two-factor.ts",
 ]);
 
 describe("the layering of docs/architecture.md", () => {

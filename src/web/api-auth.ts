@@ -1,6 +1,6 @@
 import fp from "fastify-plugin";
 import type { AccountsService } from "../modules/accounts/service.js";
-import { actorFor } from "../modules/accounts/service.js";
+import { actorFor } from "../modules/accounts/queries.js";
 import { sendProblem } from "./errors.js";
 
 /** Bearer tokens for /api/v1 (docs/api.md conventions); /api/v1/public and the OpenAPI document need none. */

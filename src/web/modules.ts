@@ -1,7 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import { accountRoutes } from "../modules/accounts/routes.js";
-import { oidcRoutes } from "../modules/accounts/oidc.js";
-import { passwordResetRoutes } from "../modules/accounts/password-reset-routes.js";
+import { apiTokenRoutes } from "../modules/accounts/api-tokens/routes.js";
+import { oidcRoutes } from "../modules/accounts/oidc/routes.js";
+import { passwordResetRoutes } from "../modules/accounts/password-reset/routes.js";
+import { signInRoutes } from "../modules/accounts/sign-in/routes.js";
+import { twoFactorRoutes } from "../modules/accounts/two-factor/routes.js";
 import { auditRoutes } from "../modules/audit/routes.js";
 import { auditApi } from "../modules/audit/api.js";
 import { governanceApi, governanceMembersApi } from "../modules/governance/api.js";
@@ -34,7 +37,10 @@ import { outboxRoutes } from "../modules/notifications/routes.js";
 /** Each capability registers its pages and API here (one line each). */
 export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(homeRoutes);
+  await app.register(signInRoutes);
+  await app.register(twoFactorRoutes);
   await app.register(accountRoutes);
+  await app.register(apiTokenRoutes);
   await app.register(oidcRoutes);
   await app.register(passwordResetRoutes);
   await app.register(programmeRoutes);

@@ -3,8 +3,8 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { Config } from "../config.js";
 import type { Actor } from "../domain/policy.js";
-import type { AccountsService, LoadedSession, SessionUser } from "../modules/accounts/service.js";
-import { actorFor } from "../modules/accounts/service.js";
+import type { AccountsService } from "../modules/accounts/service.js";
+import { actorFor, type LoadedSession, type SessionUser } from "../modules/accounts/queries.js";
 import { hmacHex, randomToken, safeEqual } from "../modules/accounts/tokens.js";
 
 export const SESSION_COOKIE = "commissioner_session";

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../../src/db/schema/index.js";
-import { OIDC_MESSAGES } from "../../src/modules/accounts/oidc.js";
+import { OIDC_MESSAGES } from "../../src/modules/accounts/oidc/routes.js";
 import { buildTestApp, cookiesFrom, createUser, html, type TestApp } from "../helpers.js";
 import { startTestOidcProvider, type TestOidcProvider } from "../oidc-provider.js";
 

@@ -9,7 +9,7 @@ import type { Database } from "../../src/db/client.js";
 import type { LoggedError } from "../../src/db/errors.js";
 import { users } from "../../src/db/schema/index.js";
 import { buildApp, loggerOptions } from "../../src/web/app.js";
-import { SIGN_IN_LIMITS } from "../../src/modules/accounts/service.js";
+import { SIGN_IN_LIMITS } from "../../src/modules/accounts/sign-in/throttle.js";
 import { asFixture, createTestDatabase, formToken, html, testConfig } from "../helpers.js";
 
 const METRICS_TOKEN = "m".repeat(40);

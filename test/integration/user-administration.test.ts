@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, sessions, users } from "../../src/db/schema/index.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
 import { STANDING_REFUSALS } from "../../src/domain/user-administration.js";
-import { OIDC_MESSAGES } from "../../src/modules/accounts/oidc.js";
+import { OIDC_MESSAGES } from "../../src/modules/accounts/oidc/routes.js";
 import { STALE_USER_MESSAGE } from "../../src/modules/users/service.js";
 import {
   apiTokenFor,

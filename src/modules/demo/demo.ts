@@ -6,7 +6,7 @@ import { SYSTEM_ACTOR } from "../../domain/policy.js";
 import type { Role } from "../../domain/roles.js";
 import { users } from "../../db/schema/index.js";
 import type { Services } from "../../services.js";
-import { randomToken } from "../accounts/tokens.js";
+import { generatedPassword } from "../accounts/service.js";
 import type { OrganisationInput } from "../organisations/service.js";
 
 /** A world that looks like the framework's: partners, providers, boards with members. */
@@ -264,7 +264,7 @@ export async function ensureDemoData(services: Services, config: Config): Promis
   const db = services.database.db;
   const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
   if ((count?.n ?? 0) > 0) return null;
-  const password = `demo-${randomToken(9)}`;
+  const password = `demo-${generatedPassword(9)}`;
   for (const org of DEMO_ORGANISATIONS) await services.organisations.create(SYSTEM_ACTOR, org);
   const signIns: DemoSignIn[] = [];
   for (const u of DEMO_USERS) {

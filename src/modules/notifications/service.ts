@@ -15,6 +15,8 @@ import type { JobHandler } from "../../jobs/worker.js";
 import { describeFailure, type Transport } from "./delivery.js";
 import { findMessage, outboxPage } from "./queries.js";
 
+export type { MessageLinks } from "./links.js";
+
 export const DELIVER_MESSAGE_JOB = "notifications:deliver";
 
 /**

@@ -1,5 +1,5 @@
 import { todayInLondon } from "../../domain/dates.js";
-import { TtlCache } from "../accounts/cache.js";
+import { TtlCache } from "../../cache.js";
 import { and, asc, eq, gte, inArray, isNull, lte, or } from "drizzle-orm";
 
 import type { Db } from "../../db/client.js";

@@ -7,6 +7,8 @@ import { admittedActor, requireApi } from "../../web/guards.js";
 import { ForbiddenError, NotFoundError } from "../../errors.js";
 import { userInput, userUpdateInput } from "./service.js";
 
+type App = Parameters<FastifyPluginAsyncZod>[0];
+
 export const userSchema = z.object({
   id: z.uuid(),
   email: z.string(),
@@ -51,13 +53,9 @@ const createdTokenSchema = z.object({
 
 const idParams = z.object({ id: z.uuid() });
 
-/**
- * GET, POST /api/v1/users, GET, PATCH /api/v1/users/:id, POST /api/v1/users/:id/unlock, .../two-factor/reset
- * and POST /api/v1/users/:id/tokens (docs/api.md, reference data). Permission is checked before validation (preValidation), so a caller who may not act learns
- * nothing from a 400.
- */
-export const usersApi: FastifyPluginAsyncZod = async (app) => {
-  const { users, accounts } = app.services;
+/** Every user, one user, and a new one. */
+function readAndAdd(app: App) {
+  const { users } = app.services;
 
   app.get(
     "/api/v1/users",
@@ -111,6 +109,11 @@ export const usersApi: FastifyPluginAsyncZod = async (app) => {
       return user;
     },
   );
+}
+
+/** A change of roles, organisation or standing; a lockout or two-factor cleared. */
+function administer(app: App) {
+  const { users } = app.services;
 
   app.patch(
     "/api/v1/users/:id",
@@ -156,6 +159,11 @@ export const usersApi: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => users.resetTwoFactor(admittedActor(request), request.params.id),
   );
+}
+
+/** A new API token for a user: yourself, or anyone if you are an administrator. */
+function tokensFor(app: App) {
+  const { users, accounts } = app.services;
 
   app.post(
     "/api/v1/users/:id/tokens",
@@ -186,4 +194,15 @@ export const usersApi: FastifyPluginAsyncZod = async (app) => {
       });
     },
   );
+}
+
+/**
+ * GET, POST /api/v1/users, GET, PATCH /api/v1/users/:id, POST /api/v1/users/:id/unlock, .../two-factor/reset
+ * and POST /api/v1/users/:id/tokens (docs/api.md, reference data). Permission is checked before validation (preValidation), so a caller who may not act learns
+ * nothing from a 400.
+ */
+export const usersApi: FastifyPluginAsyncZod = async (app) => {
+  readAndAdd(app);
+  administer(app);
+  tokensFor(app);
 };

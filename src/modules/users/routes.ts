@@ -1,21 +1,21 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ROLE_CODES, ROLE_NAMES } from "../../domain/roles.js";
 import { renderStatus } from "../../web/errors.js";
-import { formState, redirectWithErrors, redirectWithSuccess, zodFieldErrors } from "../../web/forms.js";
+import { formState } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
+import { NO_PARAMS, pageAction, type PageAction } from "../../web/page-action.js";
 import { paths } from "../../web/paths.js";
-import { ConflictError, ProblemError, type FieldError } from "../../errors.js";
-import { ORGANISATION_KIND_NAMES, type PresentedOrganisation } from "../organisations/service.js";
-import { userPaths } from "./paths.js";
 import {
-  passwordSchema,
-  STALE_USER_MESSAGE,
-  userInput,
-  userUpdateInput,
-  type PresentedUser,
-} from "./service.js";
+  ORGANISATION_KIND_NAMES,
+  ORGANISATION_KINDS,
+  type PresentedOrganisation,
+} from "../organisations/service.js";
+import { userPaths } from "./paths.js";
+import type { PresentedUser } from "./presenter.js";
+import { passwordSchema, STALE_USER_MESSAGE, userInput, userUpdateInput } from "./service.js";
+
+type App = Parameters<FastifyPluginAsyncZod>[0];
 
 /** @fastify/formbody gives a string for one checked box and an array for several: always a list. */
 export function asList(value: unknown): unknown[] {
@@ -30,12 +30,7 @@ const userForm = userInput.extend({
 });
 
 /** `roles.2` is a problem with the roles question: the checkboxes have one error message. */
-function formErrors(errors: FieldError[]): FieldError[] {
-  const seen = new Set<string>();
-  return errors
-    .map((e) => ({ ...e, path: e.path.split(".")[0] ?? e.path }))
-    .filter((e) => !seen.has(e.path) && seen.add(e.path));
-}
+const rolesQuestion = (path: string) => path.split(".")[0] ?? path;
 
 /** What the organisation question sends: the code where there is one, otherwise the exact name. */
 function organisationOptions(all: PresentedOrganisation[], selected: unknown) {
@@ -43,8 +38,8 @@ function organisationOptions(all: PresentedOrganisation[], selected: unknown) {
     { value: "", text: "None (council staff)", selected: !selected },
     ...all.map((o) => {
       const value = o.code ?? o.name;
-      const kind =
-        (ORGANISATION_KIND_NAMES as Partial<Record<string, { one: string }>>)[o.kind]?.one ?? o.kind;
+      const known = ORGANISATION_KINDS.find((k) => k === o.kind);
+      const kind = known ? ORGANISATION_KIND_NAMES[known].one : o.kind;
       return { value, text: `${o.name} (${kind})`, selected: selected === value };
     }),
   ];
@@ -59,39 +54,26 @@ const userChangeForm = z.object({
   version: z.coerce.number({ error: "Reload the page and make your change again" }).int(),
 });
 
-/** The confirmation forms (deactivate, reactivate) carry only the version the page was read at. */
+/**
+ * The confirmation forms (deactivate, reactivate) carry only the version the page was read at;
+ * without one, the user page says to make the change again, beside the details it is about.
+ */
 const versionForm = z.object({
-  version: z.coerce.number({ error: "Reload the page and make your change again" }).int(),
+  version: z.coerce.number({ error: STALE_USER_MESSAGE }).int({ error: STALE_USER_MESSAGE }),
 });
 
 /** Route params as a string: an id that is not a UUID is a page that does not exist (404), not a 400. */
 const userParams = z.object({ id: z.string() });
 
-/** Where on the user page each refusal is shown: a stale version beside the details it is about. */
-function userPageErrors(error: ProblemError): FieldError[] {
-  if (error instanceof ConflictError && error.errors.length === 0) {
-    return [{ path: "user-details", message: error.message }];
-  }
-  const errors = error.errors.length ? error.errors : [{ path: "roles", message: error.message }];
-  return formErrors(errors);
-}
-
-/**
- * Users: list, add (the generated password shown once), detail, and the administration of one user
- * (roles and organisation, deactivate and reactivate, unlock, reset two-factor). Administrators only.
- */
-export const userRoutes: FastifyPluginAsyncZod = async (app) => {
+/** The users pages and the forms that add one, for those who may read and add users. */
+function listAndAdd(app: App) {
   const { users, organisations } = app.services;
   const read = { preHandler: requirePage("users:read"), schema: { hide: true } };
   const create = { preHandler: requirePage("users:create"), schema: { hide: true } };
 
   app.get(paths.users, read, async (request, reply) => {
     const state = await formState(request);
-    return reply.view("users/views/list.njk", {
-      pageTitle: "Users",
-      ...state,
-      users: await users.list(),
-    });
+    return reply.view("users/views/list.njk", { pageTitle: "Users", ...state, users: await users.list() });
   });
 
   app.get(paths.usersNew, create, async (request, reply) => {
@@ -105,47 +87,36 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
-  app.post(paths.users, create, async (request, reply) => {
-    const actor = request.actor;
-    if (!actor) return reply;
-    const parsed = userForm.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      return redirectWithErrors(request, reply, paths.usersNew, formErrors(zodFieldErrors(parsed.error)));
-    }
-    try {
-      const { user, generatedPassword } = await users.create(actor, parsed.data);
-      if (!generatedPassword) {
-        return await redirectWithSuccess(request, reply, paths.user(user.id), `${user.name} has been added`);
-      }
-      // Shown once, on this response only: never stored in the clear, flashed or put in a redirect.
-      return await reply
-        .header("cache-control", "no-store")
-        .view("users/views/created.njk", { pageTitle: "User added", user, generatedPassword });
-    } catch (error) {
+  app.post(
+    paths.users,
+    create,
+    pageAction({
+      params: NO_PARAMS,
+      load: async () => ({}),
+      form: () => paths.usersNew,
+      body: userForm,
+      pageFields: rolesQuestion,
       // A taken email (409) or an organisation that does not fit the roles (400) goes back to the form.
-      if (error instanceof ProblemError && error.status < 500) {
-        return redirectWithErrors(
-          request,
-          reply,
-          paths.usersNew,
-          formErrors(error.errors.length ? error.errors : [{ path: "email", message: error.message }]),
-        );
-      }
-      throw error;
-    }
-  });
+      refusalField: "email",
+      run: async ({ actor, input, reply }) => {
+        const { user, generatedPassword } = await users.create(actor, input);
+        if (!generatedPassword) return { to: paths.user(user.id), success: `${user.name} has been added` };
+        // Shown once, on this response only: never stored in the clear, flashed or put in a redirect.
+        return reply
+          .header("cache-control", "no-store")
+          .view("users/views/created.njk", { pageTitle: "User added", user, generatedPassword });
+      },
+    }),
+  );
+}
 
-  const update = { preHandler: requirePage("users:update"), schema: { hide: true, params: userParams } };
+/** One user's page: their details, and the form that changes their roles and organisation. */
+function userPage(app: App) {
+  const { organisations } = app.services;
   const readOne = { preHandler: requirePage("users:read"), schema: { hide: true, params: userParams } };
 
-  /** The user the route's id names, or null (an id that is not a UUID names nobody). */
-  async function userFrom(params: { id: string }): Promise<PresentedUser | null> {
-    const id = z.uuid().safeParse(params.id);
-    return id.success ? users.get(id.data) : null;
-  }
-
   app.get(paths.user(), readOne, async (request, reply) => {
-    const user = await userFrom(request.params);
+    const user = await userFrom(app, request.params);
     if (!user) return renderStatus(reply, 404);
     const state = await formState(request);
     const kept = state.errors ? state.values : {};
@@ -165,63 +136,62 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
       organisationItems: organisationOptions(await organisations.list(), selectedOrganisation || undefined),
     });
   });
+}
 
-  /**
-   * Runs one change to a user from a page: Post/Redirect/Get to the user page with a success banner,
-   * or with the refusal in the error summary and what was typed kept. A stale version keeps the typed
-   * choices but carries the saved version, so that saving again is a deliberate overwrite.
-   */
-  async function changeFromPage(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    user: PresentedUser,
-    change: () => Promise<string>,
-  ) {
-    try {
-      return await redirectWithSuccess(request, reply, paths.user(user.id), await change());
-    } catch (error) {
-      if (!(error instanceof ProblemError) || error.status >= 500 || error.status === 404) throw error;
-      if (error instanceof ConflictError && error.message === STALE_USER_MESSAGE) {
-        const latest = await users.get(user.id);
-        request.body = { ...keptBody(request.body), version: String(latest?.version ?? user.version) };
-      }
-      return redirectWithErrors(request, reply, paths.user(user.id), userPageErrors(error));
-    }
-  }
+/** The user the route's id names, or null (an id that is not a UUID names nobody). */
+async function userFrom(app: App, params: { id: string }): Promise<PresentedUser | null> {
+  const id = z.uuid().safeParse(params.id);
+  return id.success ? app.services.users.get(id.data) : null;
+}
 
-  /** The version a confirmation form was read at; without one, back to the user page with the reason. */
-  async function versionFrom(request: FastifyRequest, reply: FastifyReply, user: PresentedUser) {
-    const parsed = versionForm.safeParse(request.body ?? {});
-    if (parsed.success) return parsed.data.version;
-    await redirectWithErrors(request, reply, paths.user(user.id), [
-      { path: "user-details", message: STALE_USER_MESSAGE },
-    ]);
-    return null;
-  }
+/**
+ * A change to one user from a page: back to the user page with a success banner, or with the
+ * refusal in the error summary and what was typed kept. A stale version keeps the typed choices
+ * but carries the saved version, so that saving again is a deliberate overwrite.
+ */
+function userChange<B>(
+  app: App,
+  body: z.ZodType<B>,
+  run: PageAction<{ id: string }, PresentedUser, B>["run"],
+  pageFields: (path: string) => string = rolesQuestion,
+): PageAction<{ id: string }, PresentedUser, B> {
+  return {
+    params: userParams,
+    load: ({ id }) => userFrom(app, { id }),
+    form: (user) => paths.user(user.id),
+    body,
+    pageFields,
+    refusalField: "roles",
+    stale: {
+      field: "user-details",
+      currentVersion: async (user) => (await app.services.users.get(user.id))?.version ?? user.version,
+    },
+    run,
+  };
+}
 
-  app.post(paths.user(), update, async (request, reply) => {
-    const actor = request.actor;
-    const user = await userFrom(request.params);
-    if (!actor || !user) return renderStatus(reply, 404);
-    const parsed = userChangeForm.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      return redirectWithErrors(
-        request,
-        reply,
-        paths.user(user.id),
-        formErrors(zodFieldErrors(parsed.error)),
-      );
-    }
-    return changeFromPage(request, reply, user, async () => {
-      const saved = await users.update(actor, user.id, parsed.data);
-      return saved.version === user.version
-        ? `Nothing to save: ${user.name}'s roles and organisation are as they were`
-        : `${user.name}'s roles and organisation have been saved`;
-    });
-  });
+/** The administration of one user: roles and organisation, deactivate and reactivate. */
+function administration(app: App) {
+  const { users } = app.services;
+  const update = { preHandler: requirePage("users:update"), schema: { hide: true, params: userParams } };
+
+  app.post(
+    paths.user(),
+    update,
+    pageAction(
+      userChange(app, userChangeForm, async ({ actor, loaded: user, input }) => {
+        const saved = await users.update(actor, user.id, input);
+        const success =
+          saved.version === user.version
+            ? `Nothing to save: ${user.name}'s roles and organisation are as they were`
+            : `${user.name}'s roles and organisation have been saved`;
+        return { to: paths.user(user.id), success };
+      }),
+    ),
+  );
 
   app.get(userPaths.deactivate(), update, async (request, reply) => {
-    const user = await userFrom(request.params);
+    const user = await userFrom(app, request.params);
     if (!user) return renderStatus(reply, 404);
     if (!user.active) return reply.redirect(paths.user(user.id), 303);
     return reply.view("users/views/deactivate.njk", {
@@ -232,19 +202,18 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   /** Deactivation and reactivation: the same change of `active`, each with its own confirmation. */
-  const setActive =
-    (active: boolean, done: (name: string) => string) =>
-    async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-      const actor = request.actor;
-      const user = await userFrom(request.params);
-      if (!actor || !user) return renderStatus(reply, 404);
-      const version = await versionFrom(request, reply, user);
-      if (version === null) return reply;
-      return changeFromPage(request, reply, user, async () => {
-        await users.update(actor, user.id, { active, version });
-        return done(user.name);
-      });
-    };
+  const setActive = (active: boolean, done: (name: string) => string) =>
+    pageAction(
+      userChange(
+        app,
+        versionForm,
+        async ({ actor, loaded: user, input }) => {
+          await users.update(actor, user.id, { active, version: input.version });
+          return { to: paths.user(user.id), success: done(user.name) };
+        },
+        (path) => (path === "version" ? "user-details" : path),
+      ),
+    );
   app.post(
     userPaths.deactivate(),
     update,
@@ -258,19 +227,29 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
     update,
     setActive(true, (name) => `${name} has been reactivated and can sign in again`),
   );
+}
 
-  app.post(userPaths.unlock(), update, async (request, reply) => {
-    const actor = request.actor;
-    const user = await userFrom(request.params);
-    if (!actor || !user) return renderStatus(reply, 404);
-    return changeFromPage(request, reply, user, async () => {
-      await users.unlock(actor, user.id);
-      return `${user.name}'s account has been unlocked. They can sign in now`;
-    });
-  });
+/** What stops a person signing in, cleared: a lockout, or their two-factor (after a confirmation page). */
+function signInResets(app: App) {
+  const { users } = app.services;
+  const update = { preHandler: requirePage("users:update"), schema: { hide: true, params: userParams } };
+
+  app.post(
+    userPaths.unlock(),
+    update,
+    pageAction(
+      userChange(app, z.object({}), async ({ actor, loaded: user }) => {
+        await users.unlock(actor, user.id);
+        return {
+          to: paths.user(user.id),
+          success: `${user.name}'s account has been unlocked. They can sign in now`,
+        };
+      }),
+    ),
+  );
 
   app.get(userPaths.resetTwoFactor(), update, async (request, reply) => {
-    const user = await userFrom(request.params);
+    const user = await userFrom(app, request.params);
     if (!user) return renderStatus(reply, 404);
     if (!user.twoFactor) return reply.redirect(paths.user(user.id), 303);
     return reply.view("users/views/reset-two-factor.njk", {
@@ -280,18 +259,28 @@ export const userRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
-  app.post(userPaths.resetTwoFactor(), update, async (request, reply) => {
-    const actor = request.actor;
-    const user = await userFrom(request.params);
-    if (!actor || !user) return renderStatus(reply, 404);
-    return changeFromPage(request, reply, user, async () => {
-      await users.resetTwoFactor(actor, user.id);
-      return `${user.name}'s two-factor sign-in has been reset. They will set it up again when they next sign in`;
-    });
-  });
-};
-
-/** The posted form as a record, to keep what was typed. */
-function keptBody(body: unknown): Record<string, unknown> {
-  return body && typeof body === "object" ? { ...body } : {};
+  app.post(
+    userPaths.resetTwoFactor(),
+    update,
+    pageAction(
+      userChange(app, z.object({}), async ({ actor, loaded: user }) => {
+        await users.resetTwoFactor(actor, user.id);
+        return {
+          to: paths.user(user.id),
+          success: `${user.name}'s two-factor sign-in has been reset. They will set it up again when they next sign in`,
+        };
+      }),
+    ),
+  );
 }
+
+/**
+ * Users: list, add (the generated password shown once), detail, and the administration of one user
+ * (roles and organisation, deactivate and reactivate, unlock, reset two-factor). Administrators only.
+ */
+export const userRoutes: FastifyPluginAsyncZod = async (app) => {
+  listAndAdd(app);
+  userPage(app);
+  administration(app);
+  signInResets(app);
+};

@@ -4,16 +4,30 @@ import { ROLE_CODES, isRole, type Role } from "../../domain/roles.js";
 import type { Actor } from "../../domain/policy.js";
 import { isActiveAdministrator, standingChangeRefusal } from "../../domain/user-administration.js";
 import type { Db, Executor } from "../../db/client.js";
-import { apiTokens, organisations, sessions, users } from "../../db/schema/index.js";
+import { apiTokens, users } from "../../db/schema/index.js";
 import { recordAudit } from "../audit/service.js";
 import { isUniqueViolation } from "../organisations/service.js";
-import { forgetCachedUser } from "../accounts/cache.js";
-import { hashPassword } from "../accounts/service.js";
-import { resetTwoFactor, unlockAccount } from "../accounts/two-factor.js";
-import { announceNewAccount } from "../accounts/password-reset.js";
-import type { MessageLinks } from "../notifications/links.js";
-import { randomToken } from "../accounts/tokens.js";
-import { ConflictError, NotFoundError, ValidationError } from "../../errors.js";
+import {
+  endSessionsOf,
+  forgetCachedUser,
+  generatedPassword,
+  hashPassword,
+  resetTwoFactor,
+  unlockAccount,
+} from "../accounts/service.js";
+import { announceNewAccount } from "../accounts/password-reset/service.js";
+import type { MessageLinks } from "../notifications/service.js";
+import { ConflictError, NotFoundError, StaleVersionError, ValidationError } from "../../errors.js";
+import { isLocked, presentUser } from "./presenter.js";
+import {
+  type FoundOrganisation,
+  findUserByEmail,
+  getUser,
+  listUsers,
+  organisationById,
+  organisationNamed,
+  presentWithOrganisation,
+} from "./queries.js";
 
 export const PASSWORD_MIN_LENGTH = 12;
 
@@ -68,36 +82,6 @@ export type UserUpdateInput = z.output<typeof userUpdateInput>;
 export const STALE_USER_MESSAGE =
   "Someone else has changed this user since you opened it. Check their details and make your change again";
 
-export function presentUser(
-  row: typeof users.$inferSelect,
-  organisationCode: string | null,
-  organisationName: string | null,
-) {
-  return {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    roles: row.roles.filter(isRole),
-    organisationId: row.organisationId,
-    organisationCode,
-    organisationName,
-    active: row.active,
-    twoFactor: row.totpEnabled,
-    locked: isLocked(row),
-    lockedUntil: isLocked(row) ? (row.lockedUntil?.toISOString() ?? null) : null,
-    version: row.version,
-  };
-}
-
-/**
- * Locked out: after too many failed sign-ins until `locked_until` passes, or after too many wrong
- * two-factor codes until an administrator unlocks the account (`totp_locked_at`).
- */
-function isLocked(row: Pick<typeof users.$inferSelect, "lockedUntil" | "totpLockedAt">): boolean {
-  return row.totpLockedAt !== null || (row.lockedUntil !== null && row.lockedUntil > new Date());
-}
-export type PresentedUser = ReturnType<typeof presentUser>;
-
 const DUPLICATE_EMAIL = "A user with this email address already exists";
 function duplicateEmail() {
   return new ConflictError(DUPLICATE_EMAIL, [{ path: "email", message: DUPLICATE_EMAIL }]);
@@ -108,36 +92,6 @@ function organisationKindFor(roles: readonly Role[]): "provider" | "supplier" | 
   if (roles.includes("provider-user")) return "provider";
   if (roles.includes("supplier-user")) return "supplier";
   return null;
-}
-
-interface FoundOrganisation {
-  id: string;
-  code: string | null;
-  name: string;
-  kind: string;
-}
-
-/** The organisation a user form names by code or exact name; 400 on `organisationCode` when none does. */
-async function organisationNamed(tx: Executor, value: string): Promise<FoundOrganisation> {
-  const [org] = await tx
-    .select({
-      id: organisations.id,
-      code: organisations.code,
-      name: organisations.name,
-      kind: organisations.kind,
-    })
-    .from(organisations)
-    .where(
-      sql`${organisations.code} = ${value.toUpperCase()} OR lower(${organisations.name}) = ${value.toLowerCase()}`,
-    )
-    // A code match wins over another organisation whose name happens to be the same text.
-    .orderBy(sql`(${organisations.code} IS NOT DISTINCT FROM ${value.toUpperCase()}) DESC`)
-    .limit(1);
-  if (!org)
-    throw new ValidationError([
-      { path: "organisationCode", message: `No organisation has the code or name "${value}"` },
-    ]);
-  return org;
 }
 
 /** 400 on `organisationCode` when the roles need a provider or supplier organisation and this is not one. */
@@ -194,7 +148,7 @@ function auditActionFor(before: { active: boolean }, after: { active: boolean })
 
 /** Ends every session of a user and revokes their API tokens: they stop working on the next request. */
 async function shutOut(tx: Executor, userId: string) {
-  const sessionsEnded = await endSessions(tx, userId);
+  const sessionsEnded = await endSessionsOf(tx, userId);
   const revoked = await tx
     .update(apiTokens)
     .set({ revokedAt: new Date(), updatedAt: new Date() })
@@ -203,262 +157,229 @@ async function shutOut(tx: Executor, userId: string) {
   return { sessionsEnded, tokensRevoked: revoked.length };
 }
 
-/** Ends a user's sessions only (a two-factor reset: their tokens did not depend on it). */
-async function endSessions(tx: Executor, userId: string): Promise<number> {
-  const ended = await tx
-    .delete(sessions)
-    .where(or(eq(sessions.userId, userId), eq(sessions.pendingUserId, userId)))
-    .returning({ id: sessions.id });
-  return ended.length;
-}
-
-export function createUsersService(db: Db, links: MessageLinks) {
-  async function list() {
-    const rows = await db
-      .select({ user: users, code: organisations.code, orgName: organisations.name })
-      .from(users)
-      .leftJoin(organisations, eq(organisations.id, users.organisationId))
-      .orderBy(asc(users.name));
-    return rows.map((r) => presentUser(r.user, r.code, r.orgName));
-  }
-
-  async function get(id: string) {
-    const [r] = await db
-      .select({ user: users, code: organisations.code, orgName: organisations.name })
-      .from(users)
-      .leftJoin(organisations, eq(organisations.id, users.organisationId))
-      .where(eq(users.id, id));
-    return r ? presentUser(r.user, r.code, r.orgName) : null;
-  }
-
-  /**
-   * Creates a user; returns the generated password when none was given (shown once). The new user is
-   * told by email that the account exists, with a link to choose their own password (`announce`; the
-   * demo loader's made-up people are not).
-   */
-  async function create(actor: Actor, input: UserInput, options: { announce?: boolean } = {}) {
-    const password = input.password ?? randomToken(12);
-    const passwordHash = await hashPassword(password);
-    try {
-      return await db.transaction(async (tx) => {
-        const org = input.organisationCode ? await organisationNamed(tx, input.organisationCode) : null;
-        checkOrganisationFitsRoles(input.roles, org);
-        const [existing] = await tx
-          .select({ id: users.id })
-          .from(users)
-          .where(eq(sql`lower(${users.email})`, input.email));
-        if (existing) throw duplicateEmail();
-        const [row] = await tx
-          .insert(users)
-          .values({
-            email: input.email,
-            name: input.name,
-            roles: input.roles,
-            organisationId: org?.id ?? null,
-            passwordHash,
-          })
-          .returning();
-        if (!row) throw new Error("user not stored");
-        await recordAudit(tx, actor, {
-          entityType: "user",
-          entityId: row.id,
-          action: "created",
-          summary: {
-            email: input.email,
-            name: input.name,
-            roles: input.roles,
-            organisationCode: org?.code ?? null,
-          },
-        });
-        if (options.announce ?? true) await announceNewAccount(tx, row, links);
-        return {
-          user: presentUser(row, org?.code ?? null, org?.name ?? null),
-          generatedPassword: input.password ? null : password,
-        };
-      });
-    } catch (error) {
-      // Two requests raced past the check above: the unique index on the email decides.
-      if (isUniqueViolation(error)) throw duplicateEmail();
-      throw error;
-    }
-  }
-
-  async function findByEmail(email: string) {
-    const [row] = await db
-      .select({ id: users.id })
-      .from(users)
-      .where(eq(sql`lower(${users.email})`, email.trim().toLowerCase()));
-    return row ? get(row.id) : null;
-  }
-
-  /**
-   * Locks the user and every active administrator (in id order, so two changes cannot deadlock) for
-   * the rest of the transaction: two administrators deactivating each other at once are counted one
-   * after the other, and the last one standing is refused.
-   */
-  async function lockUserAndAdministrators(tx: Executor, userId: string) {
-    const rows = await tx
-      .select()
-      .from(users)
-      .where(
-        or(eq(users.id, userId), and(eq(users.active, true), sql`'administrator' = ANY(${users.roles})`)),
-      )
-      .orderBy(asc(users.id))
-      .for("update");
-    const target = rows.find((r) => r.id === userId);
-    if (!target) throw new NotFoundError("No user has this id");
-    const others = rows.filter((r) => r.id !== userId && isActiveAdministrator(standingOf(r)));
-    return { target, otherActiveAdministrators: others.length };
-  }
-
-  async function organisationById(tx: Executor, id: string | null): Promise<FoundOrganisation | null> {
-    if (!id) return null;
-    const [org] = await tx
-      .select({
-        id: organisations.id,
-        code: organisations.code,
-        name: organisations.name,
-        kind: organisations.kind,
-      })
-      .from(organisations)
-      .where(eq(organisations.id, id));
-    return org ?? null;
-  }
-
-  /** The organisation a change asks for: unchanged when not sent, none when null, else looked up. */
-  async function organisationRequested(
-    tx: Executor,
-    requested: string | null | undefined,
-    current: FoundOrganisation | null,
-  ): Promise<FoundOrganisation | null> {
-    if (requested === undefined) return current;
-    return requested === null ? null : organisationNamed(tx, requested);
-  }
-
-  /**
-   * Changes a user's roles, organisation or active state (docs/api.md: PATCH /users/:id). A stale version,
-   * or a change the rule of src/domain/user-administration.ts refuses, gets 409 and changes nothing.
-   * Deactivation ends the user's sessions and revokes their API tokens, so reactivation restores
-   * sign-in but nothing that was open before.
-   */
-  async function update(actor: Actor, userId: string, input: UserUpdateInput) {
-    const result = await db.transaction(async (tx) => {
-      const { target, otherActiveAdministrators } = await lockUserAndAdministrators(tx, userId);
-      if (target.version !== input.version) {
-        throw new ConflictError(STALE_USER_MESSAGE, [], { currentVersion: target.version });
-      }
-      const orgBefore = await organisationById(tx, target.organisationId);
-      const orgAfter = await organisationRequested(tx, input.organisationCode, orgBefore);
-      const before = standingOf(target);
-      const after = {
-        active: input.active ?? target.active,
-        roles: inRoleOrder(input.roles ?? before.roles),
-      };
-      checkOrganisationFitsRoles(after.roles, orgAfter);
-      const refusal = standingChangeRefusal({
-        actorId: actor.id,
-        targetId: userId,
-        before,
-        after,
-        otherActiveAdministrators,
-      });
-      if (refusal) throw new ConflictError(refusal.message, [refusal]);
-      const changes = changesOf({ ...before, org: orgBefore }, { ...after, org: orgAfter });
-      if (Object.keys(changes).length === 0) {
-        return {
-          user: presentUser(target, orgBefore?.code ?? null, orgBefore?.name ?? null),
-          changed: false,
-        };
-      }
+/**
+ * Creates a user; returns the generated password when none was given (shown once). The new user is
+ * told by email that the account exists, with a link to choose their own password (`announce`; the
+ * demo loader's made-up people are not).
+ */
+async function create(
+  db: Db,
+  links: MessageLinks,
+  actor: Actor,
+  input: UserInput,
+  options: { announce?: boolean } = {},
+) {
+  const password = input.password ?? generatedPassword();
+  const passwordHash = await hashPassword(password);
+  try {
+    return await db.transaction(async (tx) => {
+      const org = input.organisationCode ? await organisationNamed(tx, input.organisationCode) : null;
+      checkOrganisationFitsRoles(input.roles, org);
+      const [existing] = await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(eq(sql`lower(${users.email})`, input.email));
+      if (existing) throw duplicateEmail();
       const [row] = await tx
-        .update(users)
-        .set({
-          roles: [...after.roles],
-          organisationId: orgAfter?.id ?? null,
-          active: after.active,
-          version: sql`${users.version} + 1`,
-          updatedAt: new Date(),
+        .insert(users)
+        .values({
+          email: input.email,
+          name: input.name,
+          roles: input.roles,
+          organisationId: org?.id ?? null,
+          passwordHash,
         })
-        .where(eq(users.id, userId))
         .returning();
-      if (!row) throw new NotFoundError("No user has this id");
-      const shut = before.active && !after.active ? await shutOut(tx, userId) : {};
+      if (!row) throw new Error("user not stored");
       await recordAudit(tx, actor, {
         entityType: "user",
-        entityId: userId,
-        action: auditActionFor(before, after),
-        summary: { ...changes, ...shut, version: row.version },
-      });
-      return { user: presentUser(row, orgAfter?.code ?? null, orgAfter?.name ?? null), changed: true };
-    });
-    // After the commit: a request that reads the cache from now on reads the new state from the database.
-    if (result.changed) forgetCachedUser(userId);
-    return result.user;
-  }
-
-  /** Clears a lockout (docs/api.md: POST /users/:id/unlock); an account that is not locked is left as it is. */
-  async function unlock(actor: Actor, userId: string) {
-    return db.transaction(async (tx) => {
-      const { target } = await lockUserAndAdministrators(tx, userId);
-      if (!isLocked(target) && target.failedSignIns === 0 && target.totpFailures === 0) {
-        return presentWithOrganisation(tx, target);
-      }
-      await unlockAccount(tx, userId);
-      const row = await bumpVersion(tx, userId);
-      await recordAudit(tx, actor, {
-        entityType: "user",
-        entityId: userId,
-        action: "unlocked",
+        entityId: row.id,
+        action: "created",
         summary: {
-          wasLockedUntil: isLocked(target) ? (target.lockedUntil?.toISOString() ?? null) : null,
-          failedSignIns: target.failedSignIns,
-          twoFactorLocked: target.totpLockedAt !== null,
-          version: row.version,
+          email: input.email,
+          name: input.name,
+          roles: input.roles,
+          organisationCode: org?.code ?? null,
         },
       });
-      return presentWithOrganisation(tx, row);
+      if (options.announce ?? true) await announceNewAccount(tx, row, links);
+      return {
+        user: presentUser(row, org?.code ?? null, org?.name ?? null),
+        generatedPassword: input.password ? null : password,
+      };
     });
+  } catch (error) {
+    // Two requests raced past the check above: the unique index on the email decides.
+    if (isUniqueViolation(error)) throw duplicateEmail();
+    throw error;
   }
+}
 
-  /**
-   * Clears a two-factor enrolment (docs/api.md: POST /users/:id/two-factor/reset) and ends the person's
-   * sessions, so that the next sign-in, with a new authenticator, is the one that sets it up.
-   */
-  async function resetUserTwoFactor(actor: Actor, userId: string) {
-    const result = await db.transaction(async (tx) => {
-      const { target } = await lockUserAndAdministrators(tx, userId);
-      if (!target.totpEnabled && !target.totpSecret) {
-        return { user: await presentWithOrganisation(tx, target), changed: false };
-      }
-      await resetTwoFactor(tx, userId);
-      const sessionsEnded = await endSessions(tx, userId);
-      const row = await bumpVersion(tx, userId);
-      await recordAudit(tx, actor, {
-        entityType: "user",
-        entityId: userId,
-        action: "two-factor-reset",
-        summary: { wasEnrolled: target.totpEnabled, sessionsEnded, version: row.version },
-      });
-      return { user: await presentWithOrganisation(tx, row), changed: true };
-    });
-    if (result.changed) forgetCachedUser(userId);
-    return result.user;
+/**
+ * Locks the user and every active administrator (in id order, so two changes cannot deadlock) for
+ * the rest of the transaction: two administrators deactivating each other at once are counted one
+ * after the other, and the last one standing is refused.
+ */
+async function lockUserAndAdministrators(tx: Executor, userId: string) {
+  const rows = await tx
+    .select()
+    .from(users)
+    .where(or(eq(users.id, userId), and(eq(users.active, true), sql`'administrator' = ANY(${users.roles})`)))
+    .orderBy(asc(users.id))
+    .for("update");
+  const target = rows.find((r) => r.id === userId);
+  if (!target) throw new NotFoundError("No user has this id");
+  const others = rows.filter((r) => r.id !== userId && isActiveAdministrator(standingOf(r)));
+  return { target, otherActiveAdministrators: others.length };
+}
+
+/** The organisation a change asks for: unchanged when not sent, none when null, else looked up. */
+async function organisationRequested(
+  tx: Executor,
+  requested: string | null | undefined,
+  current: FoundOrganisation | null,
+): Promise<FoundOrganisation | null> {
+  if (requested === undefined) return current;
+  return requested === null ? null : organisationNamed(tx, requested);
+}
+
+/** The standing a change asks for, refused (409) when the rule of who may change it says no. */
+async function standingChange(tx: Executor, actor: Actor, userId: string, input: UserUpdateInput) {
+  const { target, otherActiveAdministrators } = await lockUserAndAdministrators(tx, userId);
+  if (target.version !== input.version) {
+    throw new StaleVersionError(STALE_USER_MESSAGE, [], { currentVersion: target.version });
   }
+  const orgBefore = await organisationById(tx, target.organisationId);
+  const orgAfter = await organisationRequested(tx, input.organisationCode, orgBefore);
+  const before = standingOf(target);
+  const after = {
+    active: input.active ?? target.active,
+    roles: inRoleOrder(input.roles ?? before.roles),
+  };
+  checkOrganisationFitsRoles(after.roles, orgAfter);
+  const refusal = standingChangeRefusal({
+    actorId: actor.id,
+    targetId: userId,
+    before,
+    after,
+    otherActiveAdministrators,
+  });
+  if (refusal) throw new ConflictError(refusal.message, [refusal]);
+  return { target, before, after, orgBefore, orgAfter };
+}
 
-  async function bumpVersion(tx: Executor, userId: string) {
+/**
+ * Changes a user's roles, organisation or active state (docs/api.md: PATCH /users/:id). A stale version,
+ * or a change the rule of src/domain/user-administration.ts refuses, gets 409 and changes nothing.
+ * Deactivation ends the user's sessions and revokes their API tokens, so reactivation restores
+ * sign-in but nothing that was open before.
+ */
+async function update(db: Db, actor: Actor, userId: string, input: UserUpdateInput) {
+  const result = await db.transaction(async (tx) => {
+    const { target, before, after, orgBefore, orgAfter } = await standingChange(tx, actor, userId, input);
+    const changes = changesOf({ ...before, org: orgBefore }, { ...after, org: orgAfter });
+    if (Object.keys(changes).length === 0) {
+      return {
+        user: presentUser(target, orgBefore?.code ?? null, orgBefore?.name ?? null),
+        changed: false,
+      };
+    }
     const [row] = await tx
       .update(users)
-      .set({ version: sql`${users.version} + 1`, updatedAt: new Date() })
+      .set({
+        roles: [...after.roles],
+        organisationId: orgAfter?.id ?? null,
+        active: after.active,
+        version: sql`${users.version} + 1`,
+        updatedAt: new Date(),
+      })
       .where(eq(users.id, userId))
       .returning();
     if (!row) throw new NotFoundError("No user has this id");
-    return row;
-  }
+    const shut = before.active && !after.active ? await shutOut(tx, userId) : {};
+    await recordAudit(tx, actor, {
+      entityType: "user",
+      entityId: userId,
+      action: auditActionFor(before, after),
+      summary: { ...changes, ...shut, version: row.version },
+    });
+    return { user: presentUser(row, orgAfter?.code ?? null, orgAfter?.name ?? null), changed: true };
+  });
+  // After the commit: a request that reads the cache from now on reads the new state from the database.
+  if (result.changed) forgetCachedUser(userId);
+  return result.user;
+}
 
-  async function presentWithOrganisation(tx: Executor, row: typeof users.$inferSelect) {
-    const org = await organisationById(tx, row.organisationId);
-    return presentUser(row, org?.code ?? null, org?.name ?? null);
-  }
+async function bumpVersion(tx: Executor, userId: string) {
+  const [row] = await tx
+    .update(users)
+    .set({ version: sql`${users.version} + 1`, updatedAt: new Date() })
+    .where(eq(users.id, userId))
+    .returning();
+  if (!row) throw new NotFoundError("No user has this id");
+  return row;
+}
 
-  return { list, get, create, findByEmail, update, unlock, resetTwoFactor: resetUserTwoFactor };
+/** Clears a lockout (docs/api.md: POST /users/:id/unlock); an account that is not locked is left as it is. */
+async function unlock(db: Db, actor: Actor, userId: string) {
+  return db.transaction(async (tx) => {
+    const { target } = await lockUserAndAdministrators(tx, userId);
+    if (!isLocked(target) && target.failedSignIns === 0 && target.totpFailures === 0) {
+      return presentWithOrganisation(tx, target);
+    }
+    await unlockAccount(tx, userId);
+    const row = await bumpVersion(tx, userId);
+    await recordAudit(tx, actor, {
+      entityType: "user",
+      entityId: userId,
+      action: "unlocked",
+      summary: {
+        wasLockedUntil: isLocked(target) ? (target.lockedUntil?.toISOString() ?? null) : null,
+        failedSignIns: target.failedSignIns,
+        twoFactorLocked: target.totpLockedAt !== null,
+        version: row.version,
+      },
+    });
+    return presentWithOrganisation(tx, row);
+  });
+}
+
+/**
+ * Clears a two-factor enrolment (docs/api.md: POST /users/:id/two-factor/reset) and ends the person's
+ * sessions, so that the next sign-in, with a new authenticator, is the one that sets it up. Their
+ * tokens did not depend on it, so they stay.
+ */
+async function resetUserTwoFactor(db: Db, actor: Actor, userId: string) {
+  const result = await db.transaction(async (tx) => {
+    const { target } = await lockUserAndAdministrators(tx, userId);
+    if (!target.totpEnabled && !target.totpSecret) {
+      return { user: await presentWithOrganisation(tx, target), changed: false };
+    }
+    await resetTwoFactor(tx, userId);
+    const sessionsEnded = await endSessionsOf(tx, userId);
+    const row = await bumpVersion(tx, userId);
+    await recordAudit(tx, actor, {
+      entityType: "user",
+      entityId: userId,
+      action: "two-factor-reset",
+      summary: { wasEnrolled: target.totpEnabled, sessionsEnded, version: row.version },
+    });
+    return { user: await presentWithOrganisation(tx, row), changed: true };
+  });
+  if (result.changed) forgetCachedUser(userId);
+  return result.user;
+}
+
+/** The administration of users: who they are, their roles and organisation, and their standing. */
+export function createUsersService(db: Db, links: MessageLinks) {
+  return {
+    list: () => listUsers(db),
+    get: (id: string) => getUser(db, id),
+    create: (actor: Actor, input: UserInput, options?: { announce?: boolean }) =>
+      create(db, links, actor, input, options),
+    findByEmail: (email: string) => findUserByEmail(db, email),
+    update: (actor: Actor, userId: string, input: UserUpdateInput) => update(db, actor, userId, input),
+    unlock: (actor: Actor, userId: string) => unlock(db, actor, userId),
+    resetTwoFactor: (actor: Actor, userId: string) => resetUserTwoFactor(db, actor, userId),
+  };
 }

@@ -1,9 +1,17 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { formState, parseForm, redirectWithSuccess, toFormErrors, zodFieldErrors } from "../../web/forms.js";
-import { paths } from "../../web/paths.js";
-import { passwordSchema } from "../users/service.js";
-import { PASSWORD_RESET_LIMITS } from "./password-reset.js";
+import {
+  formState,
+  parseForm,
+  redirectWithSuccess,
+  toFormErrors,
+  zodFieldErrors,
+} from "../../../web/forms.js";
+import { paths } from "../../../web/paths.js";
+import { passwordSchema } from "../../users/service.js";
+import { PASSWORD_RESET_LIMITS } from "./service.js";
+
+type App = Parameters<FastifyPluginAsyncZod>[0];
 
 const forgotForm = z.object({
   email: z
@@ -30,17 +38,16 @@ const tokenQuery = z.object({ token: z.string().min(1).max(200).optional().catch
 
 const SENT_PATH = `${paths.forgotPassword}/sent`;
 
-/**
- * "Forgot your password?" (a link by email) and the page the link opens. Nobody is signed in here, so
- * no permission applies; every form still carries its CSRF token.
- */
-export const passwordResetRoutes: FastifyPluginAsyncZod = async (app) => {
+const page = { schema: { hide: true } };
+
+const expired = {
+  pageTitle: "The link has expired or has been used",
+  forgotPassword: paths.forgotPassword,
+};
+
+/** "Forgot your password?": the form that asks for a link, and the page that says one is on its way. */
+function forgotPasswordPages(app: App) {
   const { passwordResets } = app.services;
-  const page = { schema: { hide: true } };
-  const expired = {
-    pageTitle: "The link has expired or has been used",
-    forgotPassword: paths.forgotPassword,
-  };
 
   app.get(paths.forgotPassword, page, async (request, reply) => {
     return reply.view("accounts/views/forgot-password.njk", {
@@ -69,16 +76,25 @@ export const passwordResetRoutes: FastifyPluginAsyncZod = async (app) => {
       minutes: PASSWORD_RESET_LIMITS.resetMinutes,
     });
   });
+}
 
-  app.get(paths.resetPassword, page, async (request, reply) => {
-    const { token } = tokenQuery.parse(request.query ?? {});
-    // The page holds a live token: no browser or proxy keeps it, and it is never sent elsewhere.
-    reply.header("cache-control", "no-store").header("referrer-policy", "no-referrer");
-    if (!token || !(await passwordResets.linkIsLive(token))) {
-      return reply.view("accounts/views/reset-password-expired.njk", expired);
-    }
-    return reply.view("accounts/views/reset-password.njk", { pageTitle: "Choose a new password", token });
-  });
+/** The page a link opens: the form to choose a new password, while the link is live. */
+function resetPasswordPages(app: App) {
+  const { passwordResets } = app.services;
+
+  app.get(
+    paths.resetPassword,
+    { schema: { hide: true, querystring: tokenQuery } },
+    async (request, reply) => {
+      const { token } = request.query;
+      // The page holds a live token: no browser or proxy keeps it, and it is never sent elsewhere.
+      reply.header("cache-control", "no-store").header("referrer-policy", "no-referrer");
+      if (!token || !(await passwordResets.linkIsLive(token))) {
+        return reply.view("accounts/views/reset-password-expired.njk", expired);
+      }
+      return reply.view("accounts/views/reset-password.njk", { pageTitle: "Choose a new password", token });
+    },
+  );
 
   app.post(paths.resetPassword, page, async (request, reply) => {
     reply.header("cache-control", "no-store").header("referrer-policy", "no-referrer");
@@ -102,4 +118,14 @@ export const passwordResetRoutes: FastifyPluginAsyncZod = async (app) => {
       "Your password has been changed. Sign in with your new password.",
     );
   });
+}
+
+/**
+ * "Forgot your password?" (a link by email) and the page the link opens. Nobody is signed in here, so
+ * no permission applies (and no actor: these forms are not page actions); every form still carries
+ * its CSRF token.
+ */
+export const passwordResetRoutes: FastifyPluginAsyncZod = async (app) => {
+  forgotPasswordPages(app);
+  resetPasswordPages(app);
 };
