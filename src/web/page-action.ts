@@ -92,10 +92,18 @@ function pageField(fields: PageAction<unknown, unknown, unknown>["pageFields"], 
 function pagePathsFor<P, L, B>(action: PageAction<P, L, B>) {
   const dates = new Set(Object.keys(action.dates ?? {}));
   return (errors: FieldError[]): FieldError[] =>
-    errors.map((e) => ({
-      ...e,
-      path: dates.has(e.path) ? dateErrorPath(e.path) : pageField(action.pageFields, e.path),
-    }));
+    firstForEachField(
+      errors.map((e) => ({
+        ...e,
+        path: dates.has(e.path) ? dateErrorPath(e.path) : pageField(action.pageFields, e.path),
+      })),
+    );
+}
+
+/** A field shows one message: the first (several API paths can land on one page field). */
+function firstForEachField(errors: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => !seen.has(e.path) && Boolean(seen.add(e.path)));
 }
 
 /** The body's fields as typed, or the errors to show for them (a date's own error first). */
