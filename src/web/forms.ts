@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { z } from "zod";
+import { z } from "zod";
 import type { FieldError } from "../errors.js";
 import { setFlash, takeFlash } from "./sessions.js";
 
@@ -47,15 +47,18 @@ export function keepableValues(body: unknown): Record<string, unknown> {
   return Object.fromEntries(Object.entries(body).filter(([k]) => !SECRET_FIELDS.has(k)));
 }
 
-interface Flash {
-  errors?: FieldError[];
-  values?: Record<string, unknown>;
-  success?: string;
-}
+/** What a POST leaves in the session for the page it redirects to, read back as it was written. */
+const flashSchema = z.object({
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  values: z.record(z.string(), z.unknown()).optional(),
+  success: z.string().optional(),
+});
+type Flash = z.output<typeof flashSchema>;
 
 /** What the last POST left for this page: its errors and the user's input, or a success message. */
 export async function formState(request: FastifyRequest) {
-  const flash = await takeFlash<Flash>(request, request.server.services.accounts);
+  const taken = flashSchema.safeParse(await takeFlash(request, request.server.services.accounts));
+  const flash = taken.success ? taken.data : null;
   return {
     errors: flash?.errors?.length ? toFormErrors(flash.errors) : undefined,
     values: flash?.values ?? {},

@@ -123,11 +123,11 @@ export async function setFlash(
 }
 
 /** Reads and clears the flash. */
-export async function takeFlash<T>(request: FastifyRequest, accounts: AccountsService): Promise<T | null> {
+export async function takeFlash(request: FastifyRequest, accounts: AccountsService): Promise<unknown> {
   const flash = request.session?.flash;
   if (!flash || !request.browserToken) return null;
   await accounts.setSessionFields(request.browserToken, { flash: null });
-  return flash as T;
+  return flash;
 }
 
 export function csrfTokenValid(request: FastifyRequest, submitted: unknown, secret: string): boolean {
