@@ -27,7 +27,7 @@ import {
 export { DATASET_KINDS, type DatasetKind };
 
 export function isDatasetKind(value: string): value is DatasetKind {
-  return (DATASET_KINDS as readonly string[]).includes(value);
+  return DATASET_KINDS.some((kind) => kind === value);
 }
 
 /** Longest identifier kept (episode, stay and referral ids); client_ref is only hashed. */
@@ -81,7 +81,7 @@ const text = (row: ParsedRow, column: string): string | null => {
 };
 const list = (row: ParsedRow, column: string): readonly string[] => {
   const value = row[column];
-  return Array.isArray(value) ? (value as readonly string[]) : [];
+  return value === undefined || value === null || typeof value === "string" ? [] : value;
 };
 
 /** "`end` is not before `start`", when both are valid dates. */
