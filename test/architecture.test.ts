@@ -15,8 +15,6 @@ const isUseCaseOrRead = (file: string) => /^src\/modules\/[^/]+\/(service|querie
  */
 const KNOWN_CROSS_MODULE = new Set([
   "accounts -> notifications/links.ts",
-  "backup -> demo/demo.ts",
-  "backup -> documents/store.ts",
   "demo -> accounts/tokens.ts",
   "eqia -> checklist/project-context.ts",
   "governance -> checklist/project-context.ts",
