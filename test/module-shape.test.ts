@@ -20,7 +20,6 @@ const KNOWN_OFF_SHAPE = new Set([
   "src/modules/accounts/password-reset-routes.ts",
   "src/modules/accounts/password-reset.ts",
   "src/modules/accounts/two-factor.ts",
-  "src/modules/datasets/import.ts",
   "src/modules/projects/incumbents.ts",
   "src/modules/projects/pipeline-api.ts",
   "src/modules/projects/pipeline-routes.ts",
