@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Config } from "../config.js";
 import { openDatabase } from "../db/client.js";
-import { appliedMigrationHashes } from "../modules/backup/service.js";
+import { appliedMigrationHashes } from "../modules/backup/queries.js";
 import { loadReferenceData } from "../modules/programmes/service.js";
 import { loadConfig } from "../startup.js";
 import { consoleOutput, type Output } from "./context.js";

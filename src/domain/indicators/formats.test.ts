@@ -1,7 +1,5 @@
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isIsoDate } from "../dates.js";
-import { FORMATS, isRealDate, readHeader, validateRow, type DatasetKind, type HeaderMap } from "./formats.js";
+import { FORMATS, readHeader, validateRow, type DatasetKind, type HeaderMap } from "./formats.js";
 
 const context = { isProviderCode: (code: string) => ["P001", "P002"].includes(code) };
 
@@ -352,31 +350,5 @@ describe("validateRow", () => {
         message: expect.stringContaining("The line has 3 values but the header has 7 columns") as unknown,
       },
     ]);
-  });
-});
-
-describe("isRealDate", () => {
-  it("answers as isIsoDate does, on dates near the edges and on any text", () => {
-    const digits = (n: number) => fc.nat(10 ** n - 1).map((v) => String(v).padStart(n, "0"));
-    const dateLike = fc.tuple(digits(4), digits(2), digits(2)).map(([y, m, d]) => `${y}-${m}-${d}`);
-    const edges = fc
-      .tuple(
-        fc.constantFrom("0000", "0099", "0100", "1900", "2000", "2023", "2024", "2100", "9999"),
-        fc.constantFrom("00", "01", "02", "04", "12", "13"),
-        fc.constantFrom("00", "01", "28", "29", "30", "31", "32"),
-      )
-      .map(([y, m, d]) => `${y}-${m}-${d}`);
-    fc.assert(
-      fc.property(
-        fc.oneof(edges, dateLike, fc.string(), fc.string({ minLength: 10, maxLength: 10 })),
-        (text) => {
-          expect(isRealDate(text)).toBe(isIsoDate(text));
-        },
-      ),
-      { numRuns: 5_000 },
-    );
-    expect(
-      ["2024-02-29", "2023-02-29", "2100-02-29", "2000-02-29", "2025-04-31", "0050-01-01"].map(isRealDate),
-    ).toEqual([true, false, false, true, false, false]);
   });
 });

@@ -128,3 +128,8 @@ export type BackupValue = string | number | boolean | null;
 export function isBackupValue(value: unknown): value is BackupValue {
   return value === null || ["string", "number", "boolean"].includes(typeof value);
 }
+
+/** A JSON object as read back: a row of a table's part, or an audit record's summary. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -42,6 +42,30 @@ function offsetOf(cursor: string | undefined): number {
   return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
+/** POST /api/v1/datasets/:kind, as the OpenAPI document describes it. */
+const importSchema = {
+  tags: ["indicators"],
+  summary: "Imports a client-level data file, all or nothing",
+  description:
+    "Send the CSV as a text/csv body or as the 'file' part of multipart/form-data. The file is imported " +
+    "whole or not at all: a refused file gets 422 with every problem's line, column and message (the first " +
+    "1,000, and totalErrors). Provider users may import only their own organisation's provider code (403 " +
+    "names the others). With replace=true, stored rows of the same provider with the same ids are replaced; " +
+    "without it, an id already stored is a problem.",
+  params: z.object({ kind: z.enum(DATASET_KINDS) }),
+  querystring: z.object({
+    replace: trueOrFalse.describe("replace stored rows of the same provider that have the same ids"),
+    fileName: z.string().trim().min(1).max(200).optional().describe("the file's name, for the list"),
+  }),
+  response: {
+    201: importedSchema,
+    ...problemResponses,
+    413: problemSchema,
+    415: problemSchema,
+    422: problemSchema,
+  },
+};
+
 /**
  * POST /api/v1/datasets/:kind and GET /api/v1/datasets (docs/api.md, contracts and performance). The upload
  * is a `text/csv` body or a multipart `file`; it is streamed through the checks, never held whole.
@@ -54,28 +78,7 @@ export const datasetsApi: FastifyPluginAsyncZod = async (app) => {
     "/api/v1/datasets/:kind",
     {
       preValidation: requireApi("datasets:import"),
-      schema: {
-        tags: ["indicators"],
-        summary: "Imports a client-level data file, all or nothing",
-        description:
-          "Send the CSV as a text/csv body or as the 'file' part of multipart/form-data. The file is imported " +
-          "whole or not at all: a refused file gets 422 with every problem's line, column and message (the first " +
-          "1,000, and totalErrors). Provider users may import only their own organisation's provider code (403 " +
-          "names the others). With replace=true, stored rows of the same provider with the same ids are replaced; " +
-          "without it, an id already stored is a problem.",
-        params: z.object({ kind: z.enum(DATASET_KINDS) }),
-        querystring: z.object({
-          replace: trueOrFalse.describe("replace stored rows of the same provider that have the same ids"),
-          fileName: z.string().trim().min(1).max(200).optional().describe("the file's name, for the list"),
-        }),
-        response: {
-          201: importedSchema,
-          ...problemResponses,
-          413: problemSchema,
-          415: problemSchema,
-          422: problemSchema,
-        },
-      },
+      schema: importSchema,
     },
     async (request, reply) => {
       const actor = admittedActor(request);

@@ -59,6 +59,11 @@ export async function readMultipartUpload(
   return { file: { stream: part.file, fileName: part.filename }, fields };
 }
 
+/** A body left unread by `acceptCsvBodies`: the request's stream. */
+function isStream(body: unknown): body is Readable {
+  return typeof body === "object" && body !== null && "pipe" in body && typeof body.pipe === "function";
+}
+
 /** The upload of an API request: a `text/csv` body or a multipart `file`; 415 for anything else. */
 export async function readApiUpload(
   request: FastifyRequest,
@@ -70,8 +75,8 @@ export async function readApiUpload(
     if (!file) throw new ProblemError(400, "Invalid input", 'The form has no "file" part');
     return { stream: file.stream, fileName: fileName ?? (file.fileName || "upload.csv") };
   }
-  const body = request.body as Readable | undefined;
-  if (!body || typeof body.pipe !== "function")
+  const body = request.body;
+  if (!isStream(body))
     throw new ProblemError(
       415,
       "Unsupported media type",

@@ -1,6 +1,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Transform, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { errorCode } from "../../errors.js";
+import { FileTooLargeError } from "./csv-reader.js";
 
 /**
  * Where imports keep their working files (the spooled upload, the rows and ids read on the way):
@@ -29,7 +33,7 @@ function isRunning(pid: number): boolean {
     return true;
   } catch (error) {
     // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    return errorCode(error) === "EPERM";
   }
 }
 
@@ -78,4 +82,17 @@ export function importWorkspace(root: string): ImportWorkspace {
       return removed;
     },
   };
+}
+
+/** Copies an upload to `file` (up to `maxBytes`), and returns the file as a stream to import. */
+export async function spool(input: Readable, file: string, maxBytes: number): Promise<Readable> {
+  let bytes = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      callback(bytes > maxBytes ? new FileTooLargeError(maxBytes) : null, chunk);
+    },
+  });
+  await pipeline(input, limit, fs.createWriteStream(file));
+  return fs.createReadStream(file);
 }

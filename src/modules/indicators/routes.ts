@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import type { Framework, IndicatorDefinition } from "../../domain/indicators/definitions.js";
 import { formatPercentage, type DatasetKind } from "../../domain/indicators/terms.js";
 import { toFormErrors, zodFieldErrors } from "../../web/forms.js";
@@ -137,7 +138,10 @@ export const indicatorRoutes: FastifyPluginAsyncZod = async (app) => {
     }),
   );
 
-  app.get(indicatorPaths.values, read, async (request, reply) => {
+  // The query is taken as sent and checked by valuesQuerySchema in the handler, so that its problems
+  // show on the page beside the form rather than as a bare 400.
+  const valuesPage = { ...read, schema: { hide: true, querystring: z.record(z.string(), z.unknown()) } };
+  app.get(indicatorPaths.values, valuesPage, async (request, reply) => {
     const actor = request.actor;
     if (!actor) return reply;
     const query = request.query;

@@ -1,7 +1,7 @@
 import { createHmac, hkdfSync } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createPseudonymiser } from "./import.js";
+import { createPseudonymiser } from "./pseudonymiser.js";
 
 describe("createPseudonymiser", () => {
   it("gives HMAC-SHA-256 of client_ref under the stretched installation secret, as createHmac does", () => {
