@@ -1,4 +1,3 @@
-import { todayInLondon } from "./dates.js";
 import type { IsoDate } from "./dates.js";
 import { formatPence, isAtLeastPercentOf, percentOf } from "./money.js";
 import {
@@ -83,8 +82,8 @@ export interface ApprovalsQuery {
   regime: RegimeCode;
   valuePence: number;
   programmeCode: ProgrammeCode;
-  /** The day the procurement starts (the rules in force then); today in London when not given. */
-  on?: IsoDate;
+  /** The day the procurement starts (the rules in force then): the caller's today when it asks of now. */
+  on: IsoDate;
   /** A light touch contract, as the framework's services are (docs/rules.md): true unless said otherwise. */
   lightTouch?: boolean;
 }
@@ -119,7 +118,7 @@ export function approvalsFor(query: ApprovalsQuery): ApprovalsAnswer {
   const { valuePence, programmeCode } = query;
   if (!Number.isSafeInteger(valuePence) || valuePence < 0)
     throw new RangeError(`value must be a whole number of pence, not ${valuePence}`);
-  const on = query.on ?? todayInLondon();
+  const { on } = query;
   const lightTouch = query.lightTouch ?? true;
   const regime = getRegime(query.regime);
   const { operationalGroup: group, executiveBoard: board } = PROGRAMME_GOVERNANCE[programmeCode];

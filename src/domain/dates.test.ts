@@ -6,7 +6,7 @@ import {
   isIsoDate,
   isWorkingDay,
   nextWorkingDayOnOrAfter,
-  todayInLondon,
+  dateInLondon,
 } from "./dates.js";
 
 describe("isIsoDate", () => {
@@ -91,6 +91,6 @@ describe("today in London, from the instant", () => {
     ["2026-10-24T23:00:00Z", "2026-10-25"], // midnight in London, the night the clocks go back
     ["2026-12-31T23:59:59Z", "2026-12-31"],
   ])("%s is %s", (instant, day) => {
-    expect(todayInLondon(new Date(instant))).toBe(day);
+    expect(dateInLondon(new Date(instant))).toBe(day);
   });
 });

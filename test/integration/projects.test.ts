@@ -1,4 +1,4 @@
-import { todayInLondon } from "../../src/domain/dates.js";
+import { systemClock } from "../../src/domain/clock.js";
 import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -162,11 +162,11 @@ describe("projects API: create, read, list", () => {
       estimatedValuePence: 75_000_000,
       version: 1,
       leadCommissionerId: commissionerId,
-      startedOn: todayInLondon(),
+      startedOn: systemClock.today(),
       outcome: "open",
       gate: { canAdvance: false, nextStage: 2, missing: STAGE_1_MISSING_KDAAT },
     });
-    expect(project.regime).toBe(todayInLondon() >= "2025-02-24" ? "PA2023" : "PCR2015");
+    expect(project.regime).toBe(systemClock.today() >= "2025-02-24" ? "PA2023" : "PCR2015");
     expect(await getProject(project.id)).toEqual(project);
   });
 

@@ -1,4 +1,3 @@
-import { todayInLondon } from "../../domain/dates.js";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -96,7 +95,7 @@ export function parseTaskForm(
 
 /** The procurement checklist pages: task list, edit a task, print view. */
 export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { checklist } = app.services;
+  const { checklist, clock } = app.services;
   // Checklists short of the template are completed at start, so that reading one never writes.
   app.addHook("onReady", async () => {
     await checklist.completeAll();
@@ -139,7 +138,7 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
       progress: found.progress,
       sections: found.sections,
       estimatedValue: formatPounds(found.project.estimatedValuePence),
-      printedOn: todayInLondon(),
+      printedOn: clock.today(),
     });
   });
 
@@ -152,7 +151,7 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
         estimatedValue: formatPounds(found.project.estimatedValuePence),
         progress: found.progress,
         sections: found.sections,
-        printedOn: todayInLondon(),
+        printedOn: clock.today(),
       }),
     );
     return reply

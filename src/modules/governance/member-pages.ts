@@ -1,4 +1,3 @@
-import { todayInLondon } from "../../domain/dates.js";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -96,7 +95,7 @@ async function refuse(
  * administrators the forms to add a member and to end a membership. Ending keeps the history.
  */
 export const governanceMemberPages: FastifyPluginAsyncZod = async (app) => {
-  const { governance } = app.services;
+  const { governance, clock } = app.services;
   const read = { preHandler: requirePage("governance:read"), schema: { hide: true, params: bodyParams } };
   const manage = {
     preHandler: requirePage("governance:manage"),
@@ -116,7 +115,7 @@ export const governanceMemberPages: FastifyPluginAsyncZod = async (app) => {
     if (!found) return renderStatus(reply, 404);
     const state = await formState(request);
     const mayManage = can(request.actor, "governance:manage");
-    const { current, upcoming, past } = splitByToday(found.members.map(presentMember), todayInLondon());
+    const { current, upcoming, past } = splitByToday(found.members.map(presentMember), clock.today());
     const values = state.values;
     return reply.view("governance/views/body.njk", {
       pageTitle: found.body.name,

@@ -2,7 +2,8 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "../../db/client.js";
 import { incumbentContracts, organisations, projectDocuments } from "../../db/schema/index.js";
-import { addDays, isIsoDate, todayInLondon } from "../../domain/dates.js";
+import type { Clock } from "../../domain/clock.js";
+import { addDays, isIsoDate } from "../../domain/dates.js";
 import type { Actor } from "../../domain/policy.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors.js";
 import { recordAudit } from "../audit/service.js";
@@ -124,16 +125,16 @@ async function checkLetter(ex: Executor, projectId: string, documentId: string |
   }
 }
 
-export function createIncumbentsService(db: Db) {
+export function createIncumbentsService(db: Db, clock: Clock) {
   async function present(ex: Executor, id: string) {
     const [row] = await rowsOf(ex, eq(incumbentContracts.id, id));
     if (!row) throw new NotFoundError("No contract being recommissioned has this id");
-    return presentIncumbent(row.contract, row.providerName, todayInLondon());
+    return presentIncumbent(row.contract, row.providerName, clock.today());
   }
 
   /** The project's contracts, for a caller that has already found the project (its home page). */
   async function listOfFound(projectId: string) {
-    const today = todayInLondon();
+    const today = clock.today();
     const rows = await rowsOf(db, eq(incumbentContracts.projectId, projectId));
     return rows.map((r) => presentIncumbent(r.contract, r.providerName, today));
   }
@@ -201,7 +202,7 @@ export function createIncumbentsService(db: Db) {
       if (next.noticeDocumentId && !next.noticeGivenOn) {
         throw new ValidationError([{ path: "noticeGivenOn", message: "Enter the date notice was given" }]);
       }
-      if (next.noticeGivenOn && next.noticeGivenOn > todayInLondon()) {
+      if (next.noticeGivenOn && next.noticeGivenOn > clock.today()) {
         throw new ValidationError([
           { path: "noticeGivenOn", message: "The date notice was given cannot be in the future" },
         ]);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isIsoDate, type IsoDate, todayInLondon } from "../../domain/dates.js";
+import { isIsoDate, type IsoDate } from "../../domain/dates.js";
 import { MAX_PENCE, parsePounds, type PoundsError } from "../../domain/money.js";
 import { REGIME_CODES, regimeInForceOn, type RegimeCode } from "../../domain/regimes.js";
 import { PROGRAMME_CODES } from "../../domain/governance.js";
@@ -120,9 +120,7 @@ export const decisionInput = z
       .max(50)
       .transform((v) => v.toUpperCase()),
     decision: z.enum(DECISION_VALUES, { error: "Select the decision" }),
-    decidedOn: isoDate("the meeting date").refine((d) => d <= todayInLondon(), {
-      message: "The meeting date must be today or in the past",
-    }),
+    decidedOn: isoDate("the meeting date"),
     minutesRef: z
       .string({ error: "Enter the minutes reference" })
       .trim()

@@ -1,4 +1,3 @@
-import { todayInLondon } from "../../domain/dates.js";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { renderStatus } from "../../web/errors.js";
@@ -72,7 +71,7 @@ function noticeFieldErrors(contractId: string, errors: FieldError[]): FieldError
  * of the project page's "Contracts being recommissioned" section (item 8).
  */
 export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { projects } = app.services;
+  const { projects, clock } = app.services;
   const page = (action: Parameters<typeof requirePage>[0]) => ({
     preHandler: requirePage(action),
     schema: { hide: true },
@@ -83,7 +82,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(projectPaths.pipeline, page("projects:read"), async (request, reply) => {
     const actor = admittedActor(request);
-    const html = await pipelinePages.get(`${todayInLondon()} ${permissionsKey(actor)}`, async () => {
+    const html = await pipelinePages.get(`${clock.today()} ${permissionsKey(actor)}`, async () => {
       const pipeline = await projects.pipeline.dashboard();
       return renderFragment(app, actor, "projects/views/pipeline-page.njk", {
         pipeline,

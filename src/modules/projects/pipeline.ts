@@ -1,6 +1,6 @@
-import { todayInLondon } from "../../domain/dates.js";
 import { and, asc, eq, inArray, lt, ne, notInArray, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.js";
+import type { Clock } from "../../domain/clock.js";
 import { checklistTasks, governanceBodies, projects, risks } from "../../db/schema/index.js";
 import { templateTask } from "../../domain/checklist-template.js";
 import { ChangeCache, type ChangeVersion } from "../audit/changes.js";
@@ -220,7 +220,7 @@ async function computeDashboard(db: Db, today: string, awaited: () => Promise<Aw
 
 type Dashboard = Awaited<ReturnType<typeof computeDashboard>>;
 
-export function createPipelineService(db: Db, changes: ChangeVersion) {
+export function createPipelineService(db: Db, changes: ChangeVersion, clock: Clock) {
   // Kept until the next audited change (or the next day): the awaited decisions evaluate the gate of
   // every open project, which is too much work to repeat for each view of the dashboard.
   const dashboards = new ChangeCache<Dashboard>(changes, 2);
@@ -228,12 +228,12 @@ export function createPipelineService(db: Db, changes: ChangeVersion) {
 
   /** Everything the dashboard shows, and the API returns. */
   async function dashboard(): Promise<Dashboard> {
-    const today = todayInLondon();
+    const today = clock.today();
     return dashboards.get(today, () => computeDashboard(db, today, awaited));
   }
 
   function awaited(): Promise<AwaitingBody[]> {
-    return awaitedLists.get(todayInLondon(), () => awaitedDecisions(db));
+    return awaitedLists.get(clock.today(), () => awaitedDecisions(db));
   }
 
   /** What awaits one body's decision; null when no body has this code. */

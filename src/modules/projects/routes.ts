@@ -1,4 +1,3 @@
-import { todayInLondon } from "../../domain/dates.js";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -176,7 +175,7 @@ function showContext(home: HomePage, state: FormState) {
 }
 
 export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { projects } = app.services;
+  const { projects, clock } = app.services;
   const page = (action: Parameters<typeof requirePage>[0]) => ({
     preHandler: requirePage(action),
     schema: { hide: true },
@@ -264,7 +263,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
     const typed = Boolean(state.errors) || Object.keys(state.values).length > 0;
     const content = typed
       ? await render()
-      : await projectPages.get(`${id} ${todayInLondon()} ${permissionsKey(actor)}`, render);
+      : await projectPages.get(`${id} ${clock.today()} ${permissionsKey(actor)}`, render);
     if (content === null) return renderStatus(reply, 404);
     return reply.view("projects/views/show.njk", {
       pageTitle: content.title,

@@ -1,7 +1,7 @@
-import { todayInLondon } from "../../domain/dates.js";
 import fs from "node:fs";
 import { asc, eq, sql } from "drizzle-orm";
 import type { Db, Executor } from "../../db/client.js";
+import type { Clock } from "../../domain/clock.js";
 import {
   decisions,
   documentVersions,
@@ -106,9 +106,10 @@ export function createProjectsService(
   documents: DocumentStore,
   changes: ChangeVersion,
   links: MessageLinks,
+  clock: Clock,
 ) {
-  const incumbents = createIncumbentsService(db);
-  const pipeline = createPipelineService(db, changes);
+  const incumbents = createIncumbentsService(db, clock);
+  const pipeline = createPipelineService(db, changes, clock);
 
   async function present(row: ProjectRow) {
     const snapshots = await loadSnapshots(db, [row]);
@@ -126,7 +127,7 @@ export function createProjectsService(
   }
 
   async function create(actor: Actor, input: ProjectCreateInput) {
-    const startedOn = input.startedOn ?? todayInLondon();
+    const startedOn = input.startedOn ?? clock.today();
     const row = await db.transaction(async (tx) => {
       if (input.leadCommissionerId && !(await userExists(tx, input.leadCommissionerId))) {
         throw new ValidationError([{ path: "leadCommissionerId", message: "No user has this id" }]);
@@ -167,7 +168,7 @@ export function createProjectsService(
     cursor?: string | undefined;
   }) {
     const offset = decodeCursor(query.cursor);
-    const today = todayInLondon();
+    const today = clock.today();
     const { rows, more, total } = await listProjects(db, {
       programmeCode: query.programmeCode,
       stage: query.stage,
@@ -328,10 +329,10 @@ export function createProjectsService(
         type: "document",
         kind,
         id: documentId,
-        on: todayInLondon(),
+        on: clock.today(),
         actor,
       });
-      await announceAwaitedDecisions(tx, links, projectId, gateBefore);
+      await announceAwaitedDecisions(tx, links, projectId, gateBefore, clock.today());
       return {
         id: documentId,
         projectId,
@@ -437,6 +438,12 @@ export function createProjectsService(
    * nor of anything in a project they lead (separation of duties: decision-authority.ts).
    */
   async function recordDecision(actor: Actor, projectId: string, input: DecisionInput) {
+    const today = clock.today();
+    if (input.decidedOn > today) {
+      throw new ValidationError([
+        { path: "decidedOn", message: "The meeting date must be today or in the past" },
+      ]);
+    }
     const actorId = actor.id;
     if (!actorId) throw new ForbiddenError("A decision is recorded by a person");
     const id = await db.transaction(async (tx) => {
@@ -453,7 +460,7 @@ export function createProjectsService(
         bodyName: body.name,
         memberships: await membershipsOf(tx, body.id, actorId),
         decidedOn: input.decidedOn,
-        today: todayInLondon(),
+        today,
         minutesRef: input.minutesRef,
         decision: input.decision,
         uploadedSubject: subjectType === "document" && (await uploadedAVersion(tx, input.subjectId, actorId)),
@@ -579,7 +586,7 @@ export function createProjectsService(
         action: "advanced",
         summary: { from, to: gate.nextStage },
       });
-      await announceAwaitedDecisions(tx, links, id, gate);
+      await announceAwaitedDecisions(tx, links, id, gate, clock.today());
       return { stage: gate.nextStage, version: updated.version };
     });
   }
@@ -660,7 +667,7 @@ export function createProjectsService(
   async function homePage(id: string) {
     const row = await findProject(db, id);
     if (!row) return null;
-    const today = todayInLondon();
+    const today = clock.today();
     // Independent reads: on PostgreSQL they run side by side on the pool.
     const [
       snapshots,
