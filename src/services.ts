@@ -17,7 +17,7 @@ import { importWorkspace } from "./modules/datasets/workspace.js";
 import { createIndicatorsService } from "./modules/indicators/service.js";
 import { createProjectsService } from "./modules/projects/service.js";
 import path from "node:path";
-import { changeVersionFor } from "./modules/audit/changes.js";
+import { ChangeCache, changeVersionFor, type ChangeCacheFactory } from "./modules/audit/changes.js";
 import { createNotificationsService } from "./modules/notifications/service.js";
 import { transportFor } from "./modules/notifications/delivery.js";
 import type { MessageLinks } from "./modules/notifications/links.js";
@@ -41,6 +41,7 @@ export function createServices(database: Database, config: Config, clock: Clock 
   const db = database.db;
   const documents = createDocumentStore(db, path.join(config.dataDir, "documents"));
   const changes = changeVersionFor(database);
+  const changeCache: ChangeCacheFactory = (maxEntries) => new ChangeCache(changes, maxEntries);
   const links = messageLinks(config.publicUrl);
   // With the embedded database one process owns the data, so the signed-in path may cache briefly.
   const accounts = createAccountsService(db, config.sessionSecret, config.sessionHours, {
@@ -71,11 +72,13 @@ export function createServices(database: Database, config: Config, clock: Clock 
     ),
     // Indicators computed in SQL from that data.
     indicators: createIndicatorsService(database),
-    projects: createProjectsService(db, documents, changes, links, clock),
+    projects: createProjectsService(db, documents, changeCache, links, clock),
     /** The outbox and its delivery by SMTP or GOV.UK Notify, when one is configured. */
     notifications: createNotificationsService(db, transportFor(config.mail)),
     /** The version of the data that kept pages are checked against (ADR 0004). */
     changes,
+    /** Makes a read model kept until the next audited change (ADR 0004), on that version. */
+    changeCache,
   };
 }
 

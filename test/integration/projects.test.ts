@@ -284,6 +284,21 @@ describe("projects API: create, read, list", () => {
     ).toBe(404);
     expect((await t.app.inject({ url: "/api/v1/projects/not-an-id", headers: auth() })).statusCode).toBe(400);
   });
+
+  it("shows the 404 page for an unknown or malformed project id on the pages", async () => {
+    for (const url of [
+      `/projects/${crypto.randomUUID()}`,
+      "/projects/not-an-id",
+      "/projects/not-an-id/edit",
+      "/projects/not-an-id/timeline",
+      "/projects/not-an-id/reject",
+      `/projects/not-an-id/documents/${crypto.randomUUID()}/versions/1`,
+    ]) {
+      const page = await t.app.inject({ url, cookies: commissioner });
+      expect(page.statusCode, url).toBe(404);
+      expect(html(page.body)("h1").text(), url).toContain("Page not found");
+    }
+  });
 });
 
 describe("PATCH with optimistic locking", () => {

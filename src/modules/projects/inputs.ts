@@ -178,9 +178,10 @@ const POUNDS_MESSAGES: Record<PoundsError, string> = {
   "too-large": "Estimated value is too large",
 };
 
-type FormBody = Record<string, unknown>;
+export type FormBody = Record<string, unknown>;
 
-function text(body: FormBody, name: string): string {
+/** A form field's text: the first when it came more than once, "" when it did not come. */
+export function text(body: FormBody, name: string): string {
   const v = body[name];
   if (Array.isArray(v)) return typeof v[0] === "string" ? v[0] : "";
   return typeof v === "string" ? v : "";
@@ -199,6 +200,12 @@ export function dateFromParts(body: FormBody, name: string): string {
   const year = text(body, `${name}-year`).trim();
   if (!day && !month && !year) return "";
   return `${year.padStart(4, "0")}-${month.padStart(2, "0")}-${day.padStart(2, "0")}`;
+}
+
+/** Digits as their number; anything else undefined. */
+export function wholeNumber(raw: string): number | undefined {
+  const t = raw.trim();
+  return /^\d+$/.test(t) ? Number(t) : undefined;
 }
 
 function intOrUndefined(raw: string): number | undefined | "bad" {
