@@ -33,4 +33,40 @@ export default tseslint.config(
       "@typescript-eslint/prefer-nullish-coalescing": ["error", { ignorePrimitives: { string: true } }],
     },
   },
+  // The layering of docs/architecture.md; test/architecture.test.ts also holds it, and the lines between modules.
+  {
+    files: ["src/domain/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex:
+                "^(\\.\\./)+(db|modules|web|jobs|cli)/|^(\\.\\./)+(errors|config|services|server|startup)\\.js$",
+              message:
+                "src/domain/ holds the framework's rules as pure functions: it imports nothing of ours outside domain/.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["src/modules/**/service.ts", "src/modules/**/queries.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^(\\.\\./)+web/",
+              message:
+                "Use cases and reads do not import web/: raise an error from src/errors.ts and let the route answer.",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

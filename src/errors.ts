@@ -32,6 +32,12 @@ export class ConflictError extends ProblemError {
   }
 }
 
+/**
+ * A change sent with a version someone else has since replaced: 409, and nothing is changed. Pages keep
+ * what was typed, with the version now saved, so that sending it again is a deliberate overwrite.
+ */
+export class StaleVersionError extends ConflictError {}
+
 export class NotFoundError extends ProblemError {
   constructor(message = "Not found") {
     super(404, "Not found", message);
@@ -43,4 +49,10 @@ export class ForbiddenError extends ProblemError {
   constructor(message = "You do not have permission to do this", extra: Record<string, unknown> = {}) {
     super(403, "Forbidden", message, [], extra);
   }
+}
+
+/** The `code` Node's system errors carry (ENOENT, ELOCKED, EPERM…), or a database's SQLSTATE. */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null || !("code" in error)) return undefined;
+  return typeof error.code === "string" ? error.code : undefined;
 }

@@ -3,6 +3,7 @@ import { ConfigError } from "../config.js";
 import { DataDirectoryLockedError } from "../db/client.js";
 import { BackupRefusedError } from "../modules/backup/service.js";
 import { ProblemError, ValidationError } from "../errors.js";
+import { errorCode } from "../errors.js";
 
 /** Exit codes of every command: 0 done, 1 refused or failed, 2 bad usage or configuration. */
 export const EXIT = { ok: 0, refused: 1, usage: 2 } as const;
@@ -54,7 +55,7 @@ function rootMessage(error: unknown): string {
   let current = error;
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
   if (!(current instanceof Error)) return String(current);
-  const code = (current as NodeJS.ErrnoException).code;
+  const code = errorCode(current);
   const message =
     current.message || (current instanceof AggregateError ? rootMessage(current.errors[0]) : "");
   return (message || code || current.name).split("\n")[0] ?? current.name;

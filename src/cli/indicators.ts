@@ -11,6 +11,7 @@ import {
 } from "../modules/indicators/service.js";
 import { consoleOutput, withServices, type Output } from "./context.js";
 import { usageError } from "./errors.js";
+import { isOneOf } from "../domain/codes.js";
 
 export const INDICATOR_FORMATS = ["json", "csv"] as const;
 export type IndicatorFormat = (typeof INDICATOR_FORMATS)[number];
@@ -55,7 +56,7 @@ export function parseIndicatorsArguments(options: {
     );
   }
   const format = options.format ?? "json";
-  if (!(INDICATOR_FORMATS as readonly string[]).includes(format))
+  if (!isOneOf(INDICATOR_FORMATS, format))
     throw usageError(`--format: "${format}" is not a format. Use json or csv`);
   const forProvider = options.forProvider?.trim();
   if (
@@ -63,7 +64,7 @@ export function parseIndicatorsArguments(options: {
     (forProvider === "" || forProvider.length > 50 || parsed.data.providerCode)
   )
     throw usageError(FOR_PROVIDER_MESSAGE);
-  return { ...parsed.data, format: format as IndicatorFormat, forProvider };
+  return { ...parsed.data, format: format, forProvider };
 }
 
 const COLUMNS = [

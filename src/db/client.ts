@@ -13,6 +13,8 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import lockfile from "proper-lockfile";
 import * as schema from "./schema/index.js";
+import { errorCode } from "../errors.js";
+import { z } from "zod";
 
 export type Schema = typeof schema;
 /** One type for both drivers: the app never needs to know which database it runs on. */
@@ -110,13 +112,13 @@ export async function lockDataDirectory(dataDir: string): Promise<() => Promise<
   try {
     release = await takeLock(dataDir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
+    if (errorCode(error) !== "ELOCKED") throw error;
     const holder = readLockHolder(dataDir);
     if (!holder || !claimFromDeadHolder(dataDir, holder)) throw new DataDirectoryLockedError(dataDir, holder);
     try {
       release = await takeLock(dataDir);
     } catch (again) {
-      if ((again as NodeJS.ErrnoException).code === "ELOCKED") throw new DataDirectoryLockedError(dataDir);
+      if (errorCode(again) === "ELOCKED") throw new DataDirectoryLockedError(dataDir);
       throw again;
     }
   }
@@ -148,11 +150,12 @@ function writeLockHolder(dataDir: string): void {
   fs.renameSync(temporary, lockHolderPath(dataDir));
 }
 
+const lockHolderFile = z.object({ pid: z.number().int(), host: z.string() });
+
 export function readLockHolder(dataDir: string, file = lockHolderPath(dataDir)): LockHolder | undefined {
   try {
-    const value = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<LockHolder>;
-    if (typeof value.pid === "number" && Number.isInteger(value.pid) && typeof value.host === "string")
-      return { pid: value.pid, host: value.host };
+    const holder = lockHolderFile.safeParse(JSON.parse(fs.readFileSync(file, "utf8")));
+    if (holder.success) return holder.data;
   } catch {
     // Missing or half-written: the holder is unknown, and the lock is left to proper-lockfile.
   }
@@ -165,7 +168,7 @@ function isRunning(pid: number): boolean {
     return true;
   } catch (error) {
     // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+    return errorCode(error) !== "ESRCH";
   }
 }
 
@@ -213,7 +216,7 @@ function openPostgres(url: string, poolSize: number): Database {
   // without a listener it would crash the process. The pool makes a new connection when next needed.
   pool.on("error", (error) => {
     // Once the pool is closing, its connections ending is what was asked for.
-    if ((pool as pg.Pool & { ending?: boolean }).ending) return;
+    if ("ending" in pool && pool.ending) return;
     console.error(`PostgreSQL connection lost: ${error.message}`);
   });
   // pg returns bigint (int8) as string; counts come back as numbers where we cast them in SQL.
@@ -238,11 +241,14 @@ function openPostgres(url: string, poolSize: number): Database {
   };
 }
 
+/** drizzle-kit's list of the migrations in the folder. */
+const migrationJournal = z.object({ entries: z.array(z.unknown()) });
+
 /** True when every migration in the folder has been applied (for /readyz). */
 export async function isMigrated(database: Database): Promise<boolean> {
-  const journal = JSON.parse(fs.readFileSync(path.join(migrationsFolder, "meta/_journal.json"), "utf8")) as {
-    entries: unknown[];
-  };
+  const journal = migrationJournal.parse(
+    JSON.parse(fs.readFileSync(path.join(migrationsFolder, "meta/_journal.json"), "utf8")),
+  );
   try {
     const rows = await database.rows<{ n: number }>(
       sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`,

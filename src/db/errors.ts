@@ -1,4 +1,5 @@
 import { DrizzleQueryError } from "drizzle-orm/errors";
+import { errorCode } from "../errors.js";
 
 /**
  * What a log may say about an error (logs carry no personal data: README, "Running in production").
@@ -49,7 +50,7 @@ export function errorForLog(error: unknown, depth = 0): LoggedError {
       stack: stackFrames(error),
       ...(cause ? { cause } : {}),
     };
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errorCode(error);
   return {
     type: error.constructor.name || error.name,
     message: error.message,
@@ -63,18 +64,19 @@ export function errorForLog(error: unknown, depth = 0): LoggedError {
 function isDatabaseError(
   error: Error,
 ): error is Error & { code: string; constraint?: unknown; table?: unknown; column?: unknown } {
-  const fields = error as Error & { code?: unknown; severity?: unknown };
+  const code = errorCode(error);
   return (
-    typeof fields.code === "string" &&
-    /^[0-9A-Z]{5}$/.test(fields.code) &&
-    typeof fields.severity === "string"
+    code !== undefined &&
+    /^[0-9A-Z]{5}$/.test(code) &&
+    "severity" in error &&
+    typeof error.severity === "string"
   );
 }
 
 function pick(error: object, keys: ("constraint" | "table" | "column")[]): Partial<Record<string, string>> {
   const picked: Partial<Record<string, string>> = {};
   for (const key of keys) {
-    const value = (error as Record<string, unknown>)[key];
+    const value: unknown = key in error ? Reflect.get(error, key) : undefined;
     if (typeof value === "string" && value !== "") picked[key] = value;
   }
   return picked;

@@ -1,4 +1,5 @@
 import { PROCUREMENT_BOARD_ABOVE_PENCE, SEAL_ABOVE_PENCE } from "./approvals.js";
+import { isOneOf } from "./codes.js";
 
 /**
  * The procurement checklist of the framework's Appendix C, as data: its eight sections, every task
@@ -502,7 +503,7 @@ export function matches(matcher: EvidenceMatcher, item: EvidenceItem): boolean {
       return item.kind === matcher.code;
     case "decision":
       if (item.decision === "rejected") return false;
-      if (!item.kind || !(matcher.kinds as readonly string[]).includes(item.kind)) return false;
+      if (!item.kind || !isOneOf(matcher.kinds, item.kind)) return false;
       return !matcher.bodyCodes || (item.bodyCode !== undefined && matcher.bodyCodes.includes(item.bodyCode));
   }
 }

@@ -20,6 +20,11 @@
 
 export const MEMBERSHIP_ROLES = ["chair", "member", "officer"] as const;
 export type MembershipRole = (typeof MEMBERSHIP_ROLES)[number];
+export const MEMBERSHIP_ROLE_NAMES: Record<MembershipRole, string> = {
+  chair: "Chair",
+  member: "Member",
+  officer: "Officer",
+};
 
 /** One period in a body: `to` is the last day (inclusive); null while it lasts. Dates are YYYY-MM-DD. */
 export interface MembershipPeriod {

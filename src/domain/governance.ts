@@ -1,3 +1,5 @@
+import { isOneOf } from "./codes.js";
+
 /**
  * The framework's programmes and who governs each, held once (§1.1–1.2, §2.1, §3.4): substance
  * misuse services (KDAAT) answer to the Joint Commissioning Groups and the KDAAT Board; housing-related
@@ -36,5 +38,25 @@ export function bodyName(code: string): string {
 }
 
 export function isProgrammeCode(value: string): value is ProgrammeCode {
-  return (PROGRAMME_CODES as readonly string[]).includes(value);
+  return isOneOf(PROGRAMME_CODES, value);
+}
+
+/** The kinds of governance body of the framework's structure (§2, Figure 1), as pages name them. */
+export type BodyKind = "executive-board" | "operational-group" | "procurement-board" | "officer" | "team";
+
+export const KIND_LABELS: Record<BodyKind, string> = {
+  "executive-board": "Executive board",
+  "operational-group": "Operational group",
+  "procurement-board": "Procurement board",
+  officer: "Officer",
+  team: "Team",
+};
+
+/** The framework's order of programmes (§1.1): SP, KDAAT, KSE, KSAS; programmes added later follow by code. */
+export function byFrameworkOrder<T extends { code: string }>(items: T[]): T[] {
+  const rank = (code: string) => {
+    const i = PROGRAMME_CODES.findIndex((c) => c === code);
+    return i === -1 ? PROGRAMME_CODES.length : i;
+  };
+  return [...items].sort((a, b) => rank(a.code) - rank(b.code) || a.code.localeCompare(b.code));
 }

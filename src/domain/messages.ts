@@ -1,4 +1,5 @@
 import { isDocumentKind, type Gate, type MissingOutput } from "./stages.js";
+import { isOneOf } from "./codes.js";
 
 /**
  * The messages the service sends by email (README, Configuration). Each template names the
@@ -57,7 +58,7 @@ export const MESSAGE_TEMPLATES: Record<MessageTemplateKey, MessageTemplate> = {
 };
 
 export function isMessageTemplateKey(value: string): value is MessageTemplateKey {
-  return (MESSAGE_TEMPLATE_KEYS as readonly string[]).includes(value);
+  return isOneOf(MESSAGE_TEMPLATE_KEYS, value);
 }
 
 /** The fields a message of this template lacks (empty when it can be sent). */

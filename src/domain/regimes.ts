@@ -1,4 +1,5 @@
 import { compareDates, type BankHolidayArea, type IsoDate } from "./dates.js";
+import { isOneOf } from "./codes.js";
 
 /**
  * The procurement regimes as dated data (docs/rules.md, "Regimes"). The framework was written under the
@@ -461,7 +462,7 @@ export const BELOW_THRESHOLD_NOTICE_FROM_PENCE = 3_000_000;
 export const KPIS_ABOVE_PENCE = 500_000_000;
 
 export function isRegimeCode(value: string): value is RegimeCode {
-  return (REGIME_CODES as readonly string[]).includes(value);
+  return isOneOf(REGIME_CODES, value);
 }
 
 export function getRegime(code: RegimeCode): Regime {

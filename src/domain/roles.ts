@@ -1,3 +1,5 @@
+import { isOneOf } from "./codes.js";
+
 /** Role codes as in docs/api.md (conventions). */
 export const ROLE_CODES = [
   "administrator",
@@ -33,7 +35,7 @@ export const STAFF_ROLES: readonly Role[] = [
 ];
 
 export function isRole(value: string): value is Role {
-  return (ROLE_CODES as readonly string[]).includes(value);
+  return isOneOf(ROLE_CODES, value);
 }
 
 export function isStaff(roles: readonly Role[]): boolean {

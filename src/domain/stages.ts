@@ -7,6 +7,7 @@ import {
   type ExecutiveBoard,
   type OperationalGroup,
 } from "./governance.js";
+import { isOneOf } from "./codes.js";
 
 /**
  * The commissioning cycle (framework §3): five stages, each with a gate of required outputs and
@@ -28,7 +29,7 @@ export const STAGE_NAMES: Record<Stage, string> = {
 };
 
 export function isStage(value: unknown): value is Stage {
-  return value === "closed" || (STAGE_NUMBERS as readonly unknown[]).includes(value);
+  return value === "closed" || isOneOf(STAGE_NUMBERS, value);
 }
 
 /** The stored form ("1".."5", "closed") to a stage; anything else is not a stage. */
@@ -86,7 +87,7 @@ export const DOCUMENT_KIND_NAMES: Record<DocumentKind, string> = {
 };
 
 export function isDocumentKind(value: string): value is DocumentKind {
-  return (DOCUMENT_KINDS as readonly string[]).includes(value);
+  return isOneOf(DOCUMENT_KINDS, value);
 }
 
 /** The bodies of every programme of a project, lead first; joint commissioning needs each partnership's. */

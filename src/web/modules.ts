@@ -6,7 +6,6 @@ import { auditRoutes } from "../modules/audit/routes.js";
 import { auditApi } from "../modules/audit/api.js";
 import { governanceApi, governanceMembersApi } from "../modules/governance/api.js";
 import { governanceRoutes } from "../modules/governance/routes.js";
-import { governanceMemberPages } from "../modules/governance/member-pages.js";
 import { homeRoutes } from "../modules/home/routes.js";
 import { organisationsApi } from "../modules/organisations/api.js";
 import { organisationRoutes } from "../modules/organisations/routes.js";
@@ -49,7 +48,6 @@ export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(programmeRoutes);
   await app.register(programmesApi);
   await app.register(governanceRoutes);
-  await app.register(governanceMemberPages);
   await app.register(governanceApi);
   await app.register(governanceMembersApi);
   await app.register(organisationRoutes);

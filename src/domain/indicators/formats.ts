@@ -13,6 +13,7 @@ import {
   SUBSTANCES,
   type DatasetKind,
 } from "./terms.js";
+import { isOneOf } from "../codes.js";
 
 /**
  * The three client-level data formats of docs/indicators.md ("treatment-journeys", "sp-outcomes",
@@ -27,7 +28,7 @@ import {
 export { DATASET_KINDS, type DatasetKind };
 
 export function isDatasetKind(value: string): value is DatasetKind {
-  return (DATASET_KINDS as readonly string[]).includes(value);
+  return isOneOf(DATASET_KINDS, value);
 }
 
 /** Longest identifier kept (episode, stay and referral ids); client_ref is only hashed. */

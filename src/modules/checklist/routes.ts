@@ -1,22 +1,20 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { TASK_STATUSES } from "../../domain/checklist-template.js";
 import { renderStatus } from "../../web/errors.js";
-import { formState, redirectWithErrors, redirectWithSuccess, zodFieldErrors } from "../../web/forms.js";
+import { dateParts } from "../../web/date-input.js";
+import { formState } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
+import { pageAction, pathParam, PROJECT_PARAMS } from "../../web/page-action.js";
 import { paths } from "../../web/paths.js";
-import { ConflictError, ProblemError, type FieldError } from "../../errors.js";
 import { checklistPaths } from "./paths.js";
 import { checklistDocDefinition, checklistPdfFileName, renderPdf } from "./pdf.js";
-import { dateFromParts, dateParts } from "./project-context.js";
 import {
-  STALE_TASK_MESSAGE,
   TASK_STATUS_NAMES,
   taskUpdateInput,
   type PresentedTask,
-  type TaskUpdateInput,
 } from "./service.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -43,55 +41,35 @@ export function formatPounds(pence: number): string {
   return pounds.format(pence / 100);
 }
 
-/** Form field ids of the page for the service's field paths (date inputs link to their day box). */
-function pagePath(error: FieldError): FieldError {
-  if (error.path === "plannedOn" || error.path === "completedOn")
-    return { ...error, path: `${error.path}.day` };
-  if (error.path === "version") return { ...error, path: "current" };
-  return error;
+const TASK_DATES = { plannedOn: "Planned date", completedOn: "Completed date" };
+
+/** The completed date counts only for a completed task: a task set back to "in progress" loses it. */
+function completedDateOnlyWhenCompleting(
+  fields: Record<string, unknown>,
+  found: { task: { status: string } },
+) {
+  const status = typeof fields.status === "string" ? fields.status.trim() : "";
+  const completing = status === "completed" || (!status && found.task.status === "completed");
+  if (completing) return fields;
+  return Object.fromEntries(Object.entries(fields).filter(([name]) => !name.startsWith("completedOn-")));
 }
 
-/** The edit form's body → the API's update fields, or the form's errors. */
-export function parseTaskForm(
-  body: Record<string, unknown>,
-  currentStatus: string,
-): { input?: TaskUpdateInput; errors: FieldError[] } {
-  const errors: FieldError[] = [];
-  const text = (name: string) => (typeof body[name] === "string" ? body[name].trim() : "");
-  const status = text("status");
-  const planned = dateFromParts(body["plannedOn-day"], body["plannedOn-month"], body["plannedOn-year"]);
-  if (planned === null)
-    errors.push({
-      path: "plannedOn.day",
-      message: "Planned date must be a real date, for example 27 3 2025",
-    });
-  const completed = dateFromParts(
-    body["completedOn-day"],
-    body["completedOn-month"],
-    body["completedOn-year"],
-  );
-  // The completed date counts only for a completed task: a task set back to "in progress" loses it.
-  const completing = status === "completed" || (!status && currentStatus === "completed");
-  if (completing && completed === null)
-    errors.push({
-      path: "completedOn.day",
-      message: "Completed date must be a real date, for example 27 3 2025",
-    });
-  const candidate = {
-    status: status || undefined,
-    plannedOn: planned || null,
-    completedOn: completing ? completed || undefined : undefined,
-    notApplicableReason: text("notApplicableReason") || null,
-    evidenceId: text("evidenceId") || null,
-    evidenceNote: text("evidenceNote") || null,
-    version: Number(text("version")),
-  };
-  const parsed = taskUpdateInput.safeParse(candidate);
-  if (!parsed.success) errors.push(...zodFieldErrors(parsed.error).map(pagePath));
-  if (!status) errors.unshift({ path: "status", message: "Select the task's status" });
-  if (errors.length || !parsed.success) return { errors };
-  return { input: parsed.data, errors: [] };
-}
+/** A box left empty clears what it holds. */
+const emptyIsNull = (value: unknown) =>
+  value === undefined || (typeof value === "string" && value.trim() === "") ? null : value;
+
+/** The edit form: every field of the API's update, with the status asked for. */
+export const taskForm = z.object({
+  status: z.enum(TASK_STATUSES, { error: "Select the task's status" }),
+  plannedOn: z.preprocess(emptyIsNull, taskUpdateInput.shape.plannedOn),
+  completedOn: taskUpdateInput.shape.completedOn,
+  notApplicableReason: z.preprocess(emptyIsNull, taskUpdateInput.shape.notApplicableReason),
+  evidenceId: z.preprocess(emptyIsNull, taskUpdateInput.shape.evidenceId),
+  evidenceNote: z.preprocess(emptyIsNull, taskUpdateInput.shape.evidenceNote),
+  version: z.preprocess(Number, taskUpdateInput.shape.version),
+});
+
+const TASK_PARAMS = z.object({ id: pathParam, taskKey: pathParam });
 
 /** The procurement checklist pages: task list, edit a task, print view. */
 export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -100,18 +78,15 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
   app.addHook("onReady", async () => {
     await checklist.completeAll();
   });
-  const read = { preHandler: requirePage("projects:read"), schema: { hide: true } };
-  const edit = { preHandler: requirePage("checklist:update"), schema: { hide: true } };
+  const read = { preHandler: requirePage("projects:read"), schema: { hide: true, params: PROJECT_PARAMS } };
+  const edit = { preHandler: requirePage("checklist:update"), schema: { hide: true, params: TASK_PARAMS } };
 
   app.get(checklistPaths.printStylesheet, { schema: { hide: true } }, async (_request, reply) =>
     reply.sendFile("print.css", here),
   );
 
-  const projectId = (request: FastifyRequest) => (request.params as { id?: string }).id ?? "";
-  const taskKey = (request: FastifyRequest) => (request.params as { taskKey?: string }).taskKey ?? "";
-
   app.get(checklistPaths.checklist(), read, async (request, reply) => {
-    const found = await checklist.get(projectId(request));
+    const found = await checklist.get(request.params.id);
     if (!found) return renderStatus(reply, 404);
     return reply.view("checklist/views/checklist.njk", {
       pageTitle: `Procurement checklist: ${found.project.title}`,
@@ -128,7 +103,7 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get(checklistPaths.checklistPrint(), read, async (request, reply) => {
-    const found = await checklist.get(projectId(request));
+    const found = await checklist.get(request.params.id);
     if (!found) return renderStatus(reply, 404);
     return reply.view("checklist/views/print.njk", {
       pageTitle: `Procurement checklist (annex): ${found.project.title}`,
@@ -143,7 +118,7 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get(checklistPaths.checklistPdf(), read, async (request, reply) => {
-    const found = await checklist.get(projectId(request));
+    const found = await checklist.get(request.params.id);
     if (!found) return renderStatus(reply, 404);
     const pdf = await renderPdf(
       checklistDocDefinition({
@@ -162,7 +137,7 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get(checklistPaths.checklistTask(), edit, async (request, reply) => {
-    const found = await checklist.getTask(projectId(request), taskKey(request));
+    const found = await checklist.getTask(request.params.id, request.params.taskKey);
     if (!found) return renderStatus(reply, 404);
     const { project, task } = found;
     const state = await formState(request);
@@ -213,41 +188,30 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
-  async function backToForm(request: FastifyRequest, reply: FastifyReply, to: string, errors: FieldError[]) {
-    return redirectWithErrors(request, reply, to, errors);
-  }
-
-  app.post(checklistPaths.checklistTask(), edit, async (request, reply) => {
-    const actor = request.actor;
-    if (!actor) return reply;
-    const found = await checklist.getTask(projectId(request), taskKey(request));
-    if (!found) return renderStatus(reply, 404);
-    const { project, task } = found;
-    const formPath = checklistPaths.checklistTask(project.id, task.key);
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const parsed = parseTaskForm(body, task.status);
-    if (!parsed.input) return backToForm(request, reply, formPath, parsed.errors);
-    try {
-      const updated = await checklist.update(actor, project.id, task.key, parsed.input);
-      return await redirectWithSuccess(
-        request,
-        reply,
-        `${checklistPaths.checklist(project.id)}#task-${updated.key.replace(".", "-")}`,
-        `Task ${updated.key} is now: ${updated.statusName.toLowerCase()}`,
-      );
-    } catch (error) {
-      if (error instanceof ConflictError) {
-        // Keep what this officer typed, but carry the version that is saved now: sending the form
-        // again, having seen the other change, is a deliberate overwrite rather than another conflict.
-        const latest = await checklist.getTask(project.id, task.key);
-        request.body = { ...body, version: String(latest?.task.version ?? task.version) };
-        return backToForm(request, reply, formPath, [{ path: "current", message: STALE_TASK_MESSAGE }]);
-      }
-      if (error instanceof ProblemError && error.status < 500) {
-        const errors = error.errors.length ? error.errors : [{ path: "status", message: error.message }];
-        return backToForm(request, reply, formPath, errors.map(pagePath));
-      }
-      throw error;
-    }
-  });
+  app.post(
+    checklistPaths.checklistTask(),
+    edit,
+    pageAction({
+      params: TASK_PARAMS,
+      load: ({ id, taskKey }) => checklist.getTask(id, taskKey),
+      form: ({ project, task }) => checklistPaths.checklistTask(project.id, task.key),
+      prepare: completedDateOnlyWhenCompleting,
+      body: taskForm,
+      dates: TASK_DATES,
+      refusalField: "status",
+      pageFields: { version: "current" },
+      stale: {
+        field: "current",
+        currentVersion: async ({ project, task }) =>
+          (await checklist.getTask(project.id, task.key))?.task.version ?? task.version,
+      },
+      run: async ({ actor, loaded: { project, task }, input }) => {
+        const updated = await checklist.update(actor, project.id, task.key, input);
+        return {
+          to: `${checklistPaths.checklist(project.id)}#task-${updated.key.replace(".", "-")}`,
+          success: `Task ${updated.key} is now: ${updated.statusName.toLowerCase()}`,
+        };
+      },
+    }),
+  );
 };

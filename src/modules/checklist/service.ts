@@ -20,8 +20,9 @@ import {
 import { PROCUREMENT_BOARD_ABOVE_PENCE } from "../../domain/approvals.js";
 import { SYSTEM_ACTOR, type Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
-import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../../errors.js";
-import { findProject, isoDateField, type ProjectContext } from "./project-context.js";
+import { NotFoundError, StaleVersionError, ValidationError, type FieldError } from "../../errors.js";
+import { isoDateField } from "../../inputs.js";
+import { findProject, type ProjectContext } from "./queries.js";
 
 export const TASK_STATUS_NAMES: Record<TaskStatus, string> = {
   "not-started": "Not started",
@@ -403,7 +404,7 @@ export function createChecklistService(db: Db, clock: Clock) {
     if (!found) throw new NotFoundError("No task of this project has this id or key");
     const { project, task: current } = found;
     if (current.version !== input.version) {
-      throw new ConflictError(STALE_TASK_MESSAGE, [], { current });
+      throw new StaleVersionError(STALE_TASK_MESSAGE, [], { current });
     }
     const today = clock.today();
     const status = input.status ?? current.status;
@@ -463,7 +464,7 @@ export function createChecklistService(db: Db, clock: Clock) {
         .set({ ...changes, version: sql`${checklistTasks.version} + 1`, updatedAt: new Date() })
         .where(and(eq(checklistTasks.id, current.id), eq(checklistTasks.version, input.version)))
         .returning();
-      if (!row) throw new ConflictError(STALE_TASK_MESSAGE);
+      if (!row) throw new StaleVersionError(STALE_TASK_MESSAGE);
       await recordAudit(tx, actor, {
         entityType: "checklist-task",
         entityId: row.id,

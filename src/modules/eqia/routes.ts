@@ -1,31 +1,34 @@
-import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { can } from "../../domain/policy.js";
 import { renderStatus } from "../../web/errors.js";
-import { formState, redirectWithErrors, redirectWithSuccess, zodFieldErrors } from "../../web/forms.js";
+import { formState } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
+import { pageAction, PROJECT_PARAMS } from "../../web/page-action.js";
 import { paths } from "../../web/paths.js";
-import { ConflictError, ForbiddenError, ProblemError, type FieldError } from "../../errors.js";
 import { eqiaPaths } from "./paths.js";
 import { CHARACTERISTICS, IMPACTS, IMPACT_NAMES } from "./screening.js";
-import { STALE_EQIA_MESSAGE, eqiaInput, type EqiaInput, type PresentedEqia } from "./service.js";
+import { eqiaInput, type PresentedEqia } from "./service.js";
 
 /** API paths (screening.3.impact) → the page's field ids (impact-race). */
-function pagePath(error: FieldError): FieldError {
-  const m = /^screening\.(\d+)\.(\w+)$/.exec(error.path);
+function pageField(path: string): string {
+  const m = /^screening\.(\d+)\.(\w+)$/.exec(path);
   if (m) {
     const code = CHARACTERISTICS[Number(m[1])]?.code ?? "age";
     const field = m[2] === "characteristic" ? "impact" : (m[2] ?? "impact");
-    return { ...error, path: `${field}-${code}` };
+    return `${field}-${code}`;
   }
-  if (error.path === "version") return { ...error, path: "current" };
-  return error;
+  return path === "version" ? "current" : path;
 }
 
-/** The screening form's body → the PUT fields (every characteristic, in order), or the form's errors. */
-export function parseEqiaForm(body: Record<string, unknown>): { input?: EqiaInput; errors: FieldError[] } {
-  const text = (name: string) => (typeof body[name] === "string" ? body[name].trim() : "");
-  const candidate = {
+/** The screening form's fields → the PUT body (every characteristic, in order). */
+function screeningFromForm(raw: unknown) {
+  const body: Record<string, unknown> = raw && typeof raw === "object" ? { ...raw } : {};
+  const text = (name: string) => {
+    const value = body[name];
+    return typeof value === "string" ? value.trim() : "";
+  };
+  return {
     screening: CHARACTERISTICS.map((c) => ({
       characteristic: c.code,
       impact: text(`impact-${c.code}`) || null,
@@ -37,10 +40,10 @@ export function parseEqiaForm(body: Record<string, unknown>): { input?: EqiaInpu
     updatedAfterConsultation: text("updatedAfterConsultation") === "yes",
     version: Number(text("version") || "0"),
   };
-  const parsed = eqiaInput.safeParse(candidate);
-  if (!parsed.success) return { errors: zodFieldErrors(parsed.error).map(pagePath) };
-  return { input: parsed.data, errors: [] };
 }
+
+export const eqiaForm = z.preprocess(screeningFromForm, eqiaInput);
+const signOffForm = z.object({ version: z.coerce.number().int().catch(0) });
 
 function formValues(eqia: PresentedEqia, typed: Record<string, unknown>) {
   const hasTyped = Object.keys(typed).length > 0;
@@ -66,13 +69,13 @@ function formValues(eqia: PresentedEqia, typed: Record<string, unknown>) {
 /** The equality impact assessment page: screening form and sign-off. */
 export const eqiaRoutes: FastifyPluginAsyncZod = async (app) => {
   const { eqia } = app.services;
-  const read = { preHandler: requirePage("projects:read"), schema: { hide: true } };
-  const manage = { preHandler: requirePage("eqia:manage"), schema: { hide: true } };
-  const signOff = { preHandler: requirePage("eqia:sign-off"), schema: { hide: true } };
-  const projectId = (request: FastifyRequest) => (request.params as { id?: string }).id ?? "";
+  const schema = { hide: true, params: PROJECT_PARAMS };
+  const read = { preHandler: requirePage("projects:read"), schema };
+  const manage = { preHandler: requirePage("eqia:manage"), schema };
+  const signOff = { preHandler: requirePage("eqia:sign-off"), schema };
 
   app.get(eqiaPaths.eqia(), read, async (request, reply) => {
-    const found = await eqia.get(projectId(request));
+    const found = await eqia.get(request.params.id);
     if (!found) return renderStatus(reply, 404);
     const state = await formState(request);
     return reply.view("eqia/views/eqia.njk", {
@@ -92,60 +95,49 @@ export const eqiaRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
-  app.post(eqiaPaths.eqia(), manage, async (request, reply) => {
-    const actor = request.actor;
-    if (!actor) return reply;
-    const found = await eqia.get(projectId(request));
-    if (!found) return renderStatus(reply, 404);
-    const formPath = eqiaPaths.eqia(found.project.id);
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const parsed = parseEqiaForm(body);
-    if (!parsed.input) return redirectWithErrors(request, reply, formPath, parsed.errors);
-    try {
-      const saved = await eqia.save(actor, found.project.id, parsed.input);
-      const message = saved.screeningDone
-        ? "Equality impact assessment saved: the screening is finished"
-        : `Equality impact assessment saved: ${saved.missing.length} characteristics still need an impact and evidence`;
-      return await redirectWithSuccess(request, reply, formPath, message);
-    } catch (error) {
-      if (error instanceof ConflictError && error.message === STALE_EQIA_MESSAGE) {
-        const latest = await eqia.get(found.project.id);
-        request.body = { ...body, version: String(latest?.eqia.version ?? found.eqia.version) };
-        return redirectWithErrors(request, reply, formPath, [
-          { path: "current", message: STALE_EQIA_MESSAGE },
-        ]);
-      }
-      if (error instanceof ProblemError && error.status < 500) {
-        const errors = error.errors.length ? error.errors : [{ path: "current", message: error.message }];
-        return redirectWithErrors(request, reply, formPath, errors.map(pagePath));
-      }
-      throw error;
-    }
-  });
+  const loadEqia = ({ id }: { id: string }) => eqia.get(id);
+  const formOf = (found: { project: { id: string } }) => eqiaPaths.eqia(found.project.id);
 
-  app.post(eqiaPaths.eqiaSignOff(), signOff, async (request, reply) => {
-    const actor = request.actor;
-    if (!actor) return reply;
-    const found = await eqia.get(projectId(request));
-    if (!found) return renderStatus(reply, 404);
-    const formPath = eqiaPaths.eqia(found.project.id);
-    const version = Number((request.body as { version?: unknown } | undefined)?.version ?? 0);
-    try {
-      await eqia.signOff(actor, found.project.id, version);
-      return await redirectWithSuccess(
-        request,
-        reply,
-        formPath,
-        "The equality impact assessment is signed off",
-      );
-    } catch (error) {
-      if (error instanceof ForbiddenError) return renderStatus(reply, 403);
-      if (error instanceof ProblemError && error.status < 500) {
-        // Nothing was typed here: leave the screening form showing what is saved.
-        request.body = {};
-        return redirectWithErrors(request, reply, formPath, [{ path: "sign-off", message: error.message }]);
-      }
-      throw error;
-    }
-  });
+  app.post(
+    eqiaPaths.eqia(),
+    manage,
+    pageAction({
+      params: PROJECT_PARAMS,
+      load: loadEqia,
+      form: formOf,
+      body: eqiaForm,
+      refusalField: "current",
+      pageFields: pageField,
+      stale: {
+        field: "current",
+        currentVersion: async (found) =>
+          (await eqia.get(found.project.id))?.eqia.version ?? found.eqia.version,
+      },
+      run: async ({ actor, loaded: found, input }) => {
+        const saved = await eqia.save(actor, found.project.id, input);
+        const success = saved.screeningDone
+          ? "Equality impact assessment saved: the screening is finished"
+          : `Equality impact assessment saved: ${saved.missing.length} characteristics still need an impact and evidence`;
+        return { to: formOf(found), success };
+      },
+    }),
+  );
+
+  app.post(
+    eqiaPaths.eqiaSignOff(),
+    signOff,
+    pageAction({
+      params: PROJECT_PARAMS,
+      load: loadEqia,
+      form: formOf,
+      body: signOffForm,
+      refusalField: "sign-off",
+      // Nothing was typed here: the screening form goes on showing what is saved.
+      keepTyped: false,
+      run: async ({ actor, loaded: found, input }) => {
+        await eqia.signOff(actor, found.project.id, input.version);
+        return { to: formOf(found), success: "The equality impact assessment is signed off" };
+      },
+    }),
+  );
 };

@@ -1,3 +1,4 @@
+import { isOneOf } from "../../domain/codes.js";
 /**
  * Equality impact assessment screening (App C 1 and 3): the protected characteristics of the
  * Equality Act 2010, plus carers, each with an impact and its evidence. Pure rules, no I/O, so the
@@ -51,7 +52,7 @@ function entryFor(entries: readonly ScreeningEntry[], code: string) {
 export function missingScreening(entries: readonly ScreeningEntry[]): CharacteristicCode[] {
   return CHARACTERISTIC_CODES.filter((code) => {
     const entry = entryFor(entries, code);
-    return !entry?.impact || !(IMPACTS as readonly string[]).includes(entry.impact) || !entry.evidence.trim();
+    return !entry?.impact || !isOneOf(IMPACTS, entry.impact) || !entry.evidence.trim();
   });
 }
 

@@ -17,8 +17,14 @@ import { mayRecordDecision, type Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
 import { hasLedProject } from "../projects/queries.js";
 import { recordEvidence } from "../checklist/service.js";
-import { findProject } from "../checklist/project-context.js";
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors.js";
+import { findProject } from "../checklist/queries.js";
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  StaleVersionError,
+  ValidationError,
+} from "../../errors.js";
 import {
   CHARACTERISTICS,
   CHARACTERISTIC_CODES,
@@ -256,7 +262,7 @@ export function createEqiaService(db: Db, clock: Clock) {
       })
       .where(and(eq(equalityAssessments.id, row.id), eq(equalityAssessments.version, row.version)))
       .returning();
-    if (!signed) throw new ConflictError(STALE_EQIA_MESSAGE);
+    if (!signed) throw new StaleVersionError(STALE_EQIA_MESSAGE);
     await recordAudit(tx, actor, {
       entityType: "eqia",
       entityId: signed.id,
@@ -308,7 +314,7 @@ export function createEqiaService(db: Db, clock: Clock) {
     return db.transaction(async (tx) => {
       const existing = (await load(tx, projectId))?.row ?? null;
       if ((existing?.version ?? 0) !== input.version) {
-        throw new ConflictError(STALE_EQIA_MESSAGE, [], {
+        throw new StaleVersionError(STALE_EQIA_MESSAGE, [], {
           current: presentEqia(projectId, existing, null),
         });
       }
@@ -363,7 +369,7 @@ export function createEqiaService(db: Db, clock: Clock) {
             .onConflictDoNothing({ target: equalityAssessments.projectId })
             .returning();
         }
-        if (!row) throw new ConflictError(STALE_EQIA_MESSAGE);
+        if (!row) throw new StaleVersionError(STALE_EQIA_MESSAGE);
         const done = eqiaScreeningDone({ entries });
         await recordAudit(tx, actor, {
           entityType: "eqia",
@@ -415,7 +421,9 @@ export function createEqiaService(db: Db, clock: Clock) {
       if (!existing)
         throw new ConflictError("There is no assessment to sign off yet: save the screening first");
       if (existing.version !== version) {
-        throw new ConflictError(STALE_EQIA_MESSAGE, [], { current: presentEqia(projectId, existing, null) });
+        throw new StaleVersionError(STALE_EQIA_MESSAGE, [], {
+          current: presentEqia(projectId, existing, null),
+        });
       }
       await signOffInside(tx, actor, projectId, existing);
       const found = await load(tx, projectId);

@@ -4,7 +4,7 @@
  * page needs no client script and the layout can be tested without a browser.
  */
 
-export type BodyKind = "executive-board" | "operational-group" | "procurement-board" | "officer" | "team";
+import { KIND_LABELS, type BodyKind } from "../../domain/governance.js";
 
 export interface DiagramBody {
   code: string;
@@ -94,14 +94,6 @@ export const DEFAULT_DIAGRAM_OPTIONS: DiagramOptions = {
   kindSize: 14,
   glyphWidth: 0.6,
   boldGlyphWidth: 0.68,
-};
-
-export const KIND_LABELS: Record<BodyKind, string> = {
-  "executive-board": "Executive board",
-  "operational-group": "Operational group",
-  "procurement-board": "Procurement board",
-  officer: "Officer",
-  team: "Team",
 };
 
 /**

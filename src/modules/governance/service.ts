@@ -3,7 +3,7 @@ import { and, arrayOverlaps, asc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "../../db/client.js";
 import { governanceBodies, governanceMembers, users } from "../../db/schema/index.js";
-import { MEMBERSHIP_ROLES, type MembershipRole } from "../../domain/decision-authority.js";
+import { MEMBERSHIP_ROLES } from "../../domain/decision-authority.js";
 import {
   membershipListIssues,
   planMembershipChanges,
@@ -16,13 +16,7 @@ import type { Actor } from "../../domain/policy.js";
 import { STAFF_ROLES } from "../../domain/roles.js";
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from "../../errors.js";
 import { recordAudit } from "../audit/service.js";
-import { isoDateField } from "../checklist/project-context.js";
-
-export const ROLE_LABELS: Record<MembershipRole, string> = {
-  chair: "Chair",
-  member: "Member",
-  officer: "Officer",
-};
+import { isoDateField } from "../../inputs.js";
 
 /** One membership in PUT /governance-bodies/:code/members (docs/api.md). */
 export const membershipInput = z.object({

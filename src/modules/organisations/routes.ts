@@ -1,11 +1,10 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { renderStatus } from "../../web/errors.js";
-import { formState, redirectWithErrors, redirectWithSuccess, zodFieldErrors } from "../../web/forms.js";
+import { formState } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
+import { NO_PARAMS, pageAction, pathParam } from "../../web/page-action.js";
 import { paths } from "../../web/paths.js";
-import { ProblemError, type FieldError } from "../../errors.js";
 import {
   ORGANISATION_KIND_NAMES,
   ORGANISATION_KINDS,
@@ -23,7 +22,8 @@ export function groupByKind(all: PresentedOrganisation[]) {
 }
 
 function kindName(kind: string): string {
-  return (ORGANISATION_KIND_NAMES as Partial<Record<string, { one: string }>>)[kind]?.one ?? kind;
+  const known = ORGANISATION_KINDS.find((k) => k === kind);
+  return known ? ORGANISATION_KIND_NAMES[known].one : kind;
 }
 
 /** The radios of the form, in one place for the template. */
@@ -37,14 +37,6 @@ export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
   const { organisations } = app.services;
   const read = { preHandler: requirePage("organisations:read"), schema: { hide: true } };
   const create = { preHandler: requirePage("organisations:create"), schema: { hide: true } };
-
-  /**
-   * Post/Redirect/Get back to the form. The shared helper drops every field called `code` (the
-   * two-factor code is a secret); an organisation's code is not, so it is kept here.
-   */
-  async function backToForm(request: FastifyRequest, reply: FastifyReply, errors: FieldError[]) {
-    return redirectWithErrors(request, reply, paths.organisationsNew, errors);
-  }
 
   app.get(paths.organisations, read, async (request, reply) => {
     const state = await formState(request);
@@ -65,34 +57,27 @@ export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
-  app.post(paths.organisations, create, async (request, reply) => {
-    const actor = request.actor;
-    if (!actor) return reply;
-    const parsed = organisationInput.safeParse(request.body ?? {});
-    if (!parsed.success) return backToForm(request, reply, zodFieldErrors(parsed.error));
-    try {
-      const created = await organisations.create(actor, parsed.data);
-      return await redirectWithSuccess(
-        request,
-        reply,
-        paths.organisation(created.id),
-        `${created.name} has been added`,
-      );
-    } catch (error) {
-      // A duplicate name or code (409) or any other refused field goes back to the form.
-      if (error instanceof ProblemError && error.status < 500) {
-        return backToForm(
-          request,
-          reply,
-          error.errors.length ? error.errors : [{ path: "name", message: error.message }],
-        );
-      }
-      throw error;
-    }
-  });
+  app.post(
+    paths.organisations,
+    create,
+    pageAction({
+      params: NO_PARAMS,
+      load: async () => ({}),
+      form: () => paths.organisationsNew,
+      body: organisationInput,
+      // A duplicate name or code (409) names its field; anything else is shown against the name.
+      refusalField: "name",
+      run: async ({ actor, input }) => {
+        const created = await organisations.create(actor, input);
+        return { to: paths.organisation(created.id), success: `${created.name} has been added` };
+      },
+    }),
+  );
 
-  app.get(paths.organisation(), read, async (request, reply) => {
-    const id = z.uuid().safeParse((request.params as { id?: unknown }).id);
+  const readOne = { ...read, schema: { hide: true, params: z.object({ id: pathParam }) } };
+
+  app.get(paths.organisation(), readOne, async (request, reply) => {
+    const id = z.uuid().safeParse(request.params.id);
     const found = id.success ? await organisations.getWithMembers(id.data) : null;
     if (!found) return renderStatus(reply, 404);
     const { organisation, members } = found;

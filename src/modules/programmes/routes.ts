@@ -1,20 +1,10 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { PROGRAMMES } from "../../db/reference-data.js";
+import { byFrameworkOrder, KIND_LABELS } from "../../domain/governance.js";
 import { can } from "../../domain/policy.js";
 import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
 import { NotFoundError } from "../../errors.js";
-import { KIND_LABELS } from "../governance/diagram.js";
-
-/** The framework's order (§1.1): SP, KDAAT, KSE, KSAS; programmes added later follow by code. */
-export function byFrameworkOrder<T extends { code: string }>(items: T[]): T[] {
-  const rank = (code: string) => {
-    const i = PROGRAMMES.findIndex((p) => p.code === code);
-    return i === -1 ? PROGRAMMES.length : i;
-  };
-  return [...items].sort((a, b) => rank(a.code) - rank(b.code) || a.code.localeCompare(b.code));
-}
 
 /** The programme pages (framework §1.1–1.2), readable by everyone signed in. */
 export const programmeRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -6,8 +6,9 @@ import { riskHistory, risks, users } from "../../db/schema/index.js";
 import type { Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
 import { recordEvidence } from "../checklist/service.js";
-import { findProject, isoDateField } from "../checklist/project-context.js";
-import { ConflictError, NotFoundError } from "../../errors.js";
+import { isoDateField } from "../../inputs.js";
+import { findProject } from "../checklist/queries.js";
+import { NotFoundError, StaleVersionError } from "../../errors.js";
 import { ratingFor, riskScore } from "./heatmap.js";
 
 export const RISK_STATUSES = ["open", "closed"] as const;
@@ -229,7 +230,7 @@ export function createRisksService(db: Db, clock: Clock) {
     if (!current) throw new NotFoundError("No risk has this id");
     const today = clock.today();
     if (current.version !== input.version) {
-      throw new ConflictError(STALE_RISK_MESSAGE, [], { current: presentRisk(current, today) });
+      throw new StaleVersionError(STALE_RISK_MESSAGE, [], { current: presentRisk(current, today) });
     }
     const next = {
       title: input.title ?? current.title,
@@ -250,7 +251,7 @@ export function createRisksService(db: Db, clock: Clock) {
         .set({ ...next, version: sql`${risks.version} + 1`, updatedAt: new Date() })
         .where(and(eq(risks.id, riskId), eq(risks.version, input.version)))
         .returning();
-      if (!row) throw new ConflictError(STALE_RISK_MESSAGE);
+      if (!row) throw new StaleVersionError(STALE_RISK_MESSAGE);
       await tx.insert(riskHistory).values({
         riskId: row.id,
         version: row.version,

@@ -12,6 +12,7 @@ import {
   type Threshold,
 } from "../../domain/regimes.js";
 import { shortDate, type Standstill } from "../../domain/standstill.js";
+import { isOneOf } from "../../domain/codes.js";
 
 /** Every message the rules page and API show, in one place. */
 export const MESSAGES = {
@@ -167,9 +168,7 @@ export function parseRulesForm(
   const money = parsePounds(values.value);
   if (!money.ok) fail("value", MESSAGES.value[money.error]);
   if (values.regime && !isRegimeCode(values.regime)) fail("regime", MESSAGES.regime);
-  const programme = (PROGRAMME_CODES as readonly string[]).includes(values.programme)
-    ? (values.programme as ProgrammeCode)
-    : null;
+  const programme = isOneOf(PROGRAMME_CODES, values.programme) ? (values.programme) : null;
   if (!programme) fail("programme", MESSAGES.programme);
   const date = parseDate(values, query, today);
   if ("error" in date) fail("on", date.error, date.href);

@@ -4,7 +4,7 @@ import { approvalsFor } from "../../domain/approvals.js";
 import { standstill } from "../../domain/standstill.js";
 import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
-import { byFrameworkOrder } from "../programmes/routes.js";
+import { byFrameworkOrder } from "../../domain/governance.js";
 import {
   isSubmitted,
   parseRulesForm,
