@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Action } from "../../domain/policy.js";
-import type { FieldError, ProblemError } from "../../errors.js";
+import { ConflictError, ProblemError, type FieldError } from "../../errors.js";
 import { requirePage } from "../../web/guards.js";
 import { setFlash } from "../../web/sessions.js";
 import { toPagePaths } from "./inputs.js";
@@ -49,6 +49,12 @@ function isMissingList(value: unknown): value is MissingItem[] {
         typeof m.paragraph === "string",
     )
   );
+}
+
+/** A gate's refusal with each missing output as a field error on "gate", for pageAction to show. */
+export function missingAsFields(error: unknown): unknown {
+  if (!(error instanceof ProblemError) || !isMissingList(error.extra.missing)) return error;
+  return new ConflictError(error.message, missingAsErrors(error.extra.missing), error.extra);
 }
 
 /**

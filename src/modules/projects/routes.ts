@@ -4,19 +4,12 @@ import { PROGRAMME_CODES } from "../../domain/governance.js";
 import { DOCUMENT_KIND_NAMES, DOCUMENT_KINDS, STAGE_NAMES } from "../../domain/stages.js";
 import { REGIME_CODES } from "../../domain/regimes.js";
 import { renderStatus } from "../../web/errors.js";
-import { formState, redirectWithErrors, redirectWithSuccess } from "../../web/forms.js";
+import { formState } from "../../web/forms.js";
 import { fragmentFor, permissionsKey, renderFragment } from "../../web/views.js";
 import { admittedActor } from "../../web/guards.js";
-import { formRefusal } from "../../web/problems.js";
-import { parseProjectEditForm, parseProjectForm, STAGE_FILTERS } from "./inputs.js";
-import {
-  formBody,
-  keepTypedOverStale,
-  pageRoute,
-  projectParams,
-  refusalErrors,
-  staleVersion,
-} from "./pages.js";
+import { NO_PARAMS, pageAction } from "../../web/page-action.js";
+import { pagePath, PROJECT_DATES, projectEditForm, projectForm, STAGE_FILTERS } from "./inputs.js";
+import { pageRoute, projectParams } from "./pages.js";
 import { projectPaths } from "./paths.js";
 import {
   fileSize,
@@ -222,19 +215,26 @@ function startPages(app: ZodApp) {
     });
   });
 
-  app.post(projectPaths.list, pageRoute("projects:create", { body: formBody }), async (request, reply) => {
-    const parsed = parseProjectForm(request.body);
-    if (!parsed.ok) return redirectWithErrors(request, reply, projectPaths.create, parsed.errors);
-    try {
-      const created = await projects.create(admittedActor(request), parsed.value);
-      const message = `“${created.title}” has been started at Stage 1`;
-      return await redirectWithSuccess(request, reply, projectPaths.project(created.id), message);
-    } catch (error) {
-      const refused = formRefusal(error);
-      if (!refused) throw error;
-      return redirectWithErrors(request, reply, projectPaths.create, refusalErrors(refused, "title"));
-    }
-  });
+  app.post(
+    projectPaths.list,
+    pageRoute("projects:create"),
+    pageAction({
+      params: NO_PARAMS,
+      load: async () => ({}),
+      form: () => projectPaths.create,
+      body: projectForm,
+      dates: PROJECT_DATES,
+      pageFields: pagePath,
+      refusalField: "title",
+      run: async ({ actor, input }) => {
+        const created = await projects.create(actor, input);
+        return {
+          to: projectPaths.project(created.id),
+          success: `“${created.title}” has been started at Stage 1`,
+        };
+      },
+    }),
+  );
 }
 
 /** The project's home page. */
@@ -310,27 +310,25 @@ function editPages(app: ZodApp) {
 
   app.post(
     projectPaths.edit(),
-    pageRoute("projects:update", { params: projectParams, body: formBody }),
-    async (request, reply) => {
-      const { id } = request.params;
-      const parsed = parseProjectEditForm(request.body);
-      if (!parsed.ok) return redirectWithErrors(request, reply, projectPaths.edit(id), parsed.errors);
-      try {
-        const updated = await projects.update(admittedActor(request), id, parsed.value);
-        const message = `“${updated.title}” has been changed`;
-        return await redirectWithSuccess(request, reply, projectPaths.project(id), message);
-      } catch (error) {
-        const refused = formRefusal(error);
-        if (!refused) throw error;
-        const current = staleVersion(refused);
-        if (current !== null) {
-          // Keep everything typed, and the version now current: sending again saves these values over theirs.
-          const stale = { path: "current-details", message: refused.message };
-          return keepTypedOverStale(request, reply, projectPaths.edit(id), stale, current);
-        }
-        return redirectWithErrors(request, reply, projectPaths.edit(id), refusalErrors(refused, "title"));
-      }
-    },
+    pageRoute("projects:update", { params: projectParams }),
+    pageAction({
+      params: projectParams,
+      load: ({ id }) => projects.find(id),
+      form: (project) => projectPaths.edit(project.id),
+      body: projectEditForm,
+      dates: PROJECT_DATES,
+      pageFields: pagePath,
+      refusalField: "title",
+      // Keep everything typed, and the version now current: sending again saves these values over theirs.
+      stale: {
+        field: "current-details",
+        currentVersion: async (project) => (await projects.find(project.id))?.version ?? null,
+      },
+      run: async ({ actor, loaded: project, input }) => {
+        const updated = await projects.update(actor, project.id, input);
+        return { to: projectPaths.project(project.id), success: `“${updated.title}” has been changed` };
+      },
+    }),
   );
 }
 

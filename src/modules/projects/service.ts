@@ -287,6 +287,11 @@ export function createProjectsService(
       const row = await findProject(db, id);
       return row ? present(db, row) : null;
     },
+    /** The project's id and version, or null: what a page form checks before it runs a use case. */
+    async find(id: string) {
+      const row = await findProject(db, id);
+      return row ? { id: row.id, version: row.version } : null;
+    },
     update: (actor: Actor, id: string, input: ProjectPatchInput) => update(deps, actor, id, input),
     async timeline(projectId: string) {
       await requireProject(db, projectId);

@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { redirectWithErrors, redirectWithSuccess } from "../../../web/forms.js";
-import { admittedActor } from "../../../web/guards.js";
-import { formRefusal } from "../../../web/problems.js";
-import { parseDecisionForm } from "../inputs.js";
-import { formBody, pageRoute, projectParams, refusalErrors } from "../pages.js";
+import { pageAction } from "../../../web/page-action.js";
+import { DECISION_DATES, decisionForm, pagePath } from "../inputs.js";
+import { pageRoute, projectParams } from "../pages.js";
 import { projectPaths } from "../paths.js";
 
 /** The project page's "Record a decision" form. */
@@ -12,24 +10,24 @@ export const decisionRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     projectPaths.decisions(),
-    pageRoute("decisions:record", { params: projectParams, body: formBody }),
-    async (request, reply) => {
-      const back = projectPaths.project(request.params.id);
-      const parsed = parseDecisionForm(request.body);
-      if (!parsed.ok) return redirectWithErrors(request, reply, back, parsed.errors);
-      try {
-        const decision = await projects.decisions.record(
-          admittedActor(request),
-          request.params.id,
-          parsed.value,
-        );
-        const message = `The decision of ${decision.bodyCode} (minutes ${decision.minutesRef}) has been recorded`;
-        return await redirectWithSuccess(request, reply, back, message);
-      } catch (error) {
-        const refused = formRefusal(error);
-        if (!refused) throw error;
-        return redirectWithErrors(request, reply, back, refusalErrors(refused, "bodyCode"));
-      }
-    },
+    pageRoute("decisions:record", { params: projectParams }),
+    pageAction({
+      params: projectParams,
+      load: ({ id }) => projects.find(id),
+      form: (project) => projectPaths.project(project.id),
+      body: decisionForm,
+      dates: DECISION_DATES,
+      pageFields: pagePath,
+      refusalField: "bodyCode",
+      // Who may record a body's decision is the form's own question (decision-authority.ts): say why not.
+      explainsForbidden: true,
+      run: async ({ actor, loaded: project, input }) => {
+        const decision = await projects.decisions.record(actor, project.id, input);
+        return {
+          to: projectPaths.project(project.id),
+          success: `The decision of ${decision.bodyCode} (minutes ${decision.minutesRef}) has been recorded`,
+        };
+      },
+    }),
   );
 };

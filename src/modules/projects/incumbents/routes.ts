@@ -5,16 +5,14 @@ import { redirectWithErrors, redirectWithSuccess } from "../../../web/forms.js";
 import { admittedActor } from "../../../web/guards.js";
 import { renderStatus } from "../../../web/errors.js";
 import { formRefusal } from "../../../web/problems.js";
-import { dateFromParts, text, wholeNumber, zodIssues, type FormBody } from "../inputs.js";
+import { invalidDateMessage, readDateInput } from "../../../web/date-input.js";
+import { pageAction } from "../../../web/page-action.js";
+import { text, wholeNumber, zodIssues, type FormBody } from "../inputs.js";
 import { formBody, keepTypedOverStale, pageRoute, projectParams, staleVersion } from "../pages.js";
 import { projectPaths } from "../paths.js";
 import { incumbentInput, incumbentPatchInput } from "./inputs.js";
 
-/** The page's names for the API's fields, so each message sits by its own field. */
-function incumbentFieldErrors(errors: FieldError[]): FieldError[] {
-  const names: Record<string, string> = { name: "incumbentName", endsOn: "endsOn.day" };
-  return errors.map((e) => ({ ...e, path: names[e.path] ?? e.path }));
-}
+const NOTICE_DATE = "The date notice was given";
 
 function noticeFieldErrors(contractId: string, errors: FieldError[]): FieldError[] {
   return errors.map((e) => ({
@@ -23,20 +21,22 @@ function noticeFieldErrors(contractId: string, errors: FieldError[]): FieldError
   }));
 }
 
-/** The "Add a contract" form, as the API's input. */
-function parseIncumbentForm(body: FormBody) {
+/** The "Add a contract" form, as the API's input (its date input already folded by pageAction). */
+const incumbentForm = z.preprocess((posted) => {
+  const body = formBody.parse(posted);
   const days = text(body, "noticeDays").trim();
-  return incumbentInput.safeParse({
+  return {
     name: text(body, "incumbentName"),
     providerOrganisationId: text(body, "providerOrganisationId") || null,
-    endsOn: dateFromParts(body, "endsOn") || undefined,
+    endsOn: text(body, "endsOn") || undefined,
     noticeDays: days === "" ? undefined : (wholeNumber(days) ?? Number.NaN),
-  });
-}
+  };
+}, incumbentInput);
 
 /** The "Record notice given" form, as the API's input; its date is required here. */
 function parseNoticeForm(body: FormBody) {
-  const noticeGivenOn = dateFromParts(body, "noticeGivenOn");
+  const date = readDateInput(body, "noticeGivenOn");
+  const noticeGivenOn = date.kind === "date" ? date.iso : "";
   const parsed = incumbentPatchInput.safeParse({
     noticeGivenOn: noticeGivenOn || undefined,
     noticeDocumentId: text(body, "noticeDocumentId") || null,
@@ -44,7 +44,10 @@ function parseNoticeForm(body: FormBody) {
   });
   if (parsed.success && noticeGivenOn) return { ok: true as const, value: parsed.data };
   const errors = parsed.success ? [] : zodIssues(parsed.error);
-  if (!noticeGivenOn) errors.unshift({ path: "noticeGivenOn", message: "Enter the date notice was given" });
+  if (date.kind === "empty")
+    errors.unshift({ path: "noticeGivenOn", message: "Enter the date notice was given" });
+  if (date.kind === "invalid")
+    errors.unshift({ path: "noticeGivenOn", message: invalidDateMessage(NOTICE_DATE) });
   return { ok: false as const, errors };
 }
 
@@ -53,27 +56,27 @@ const contractParams = z.object({ id: z.uuid(), contractId: z.uuid() });
 /** The forms of the project page's "Contracts being recommissioned" section (App C 1). */
 export const incumbentRoutes: FastifyPluginAsyncZod = async (app) => {
   const { projects } = app.services;
-  const form = { params: projectParams, body: formBody };
 
-  app.post(projectPaths.incumbents(), pageRoute("projects:update", form), async (request, reply) => {
-    const back = `${projectPaths.project(request.params.id)}#incumbents`;
-    const parsed = parseIncumbentForm(request.body);
-    if (!parsed.success) {
-      return redirectWithErrors(request, reply, back, incumbentFieldErrors(zodIssues(parsed.error)));
-    }
-    try {
-      const added = await projects.incumbents.add(admittedActor(request), request.params.id, parsed.data);
-      const message = `“${added.name}” has been added: notice must be given by ${added.noticeByOn}`;
-      return await redirectWithSuccess(request, reply, back, message);
-    } catch (error) {
-      const refused = formRefusal(error);
-      if (!refused) throw error;
-      const errors = refused.errors.length
-        ? refused.errors
-        : [{ path: "incumbentName", message: refused.message }];
-      return redirectWithErrors(request, reply, back, incumbentFieldErrors(errors));
-    }
-  });
+  app.post(
+    projectPaths.incumbents(),
+    pageRoute("projects:update", { params: projectParams }),
+    pageAction({
+      params: projectParams,
+      load: ({ id }) => projects.find(id),
+      form: (project) => `${projectPaths.project(project.id)}#incumbents`,
+      body: incumbentForm,
+      dates: { endsOn: "The date the contract ends" },
+      pageFields: { name: "incumbentName" },
+      refusalField: "incumbentName",
+      run: async ({ actor, loaded: project, input }) => {
+        const added = await projects.incumbents.add(actor, project.id, input);
+        return {
+          to: `${projectPaths.project(project.id)}#incumbents`,
+          success: `“${added.name}” has been added: notice must be given by ${added.noticeByOn}`,
+        };
+      },
+    }),
+  );
 
   app.post(
     projectPaths.incumbentNotice(),
