@@ -1,5 +1,6 @@
 import type { Config } from "./config.js";
 import type { Database } from "./db/client.js";
+import { systemClock, type Clock } from "./domain/clock.js";
 import { createAccountsService } from "./modules/accounts/service.js";
 import { createPasswordResetService } from "./modules/accounts/password-reset/service.js";
 import { createOrganisationsService } from "./modules/organisations/service.js";
@@ -16,7 +17,7 @@ import { importWorkspace } from "./modules/datasets/workspace.js";
 import { createIndicatorsService } from "./modules/indicators/service.js";
 import { createProjectsService } from "./modules/projects/service.js";
 import path from "node:path";
-import { changeVersionFor } from "./modules/audit/changes.js";
+import { ChangeCache, changeVersionFor, type ChangeCacheFactory } from "./modules/audit/changes.js";
 import { createNotificationsService } from "./modules/notifications/service.js";
 import { transportFor } from "./modules/notifications/delivery.js";
 import type { MessageLinks } from "./modules/notifications/links.js";
@@ -32,11 +33,15 @@ function messageLinks(publicUrl: string): MessageLinks {
   };
 }
 
-/** The one composition root: every service is made here and handed to routes. */
-export function createServices(database: Database, config: Config) {
+/**
+ * The one composition root: every service is made here and handed to routes. The clock says what day
+ * it is to every use case that needs it; tests fix it (domain/clock.ts).
+ */
+export function createServices(database: Database, config: Config, clock: Clock = systemClock) {
   const db = database.db;
   const documents = createDocumentStore(db, path.join(config.dataDir, "documents"));
   const changes = changeVersionFor(database);
+  const changeCache: ChangeCacheFactory = (maxEntries) => new ChangeCache(changes, maxEntries);
   const links = messageLinks(config.publicUrl);
   // With the embedded database one process owns the data, so the signed-in path may cache briefly.
   const accounts = createAccountsService(db, config.sessionSecret, config.sessionHours, {
@@ -44,19 +49,21 @@ export function createServices(database: Database, config: Config) {
   });
   return {
     database,
+    /** Today in London, for the pages that show or ask about the day. */
+    clock,
     accounts,
     /** "Forgot your password?" and the link in a new account's message. */
     passwordResets: createPasswordResetService(db, config.sessionSecret, links),
     organisations: createOrganisationsService(db),
     users: createUsersService(db, links),
-    reference: createReferenceService(db),
+    reference: createReferenceService(db, clock),
     /** Governance bodies' memberships, which decide who records their decisions. */
-    governance: createGovernanceService(db),
+    governance: createGovernanceService(db, clock),
     documents,
     jobs: createJobQueue(db),
-    checklist: createChecklistService(db),
-    risks: createRisksService(db),
-    eqia: createEqiaService(db),
+    checklist: createChecklistService(db, clock),
+    risks: createRisksService(db, clock),
+    eqia: createEqiaService(db, clock),
     // Client-level data imports; client_ref is hashed under PSEUDONYMISATION_SECRET.
     datasets: createDatasetsService(
       database,
@@ -65,11 +72,13 @@ export function createServices(database: Database, config: Config) {
     ),
     // Indicators computed in SQL from that data.
     indicators: createIndicatorsService(database),
-    projects: createProjectsService(db, documents, changes, links),
+    projects: createProjectsService(db, documents, changeCache, links, clock),
     /** The outbox and its delivery by SMTP or GOV.UK Notify, when one is configured. */
     notifications: createNotificationsService(db, transportFor(config.mail)),
     /** The version of the data that kept pages are checked against (ADR 0004). */
     changes,
+    /** Makes a read model kept until the next audited change (ADR 0004), on that version. */
+    changeCache,
   };
 }
 

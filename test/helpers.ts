@@ -12,6 +12,7 @@ import { inject } from "vitest";
 import { configFromEnvironment, type Config } from "../src/config.js";
 import { openDatabase, type Database } from "../src/db/client.js";
 import { governanceBodies, governanceMembers, projects } from "../src/db/schema/index.js";
+import type { Clock } from "../src/domain/clock.js";
 import { SYSTEM_ACTOR } from "../src/domain/policy.js";
 import type { Role } from "../src/domain/roles.js";
 import { markUnaudited } from "../src/modules/audit/service.js";
@@ -114,11 +115,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real app on a real database of its own; close it in afterAll. */
-export async function buildTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * The real app on a real database of its own; close it in afterAll. `clock` fixes the day the app
+ * thinks it is (domain/clock.ts: `fixedClock("2025-06-02")`); the system's clock otherwise.
+ */
+export async function buildTestApp(
+  overrides: Record<string, string> = {},
+  options: { clock?: Clock } = {},
+): Promise<TestApp> {
   const config = testConfig(overrides);
   const database = await createTestDatabase();
-  const app = await buildApp(config, { database, logger: false });
+  const app = await buildApp(config, { database, logger: false, ...options });
   await app.ready();
   return {
     app,

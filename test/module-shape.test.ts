@@ -14,15 +14,7 @@ const files = productionFiles(MODULES).map((full) => ({
   text: fs.readFileSync(full, "utf8"),
 }));
 
-/** Files that still do a job of another file's name: being split, and this list may only shrink. */
-const KNOWN_OFF_SHAPE = new Set([
-  "src/modules/projects/incumbents.ts",
-  "src/modules/projects/pipeline-api.ts",
-  "src/modules/projects/pipeline-routes.ts",
-]);
-
-const offShape = (rule: (f: (typeof files)[number]) => boolean) =>
-  files.filter((f) => rule(f) && !KNOWN_OFF_SHAPE.has(f.file)).map((f) => f.file);
+const offShape = (rule: (f: (typeof files)[number]) => boolean) => files.filter(rule).map((f) => f.file);
 
 describe("the module shape of docs/architecture.md", () => {
   it("reads every module's files", () => {
@@ -66,10 +58,5 @@ describe("the module shape of docs/architecture.md", () => {
     const all = templates(MODULES);
     const misplaced = all.filter((f) => f.endsWith(".njk") !== f.split(path.sep).includes("views"));
     expect(misplaced).toEqual([]);
-  });
-
-  it("lists only files that still exist and are still off the shape", () => {
-    const present = new Set(files.map((f) => f.file));
-    expect([...KNOWN_OFF_SHAPE].filter((f) => !present.has(f))).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import {
   isRealDate,
   isWorkingDay,
   nextWorkingDayOnOrAfter,
-  todayInLondon,
+  dateInLondon,
 } from "./dates.js";
 
 describe("isIsoDate", () => {
@@ -93,7 +93,7 @@ describe("today in London, from the instant", () => {
     ["2026-10-24T23:00:00Z", "2026-10-25"], // midnight in London, the night the clocks go back
     ["2026-12-31T23:59:59Z", "2026-12-31"],
   ])("%s is %s", (instant, day) => {
-    expect(todayInLondon(new Date(instant))).toBe(day);
+    expect(dateInLondon(new Date(instant))).toBe(day);
   });
 });
 

@@ -160,9 +160,10 @@ const LONDON_DAY = new Intl.DateTimeFormat("en-CA", {
 });
 
 /**
- * Today's date in England (a council's working day), as `YYYY-MM-DD`: what is overdue, the default
- * day a question about the rules is asked for, the day a task is completed when no date is given.
+ * The date in England (a council's working day) at an instant, as `YYYY-MM-DD`. "Today" is this at
+ * the clock's now (clock.ts): what is overdue, the default day a question about the rules is asked
+ * for, the day a task is completed when no date is given.
  */
-export function todayInLondon(now: Date = new Date()): IsoDate {
-  return LONDON_DAY.format(now);
+export function dateInLondon(instant: Date): IsoDate {
+  return LONDON_DAY.format(instant);
 }

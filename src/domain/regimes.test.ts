@@ -1,4 +1,4 @@
-import { todayInLondon } from "./dates.js";
+import { dateInLondon } from "./dates.js";
 import { describe, expect, it } from "vitest";
 import {
   appliesOn,
@@ -114,11 +114,11 @@ describe("every value carries its source", () => {
   });
 });
 
-describe("todayInLondon", () => {
+describe("dateInLondon", () => {
   it.each([
     ["2025-06-30T23:30:00Z", "2025-07-01"], // British Summer Time: already 1 July in London
     ["2025-12-31T23:30:00Z", "2025-12-31"], // GMT
   ])("%s → %s", (instant, date) => {
-    expect(todayInLondon(new Date(instant))).toBe(date);
+    expect(dateInLondon(new Date(instant))).toBe(date);
   });
 });

@@ -14,6 +14,7 @@ import {
 } from "fastify-type-provider-zod";
 import { fastifyTrustProxy, type Config } from "../config.js";
 import type { Database } from "../db/client.js";
+import type { Clock } from "../domain/clock.js";
 import { isMigrated } from "../db/client.js";
 import { errorForLog } from "../db/errors.js";
 import { createServices, type Services } from "../services.js";
@@ -39,6 +40,8 @@ export interface AppOptions {
   jobHandlers?: Record<string, JobHandler>;
   /** Told of every route as it is registered (the test that no GET changes anything lists them so). */
   onRoute?: (route: RouteOptions) => void;
+  /** What day it is; the system's clock unless a test fixes the date. */
+  clock?: Clock;
 }
 
 declare module "fastify" {
@@ -80,7 +83,7 @@ export function loggerOptions(config: Config) {
 
 /** Builds the whole app on an open, migrated database; `server.ts` only listens. */
 export async function buildApp(config: Config, options: AppOptions): Promise<FastifyInstance> {
-  const services = createServices(options.database, config);
+  const services = createServices(options.database, config, options.clock);
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config),
     trustProxy: fastifyTrustProxy(config.trustProxy),

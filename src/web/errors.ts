@@ -57,6 +57,16 @@ function validationErrors(error: unknown): FieldError[] | null {
   return null;
 }
 
+/** A request refused because its path parameters do not match the route's schema. */
+function isPathError(error: unknown): boolean {
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    "validationContext" in error &&
+    error.validationContext === "params"
+  );
+}
+
 /**
  * One error handler for both faces: the API answers RFC 9457 problem documents, pages answer the
  * GOV.UK error pages. Neither shows a stack trace, SQL or anything else from inside.
@@ -74,7 +84,10 @@ export const errorsPlugin = fp(
             detail: "The request has invalid fields",
             errors: fieldErrors,
           });
-        return reply.code(400).view("errors/not-found.njk", { pageTitle: "Page not found" });
+        // A page's address names what it shows: one whose parameters do not parse names no page (404).
+        return reply
+          .code(isPathError(error) ? 404 : 400)
+          .view("errors/not-found.njk", { pageTitle: "Page not found" });
       }
       if (error instanceof ProblemError) {
         if (api) {

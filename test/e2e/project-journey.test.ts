@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { todayInLondon } from "../../src/domain/dates.js";
+import { systemClock } from "../../src/domain/clock.js";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -74,7 +74,7 @@ async function recordApproval(
   });
   await page.getByLabel("Governance body").selectOption({ label: options.bodyName });
   await page.getByRole("group", { name: "Decision" }).getByLabel("Approved", { exact: true }).check();
-  await fillDate(page, "Date of the meeting", todayInLondon());
+  await fillDate(page, "Date of the meeting", systemClock.today());
   await page.getByLabel("Minutes reference").fill(options.minutesRef);
   if (options.memberText) {
     await page.getByLabel("Member who decided (optional)").selectOption({ label: options.memberText });
@@ -251,7 +251,7 @@ describe("a commissioning project's journey", () => {
     await page.getByRole("group", { name: "Impact" }).getByLabel("4 Major", { exact: true }).check();
     await page.getByLabel("Owner", { exact: true }).fill("Lead commissioner");
     await page.getByLabel("Mitigation", { exact: true }).fill("Market engagement event before the tender");
-    const nextYear = String(Number(todayInLondon().slice(0, 4)) + 1);
+    const nextYear = String(Number(systemClock.today().slice(0, 4)) + 1);
     await fillDate(page, "Next review", `${nextYear}-03-31`);
     await page.getByRole("button", { name: "Add risk" }).click();
     await expect.poll(() => successBanner(page)).toContain(`Risk added: ${risk}`);

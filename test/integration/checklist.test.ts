@@ -1,4 +1,4 @@
-import { todayInLondon } from "../../src/domain/dates.js";
+import { systemClock } from "../../src/domain/clock.js";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -455,7 +455,7 @@ describe("checklist API", () => {
     expect(completed.statusCode).toBe(200);
     expect(completed.json()).toMatchObject({
       status: "completed",
-      completedOn: todayInLondon(),
+      completedOn: systemClock.today(),
       completedAutomatically: false,
     });
     for (const bad of ["2025-02-30", "01/02/2025", "2025-2-1"]) {

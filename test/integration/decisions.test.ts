@@ -3,7 +3,8 @@ import { count } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decisions } from "../../src/db/schema/index.js";
 
-import { addDays, todayInLondon } from "../../src/domain/dates.js";
+import { addDays } from "../../src/domain/dates.js";
+import { systemClock } from "../../src/domain/clock.js";
 import {
   addMembership,
   apiTokenFor,
@@ -350,7 +351,7 @@ describe("what a decision is about, and bad input", () => {
   });
 
   it("refuses a meeting date in the future", async () => {
-    const response = await record(jcgOfficer.token, decision({ decidedOn: addDays(todayInLondon(), 2) }));
+    const response = await record(jcgOfficer.token, decision({ decidedOn: addDays(systemClock.today(), 2) }));
     expect(response.statusCode).toBe(400);
     expect(response.json<{ errors: { path: string; message: string }[] }>().errors[0]).toMatchObject({
       path: "decidedOn",

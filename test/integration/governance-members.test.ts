@@ -1,7 +1,8 @@
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, governanceMembers, users } from "../../src/db/schema/index.js";
-import { addDays, todayInLondon } from "../../src/domain/dates.js";
+import { addDays } from "../../src/domain/dates.js";
+import { systemClock } from "../../src/domain/clock.js";
 
 import {
   apiTokenFor,
@@ -118,7 +119,7 @@ describe("GET, PUT /api/v1/governance-bodies/:code/members", () => {
     const current = await members("CSG");
     await put("CSG", [...current.map(asInput), { userId: member.id, role: "member", from: "2024-04-01" }]);
     const withMember = await members("CSG");
-    const yesterday = addDays(todayInLondon(), -1);
+    const yesterday = addDays(systemClock.today(), -1);
     const ended = withMember.map((m) =>
       m.userId === member.id ? { ...asInput(m), to: yesterday } : asInput(m),
     );
@@ -164,7 +165,7 @@ describe("GET, PUT /api/v1/governance-bodies/:code/members", () => {
   it("withdraws a membership that has not begun yet, audited", async () => {
     const future = await createUser(t.services, ["board-member"]);
     const current = (await members("CSG")).map(asInput);
-    const from = addDays(todayInLondon(), 30);
+    const from = addDays(systemClock.today(), 30);
     expect((await put("CSG", [...current, { userId: future.id, role: "member", from }])).statusCode).toBe(
       200,
     );

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents } from "../../src/db/schema/index.js";
-import { addDays, todayInLondon } from "../../src/domain/dates.js";
+import { addDays } from "../../src/domain/dates.js";
+import { systemClock } from "../../src/domain/clock.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
 
 import {
@@ -22,7 +23,7 @@ let commissioner: Record<string, string>;
 let projectId: string;
 let otherProjectId: string;
 let providerId: string;
-const today = todayInLondon();
+const today = systemClock.today();
 const auth = (bearer = token) => ({ authorization: `Bearer ${bearer}` });
 
 interface ContractJson {

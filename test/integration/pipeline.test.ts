@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checklistTasks, projects, risks } from "../../src/db/schema/index.js";
-import { addDays, todayInLondon } from "../../src/domain/dates.js";
+import { addDays } from "../../src/domain/dates.js";
+import { systemClock } from "../../src/domain/clock.js";
 
 import {
   apiTokenFor,
@@ -41,7 +42,7 @@ interface PipelineJson {
 let kdaatA: { id: string; title: string };
 let kdaatB: { id: string; title: string };
 let joint: { id: string; title: string };
-const today = todayInLondon();
+const today = systemClock.today();
 
 beforeAll(async () => {
   t = await buildTestApp();

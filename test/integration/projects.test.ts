@@ -1,4 +1,4 @@
-import { todayInLondon } from "../../src/domain/dates.js";
+import { systemClock } from "../../src/domain/clock.js";
 import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -162,11 +162,11 @@ describe("projects API: create, read, list", () => {
       estimatedValuePence: 75_000_000,
       version: 1,
       leadCommissionerId: commissionerId,
-      startedOn: todayInLondon(),
+      startedOn: systemClock.today(),
       outcome: "open",
       gate: { canAdvance: false, nextStage: 2, missing: STAGE_1_MISSING_KDAAT },
     });
-    expect(project.regime).toBe(todayInLondon() >= "2025-02-24" ? "PA2023" : "PCR2015");
+    expect(project.regime).toBe(systemClock.today() >= "2025-02-24" ? "PA2023" : "PCR2015");
     expect(await getProject(project.id)).toEqual(project);
   });
 
@@ -283,6 +283,21 @@ describe("projects API: create, read, list", () => {
       (await t.app.inject({ url: `/api/v1/projects/${crypto.randomUUID()}`, headers: auth() })).statusCode,
     ).toBe(404);
     expect((await t.app.inject({ url: "/api/v1/projects/not-an-id", headers: auth() })).statusCode).toBe(400);
+  });
+
+  it("shows the 404 page for an unknown or malformed project id on the pages", async () => {
+    for (const url of [
+      `/projects/${crypto.randomUUID()}`,
+      "/projects/not-an-id",
+      "/projects/not-an-id/edit",
+      "/projects/not-an-id/timeline",
+      "/projects/not-an-id/reject",
+      `/projects/not-an-id/documents/${crypto.randomUUID()}/versions/1`,
+    ]) {
+      const page = await t.app.inject({ url, cookies: commissioner });
+      expect(page.statusCode, url).toBe(404);
+      expect(html(page.body)("h1").text(), url).toContain("Page not found");
+    }
   });
 });
 

@@ -82,3 +82,9 @@ export class ChangeCache<V> {
     }
   }
 }
+
+/**
+ * Makes a ChangeCache on the composition root's version of the data: how the modules that keep read
+ * models get one (services.ts), without each importing this file.
+ */
+export type ChangeCacheFactory = <V>(maxEntries: number) => ChangeCache<V>;

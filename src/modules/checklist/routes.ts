@@ -1,4 +1,3 @@
-import { todayInLondon } from "../../domain/dates.js";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
@@ -70,7 +69,7 @@ const TASK_PARAMS = z.object({ id: pathParam, taskKey: pathParam });
 
 /** The procurement checklist pages: task list, edit a task, print view. */
 export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { checklist } = app.services;
+  const { checklist, clock } = app.services;
   // Checklists short of the template are completed at start, so that reading one never writes.
   app.addHook("onReady", async () => {
     await checklist.completeAll();
@@ -110,7 +109,7 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
       progress: found.progress,
       sections: found.sections,
       estimatedValue: formatPounds(found.project.estimatedValuePence),
-      printedOn: todayInLondon(),
+      printedOn: clock.today(),
     });
   });
 
@@ -123,7 +122,7 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
         estimatedValue: formatPounds(found.project.estimatedValuePence),
         progress: found.progress,
         sections: found.sections,
-        printedOn: todayInLondon(),
+        printedOn: clock.today(),
       }),
     );
     return reply

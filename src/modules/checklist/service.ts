@@ -1,4 +1,4 @@
-import { todayInLondon } from "../../domain/dates.js";
+import type { Clock } from "../../domain/clock.js";
 import { and, asc, eq, inArray, notInArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "../../db/client.js";
@@ -302,7 +302,7 @@ export function presentTask(row: TaskRow, project: ProjectContext, today: string
 }
 export type PresentedTask = ReturnType<typeof presentTask>;
 
-export function createChecklistService(db: Db) {
+export function createChecklistService(db: Db, clock: Clock) {
   async function rowsOf(projectId: string) {
     return db
       .select()
@@ -317,7 +317,7 @@ export function createChecklistService(db: Db) {
     if (!project) return null;
     // A read changes nothing: a checklist short of the template is completed at start (completeAll).
     const rows = await rowsOf(projectId);
-    const today = todayInLondon();
+    const today = clock.today();
     const tasks = rows.map((r) => presentTask(r, project, today));
     const applicable = tasks.filter((t) => t.status !== "not-applicable");
     return {
@@ -406,7 +406,7 @@ export function createChecklistService(db: Db) {
     if (current.version !== input.version) {
       throw new StaleVersionError(STALE_TASK_MESSAGE, [], { current });
     }
-    const today = todayInLondon();
+    const today = clock.today();
     const status = input.status ?? current.status;
     const errors: FieldError[] = [];
     const plannedOn = input.plannedOn === undefined ? current.plannedOn : input.plannedOn;
@@ -488,7 +488,7 @@ export function createChecklistService(db: Db) {
             eq(checklistTasks.status, "in-progress"),
             eq(checklistTasks.status, "not-started"),
           ),
-          sql`${checklistTasks.plannedOn} < ${todayInLondon()}`,
+          sql`${checklistTasks.plannedOn} < ${clock.today()}`,
         ),
       )
       .groupBy(checklistTasks.projectId);

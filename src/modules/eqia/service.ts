@@ -1,4 +1,5 @@
-import { todayInLondon } from "../../domain/dates.js";
+import type { Clock } from "../../domain/clock.js";
+import type { IsoDate } from "../../domain/dates.js";
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "../../db/client.js";
@@ -142,9 +143,12 @@ async function equalitiesTeamPeriods(db: Executor, userId: string): Promise<Memb
 }
 
 /** Whether this user is a chair or member of the Equalities team today (who may be offered sign-off). */
-export async function isEqualitiesTeamMember(db: Executor, userId: string | null): Promise<boolean> {
+export async function isEqualitiesTeamMember(
+  db: Executor,
+  userId: string | null,
+  today: IsoDate,
+): Promise<boolean> {
   if (!userId) return false;
-  const today = todayInLondon();
   return (await equalitiesTeamPeriods(db, userId)).some((p) => p.role !== "officer" && heldOn(p, today));
 }
 
@@ -159,6 +163,7 @@ async function checkSignOffAllowed(
   actor: Actor,
   projectId: string,
   fullAssessmentDocumentId: string | null,
+  today: IsoDate,
 ) {
   const actorId = actor.id ?? "";
   const [project] = await tx
@@ -179,7 +184,6 @@ async function checkSignOffAllowed(
           .limit(1)
       ).length > 0
     : false;
-  const today = todayInLondon();
   const verdict = mayRecordDecision(actor, "eqia:sign-off", {
     bodyName: "the Equalities team",
     memberships: actor.id ? await equalitiesTeamPeriods(tx, actor.id) : [],
@@ -208,7 +212,7 @@ export async function isEqiaScreeningDone(db: Executor, projectId: string): Prom
 }
 
 /** The equality impact assessment of a project (App C 1 and 3): one per project, versioned. */
-export function createEqiaService(db: Db) {
+export function createEqiaService(db: Db, clock: Clock) {
   async function load(tx: Executor, projectId: string) {
     const [found] = await tx
       .select({ row: equalityAssessments, signedOffByName: users.name })
@@ -236,7 +240,7 @@ export function createEqiaService(db: Db) {
   }
 
   async function signOffInside(tx: Executor, actor: Actor, projectId: string, row: Row) {
-    await checkSignOffAllowed(tx, actor, projectId, row.fullAssessmentDocumentId);
+    await checkSignOffAllowed(tx, actor, projectId, row.fullAssessmentDocumentId, clock.today());
     const presented = presentEqia(projectId, row, null);
     if (presented.signOffBlockers.length) {
       throw new ConflictError(
@@ -247,7 +251,7 @@ export function createEqiaService(db: Db) {
         },
       );
     }
-    const today = todayInLondon();
+    const today = clock.today();
     const [signed] = await tx
       .update(equalityAssessments)
       .set({
@@ -306,7 +310,7 @@ export function createEqiaService(db: Db) {
           "The full assessment must be a document of this project",
         );
     }
-    const today = todayInLondon();
+    const today = clock.today();
     return db.transaction(async (tx) => {
       const existing = (await load(tx, projectId))?.row ?? null;
       if ((existing?.version ?? 0) !== input.version) {
@@ -407,7 +411,13 @@ export function createEqiaService(db: Db) {
     return db.transaction(async (tx) => {
       const existing = (await load(tx, projectId))?.row ?? null;
       // Refused before "nothing to sign off": who may sign is said first.
-      await checkSignOffAllowed(tx, actor, projectId, existing?.fullAssessmentDocumentId ?? null);
+      await checkSignOffAllowed(
+        tx,
+        actor,
+        projectId,
+        existing?.fullAssessmentDocumentId ?? null,
+        clock.today(),
+      );
       if (!existing)
         throw new ConflictError("There is no assessment to sign off yet: save the screening first");
       if (existing.version !== version) {
@@ -422,7 +432,7 @@ export function createEqiaService(db: Db) {
   }
 
   async function canSignOff(actor: Actor | null | undefined) {
-    return isEqualitiesTeamMember(db, actor?.id ?? null);
+    return isEqualitiesTeamMember(db, actor?.id ?? null, clock.today());
   }
 
   return { get, save, signOff, canSignOff, documentOptions };

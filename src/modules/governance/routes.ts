@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { todayInLondon } from "../../domain/dates.js";
 import { MEMBERSHIP_ROLE_NAMES, MEMBERSHIP_ROLES } from "../../domain/decision-authority.js";
 import { splitByToday } from "../../domain/memberships.js";
 import { can } from "../../domain/policy.js";
@@ -38,7 +37,7 @@ export const pageFieldOr =
 
 /** The governance structure of the partnership (framework §2, Figure 1), for staff. */
 export const governanceRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { reference, governance } = app.services;
+  const { reference, governance, clock } = app.services;
   app.get(
     paths.governance,
     { preHandler: requirePage("governance:read"), schema: { hide: true } },
@@ -74,7 +73,7 @@ export const governanceRoutes: FastifyPluginAsyncZod = async (app) => {
     if (!found) return renderStatus(reply, 404);
     const state = await formState(request);
     const mayManage = can(request.actor, "governance:manage");
-    const { current, upcoming, past } = splitByToday(found.members.map(presentMember), todayInLondon());
+    const { current, upcoming, past } = splitByToday(found.members.map(presentMember), clock.today());
     const values = state.values;
     return reply.view("governance/views/body.njk", {
       pageTitle: found.body.name,

@@ -1,4 +1,4 @@
-import { todayInLondon } from "../../domain/dates.js";
+import type { Clock } from "../../domain/clock.js";
 import { and, arrayOverlaps, asc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "../../db/client.js";
@@ -56,7 +56,7 @@ const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompar
  * Governance bodies' memberships (framework §2.1): administrators add and end them; each change is
  * audited. Who is in a body, and from when, decides who may record its decisions (decision-authority.ts).
  */
-export function createGovernanceService(db: Db) {
+export function createGovernanceService(db: Db, clock: Clock) {
   async function findBody(ex: Executor, code: string, lock = false) {
     const query = ex
       .select({ id: governanceBodies.id, code: governanceBodies.code, name: governanceBodies.name })
@@ -119,7 +119,7 @@ export function createGovernanceService(db: Db) {
     const issues = membershipListIssues(items, people, stored);
     if (issues.length) throw new ValidationError(issues);
     const plan = planMembershipChanges(stored, items);
-    const begun = removalRefusal(plan.removed, todayInLondon());
+    const begun = removalRefusal(plan.removed, clock.today());
     if (begun) {
       const name = people.get(begun.userId)?.name ?? "This person";
       throw new ConflictError(

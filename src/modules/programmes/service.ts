@@ -1,4 +1,4 @@
-import { todayInLondon } from "../../domain/dates.js";
+import type { Clock } from "../../domain/clock.js";
 import { TtlCache } from "../../cache.js";
 import { and, asc, eq, gte, inArray, isNull, lte, or } from "drizzle-orm";
 
@@ -15,7 +15,7 @@ export interface ProgrammeView {
 }
 
 /** Programmes and governance bodies: the framework's reference data (§1, §2). */
-export function createReferenceService(db: Db) {
+export function createReferenceService(db: Db, clock: Clock) {
   // Programmes are the framework's reference data: they change with a release, not during the day,
   // so every instance may keep them for a minute (bench/http.ts: the query is most of the API call).
   const programmeCache = new TtlCache<ProgrammeView[]>(60_000, 1);
@@ -59,7 +59,7 @@ export function createReferenceService(db: Db) {
   /** The bodies' members today: memberships ended or not yet begun are on each body's own page. */
   async function membersOf(bodyCodes: string[]) {
     if (bodyCodes.length === 0) return [];
-    const today = todayInLondon();
+    const today = clock.today();
     return db
       .select({
         bodyCode: governanceBodies.code,

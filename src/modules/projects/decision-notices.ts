@@ -1,4 +1,4 @@
-import { todayInLondon } from "../../domain/dates.js";
+import type { IsoDate } from "../../domain/dates.js";
 import { and, asc, eq, gte, isNull, lte, or } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { governanceBodies, governanceMembers, users } from "../../db/schema/index.js";
@@ -23,8 +23,7 @@ export async function gateNow(tx: Executor, projectId: string): Promise<Gate | n
  * the item on the agenda, §2), while their accounts are active.
  */
 /** Who sits on the body today (its chairs, members and officers), once each, with an active account. */
-async function recipientsOf(tx: Executor, bodyCode: string) {
-  const today = todayInLondon();
+async function recipientsOf(tx: Executor, bodyCode: string, today: IsoDate) {
   return tx
     .selectDistinct({ email: users.email })
     .from(governanceMembers)
@@ -51,6 +50,7 @@ export async function announceAwaitedDecisions(
   links: MessageLinks,
   projectId: string,
   before: Gate | null,
+  today: IsoDate,
 ): Promise<void> {
   const after = await gateNow(tx, projectId);
   const project = await findProject(tx, projectId);
@@ -61,7 +61,7 @@ export async function announceAwaitedDecisions(
     .select({ code: governanceBodies.code, name: governanceBodies.name })
     .from(governanceBodies);
   for (const body of nextDecisions({ ...after, missing: newly }, bodies)) {
-    const recipients = await recipientsOf(tx, body.bodyCode);
+    const recipients = await recipientsOf(tx, body.bodyCode, today);
     for (const item of body.items) {
       for (const { email } of recipients) {
         await enqueueMessage(tx, {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isIsoDate, type IsoDate, todayInLondon } from "../../domain/dates.js";
+import { isIsoDate, type IsoDate } from "../../domain/dates.js";
 import { MAX_PENCE, parsePounds, type PoundsError } from "../../domain/money.js";
 import { REGIME_CODES, regimeInForceOn, type RegimeCode } from "../../domain/regimes.js";
 import { PROGRAMME_CODES } from "../../domain/governance.js";
@@ -120,9 +120,7 @@ export const decisionInput = z
       .max(50)
       .transform((v) => v.toUpperCase()),
     decision: z.enum(DECISION_VALUES, { error: "Select the decision" }),
-    decidedOn: isoDate("the meeting date").refine((d) => d <= todayInLondon(), {
-      message: "The meeting date must be today or in the past",
-    }),
+    decidedOn: isoDate("the meeting date"),
     minutesRef: z
       .string({ error: "Enter the minutes reference" })
       .trim()
@@ -180,9 +178,10 @@ const POUNDS_MESSAGES: Record<PoundsError, string> = {
   "too-large": "Estimated value is too large",
 };
 
-type FormBody = Record<string, unknown>;
+export type FormBody = Record<string, unknown>;
 
-function text(body: FormBody, name: string): string {
+/** A form field's text: the first when it came more than once, "" when it did not come. */
+export function text(body: FormBody, name: string): string {
   const v = body[name];
   if (Array.isArray(v)) return typeof v[0] === "string" ? v[0] : "";
   return typeof v === "string" ? v : "";
@@ -194,13 +193,10 @@ function list(body: FormBody, name: string): string[] {
   return typeof v === "string" && v !== "" ? [v] : [];
 }
 
-/** A GOV.UK date input (name-day, name-month, name-year) as `YYYY-MM-DD`; "" when left empty. */
-export function dateFromParts(body: FormBody, name: string): string {
-  const day = text(body, `${name}-day`).trim();
-  const month = text(body, `${name}-month`).trim();
-  const year = text(body, `${name}-year`).trim();
-  if (!day && !month && !year) return "";
-  return `${year.padStart(4, "0")}-${month.padStart(2, "0")}-${day.padStart(2, "0")}`;
+/** Digits as their number; anything else undefined. */
+export function wholeNumber(raw: string): number | undefined {
+  const t = raw.trim();
+  return /^\d+$/.test(t) ? Number(t) : undefined;
 }
 
 function intOrUndefined(raw: string): number | undefined | "bad" {
@@ -252,12 +248,13 @@ function projectFields(body: FormBody): { raw: Record<string, unknown>; errors: 
   if (months === "bad")
     errors.push({ path: "contractMonths", message: "Contract length must be a whole number of months" });
   else raw.contractMonths = months;
-  const startedOn = dateFromParts(body, "startedOn");
+  // Its date input is already folded into one field by the page's one date reader (web/date-input.ts).
+  const startedOn = text(body, "startedOn");
   if (startedOn) raw.startedOn = startedOn;
   return { raw, errors };
 }
 
-export function parseProjectForm(body: FormBody): Parsed<ProjectCreateInput> {
+function parseProjectForm(body: FormBody): Parsed<ProjectCreateInput> {
   const { raw, errors } = projectFields(body);
   const result = projectCreateInput.safeParse(raw);
   const all = [...errors, ...(result.success ? [] : toPagePaths(issues(result.error)))];
@@ -266,7 +263,7 @@ export function parseProjectForm(body: FormBody): Parsed<ProjectCreateInput> {
   return { ok: true, value: result.data };
 }
 
-export function parseProjectEditForm(body: FormBody): Parsed<ProjectPatchInput> {
+function parseProjectEditForm(body: FormBody): Parsed<ProjectPatchInput> {
   const { raw, errors } = projectFields(body);
   const version = intOrUndefined(text(body, "version"));
   const result = projectPatchInput.safeParse({
@@ -281,21 +278,28 @@ export function parseProjectEditForm(body: FormBody): Parsed<ProjectPatchInput> 
   return { ok: true, value: result.data };
 }
 
-export function parseDecisionForm(body: FormBody): Parsed<DecisionInput> {
+function parseDecisionForm(body: FormBody): Parsed<DecisionInput> {
   const result = decisionInput.safeParse({
     subjectId: text(body, "subjectId") || undefined,
     bodyCode: text(body, "bodyCode") || undefined,
     decision: text(body, "decision") || undefined,
-    decidedOn: dateFromParts(body, "decidedOn") || undefined,
+    decidedOn: text(body, "decidedOn") || undefined,
     minutesRef: text(body, "minutesRef"),
     conditions: text(body, "conditions"),
     memberId: text(body, "memberId") || undefined,
   });
-  if (!result.success) return { ok: false, errors: toPagePaths(issues(result.error)) };
-  return { ok: true, value: result.data };
+  if (result.success) return { ok: true, value: result.data };
+  const errors = toPagePaths(issues(result.error));
+  // The schema asks for conditions only once the rest parses; the form says everything at once.
+  const unconditioned =
+    text(body, "decision") === "approved-with-conditions" && !text(body, "conditions").trim();
+  if (unconditioned && !errors.some((e) => e.path === "conditions")) {
+    errors.push({ path: "conditions", message: "Enter the conditions of the approval" });
+  }
+  return { ok: false, errors };
 }
 
-export function parseRejectForm(body: FormBody): Parsed<z.output<typeof rejectInput>> {
+function parseRejectForm(body: FormBody): Parsed<z.output<typeof rejectInput>> {
   const version = intOrUndefined(text(body, "version"));
   const result = rejectInput.safeParse({
     reason: text(body, "reason"),
@@ -305,9 +309,39 @@ export function parseRejectForm(body: FormBody): Parsed<z.output<typeof rejectIn
   return { ok: true, value: result.data };
 }
 
-export function formVersion(body: FormBody): number | undefined {
+function formVersion(body: FormBody): number | undefined {
   const v = intOrUndefined(text(body, "version"));
   return typeof v === "number" ? v : undefined;
+}
+
+/**
+ * A page form's parser as the Zod schema pageAction reads the form with (web/page-action.ts): its
+ * errors, already on the page's field names, become the schema's issues.
+ */
+function pageForm<T>(parse: (body: FormBody) => Parsed<T>) {
+  return z.record(z.string(), z.unknown()).transform((body, ctx): T => {
+    const parsed = parse(body);
+    if (parsed.ok) return parsed.value;
+    for (const e of parsed.errors)
+      ctx.addIssue({ code: "custom", path: e.path.split("."), message: e.message });
+    return z.NEVER;
+  });
+}
+
+/** The GOV.UK date inputs of the project forms, with the words their error names. */
+export const PROJECT_DATES = { startedOn: "The start date" };
+export const DECISION_DATES = { decidedOn: "The meeting date" };
+
+/** The page forms, as pageAction takes them. */
+export const projectForm = pageForm(parseProjectForm);
+export const projectEditForm = pageForm(parseProjectEditForm);
+export const decisionForm = pageForm(parseDecisionForm);
+export const rejectForm = pageForm(parseRejectForm);
+export const advanceForm = pageForm((body) => ({ ok: true, value: { version: formVersion(body) } }));
+
+/** A field's name on the page, where it differs from the API's. */
+export function pagePath(path: string): string {
+  return PAGE_PATHS[path] ?? path;
 }
 
 export { issues as zodIssues };

@@ -106,7 +106,7 @@ function approvalText(m: MissingOutput): string {
 }
 
 /** The missing list as a GOV.UK error summary, each item with its paragraph. */
-export function missingAsErrors(missing: readonly MissingOutput[]) {
+export function missingAsErrors(missing: readonly Pick<MissingOutput, "reason" | "paragraph">[]) {
   return missing.map((m) => ({ path: "gate", message: `${m.reason} (${m.paragraph})` }));
 }
 
@@ -184,9 +184,13 @@ const TASK_STATUS_WORDS: Record<string, string> = {
   "not-applicable": "not applicable",
 };
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
 /** "Checklist task 1.3 completed on 4 March 2025", or what else changed on it. */
 function describeTaskUpdate(s: Record<string, unknown>): string {
-  const changes = s.changes && typeof s.changes === "object" ? (s.changes as Record<string, unknown>) : {};
+  const changes = isRecord(s.changes) ? s.changes : {};
   const parts: string[] = [];
   if ("status" in changes) {
     const status = str(changes.status);

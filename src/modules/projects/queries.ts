@@ -1,36 +1,19 @@
-import {
-  and,
-  asc,
-  count,
-  desc,
-  eq,
-  gte,
-  inArray,
-  isNull,
-  lt,
-  notInArray,
-  or,
-  sql,
-  type SQL,
-} from "drizzle-orm";
-import { alias, type PgColumn } from "drizzle-orm/pg-core";
+import { and, asc, count, desc, eq, inArray, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Executor } from "../../db/client.js";
-import { eqiaScreeningDone } from "../eqia/screening.js";
+import { projectsScreened } from "../eqia/queries.js";
 import {
   auditEvents,
   checklistTasks,
   decisions,
   documentVersions,
   equalityAssessments,
-  governanceBodies,
-  governanceMembers,
   incumbentContracts,
   projectDocuments,
   projects,
   risks,
   users,
 } from "../../db/schema/index.js";
-import { heldOn } from "../../domain/decision-authority.js";
 import {
   isDocumentKind,
   parseStage,
@@ -146,17 +129,9 @@ export type SnapshotRow = Pick<
   "id" | "stage" | "outcome" | "estimatedValuePence" | "programmeCode" | "programmeCodes" | "regime"
 >;
 
-/**
- * For each project, what its gate needs: the newest document of each kind and every decision. `scope`,
- * when given, is a subquery of the same projects' ids, so thousands of them (the pipeline) are not sent
- * as a list of parameters.
- */
-export async function loadSnapshots(ex: Executor, rows: SnapshotRow[], scope?: SQL) {
-  const ids = rows.map((r) => r.id);
-  const out = new Map<string, ProjectSnapshot>();
-  if (ids.length === 0) return out;
-  const within = (column: PgColumn) => (scope ? sql`${column} IN (${scope})` : inArray(column, ids));
-  const docs = await ex
+/** The newest version of each document of the projects, oldest upload first. */
+async function latestDocuments(ex: Executor, within: (column: PgColumn) => SQL) {
+  return ex
     .select({
       id: projectDocuments.id,
       projectId: projectDocuments.projectId,
@@ -174,7 +149,11 @@ export async function loadSnapshots(ex: Executor, rows: SnapshotRow[], scope?: S
     )
     .where(within(projectDocuments.projectId))
     .orderBy(asc(documentVersions.createdAt), asc(projectDocuments.id));
-  const decided = await ex
+}
+
+/** What the gates read of the projects' decisions, in the order they were recorded. */
+async function decisionFacts(ex: Executor, within: (column: PgColumn) => SQL) {
+  return ex
     .select({
       projectId: decisions.projectId,
       subjectType: decisions.subjectType,
@@ -187,160 +166,74 @@ export async function loadSnapshots(ex: Executor, rows: SnapshotRow[], scope?: S
     .from(decisions)
     .where(within(decisions.projectId))
     .orderBy(asc(decisions.createdAt), asc(decisions.id));
-  const screenings = await ex
-    .select({ projectId: equalityAssessments.projectId, entries: equalityAssessments.entries })
-    .from(equalityAssessments)
-    .where(within(equalityAssessments.projectId));
-  // Grouped once by project, so thousands of projects (the pipeline) cost one pass over each result.
-  const docsOf = groupBy(docs, (d) => d.projectId);
-  const decidedOf = groupBy(decided, (d) => d.projectId);
-  const screeningOf = new Map(screenings.map((e) => [e.projectId, e]));
-  for (const row of rows) {
-    const documents: Partial<Record<DocumentKind, { id: string; version: number }>> = {};
-    // Ordered by upload time: the last one of each kind wins.
-    for (const d of docsOf.get(row.id) ?? []) {
-      if (isDocumentKind(d.kind)) documents[d.kind] = { id: d.id, version: d.version };
-    }
-    const projectDecisions: DecisionSnapshot[] = (decidedOf.get(row.id) ?? []).map((d) => ({
+}
+
+type DocumentFact = Awaited<ReturnType<typeof latestDocuments>>[number];
+
+function snapshotOf(
+  row: SnapshotRow,
+  docs: readonly DocumentFact[],
+  decided: readonly DecisionSnapshot[],
+  screened: boolean,
+): ProjectSnapshot {
+  const documents: Partial<Record<DocumentKind, { id: string; version: number }>> = {};
+  // Ordered by upload time: the last one of each kind wins.
+  for (const d of docs) {
+    if (isDocumentKind(d.kind)) documents[d.kind] = { id: d.id, version: d.version };
+  }
+  return {
+    id: row.id,
+    stage: parseStage(row.stage) ?? 1,
+    outcome: row.outcome,
+    estimatedValuePence: row.estimatedValuePence,
+    programmeCodes: [row.programmeCode, ...row.programmeCodes.filter((c) => c !== row.programmeCode)],
+    regime: row.regime,
+    documents,
+    decisions: decided.map((d) => ({
       subjectType: d.subjectType,
       subjectId: d.subjectId,
       subjectVersion: d.subjectVersion,
       bodyCode: d.bodyCode,
       decision: d.decision,
       decidedOn: d.decidedOn,
-    }));
-    out.set(row.id, {
-      id: row.id,
-      stage: parseStage(row.stage) ?? 1,
-      outcome: row.outcome,
-      estimatedValuePence: row.estimatedValuePence,
-      programmeCodes: [row.programmeCode, ...row.programmeCodes.filter((c) => c !== row.programmeCode)],
-      regime: row.regime,
-      documents,
-      decisions: projectDecisions,
-      eqiaScreeningDone: eqiaScreeningDone(screeningOf.get(row.id)),
-      // Provided by their own capabilities when they land (tenders, contracts): until then, not done.
-      awarded: false,
-      mobilisationComplete: false,
-    });
+    })),
+    eqiaScreeningDone: screened,
+    // Provided by their own capabilities when they land (tenders, contracts): until then, not done.
+    awarded: false,
+    mobilisationComplete: false,
+  };
+}
+
+/**
+ * For each project, what its gate needs: the newest document of each kind and every decision. `scope`,
+ * when given, is a subquery of the same projects' ids, so thousands of them (the pipeline) are not sent
+ * as a list of parameters.
+ */
+export async function loadSnapshots(ex: Executor, rows: SnapshotRow[], scope?: SQL) {
+  const ids = rows.map((r) => r.id);
+  const out = new Map<string, ProjectSnapshot>();
+  if (ids.length === 0) return out;
+  const within = (column: PgColumn) => (scope ? sql`${column} IN (${scope})` : inArray(column, ids));
+  const docs = await latestDocuments(ex, within);
+  const decided = await decisionFacts(ex, within);
+  const screened = await projectsScreened(ex, within);
+  // Grouped once by project, so thousands of projects (the pipeline) cost one pass over each result.
+  const docsOf = groupBy(docs, (d) => d.projectId);
+  const decidedOf = groupBy(decided, (d) => d.projectId);
+  for (const row of rows) {
+    out.set(
+      row.id,
+      snapshotOf(row, docsOf.get(row.id) ?? [], decidedOf.get(row.id) ?? [], screened.has(row.id)),
+    );
   }
   return out;
 }
 
-export async function findDocument(ex: Executor, documentId: string, options: { lock?: boolean } = {}) {
-  const query = ex.select().from(projectDocuments).where(eq(projectDocuments.id, documentId));
-  const [row] = options.lock ? await query.for("update") : await query;
-  return row ?? null;
-}
-
-/** The document of this kind and title in the project (titles match whatever their case). */
-export async function findDocumentByTitle(ex: Executor, projectId: string, kind: string, title: string) {
-  const [row] = await ex
-    .select()
-    .from(projectDocuments)
-    .where(
-      and(
-        eq(projectDocuments.projectId, projectId),
-        eq(projectDocuments.kind, kind),
-        eq(sql`lower(${projectDocuments.title})`, title.toLowerCase()),
-      ),
-    )
-    .limit(1);
-  return row ?? null;
-}
-
-/** Every document of a project with all its versions, newest version first. */
-export async function documentsWithVersions(ex: Executor, projectId: string) {
-  const docs = await ex
-    .select()
-    .from(projectDocuments)
-    .where(eq(projectDocuments.projectId, projectId))
-    .orderBy(asc(projectDocuments.kind), asc(projectDocuments.title));
-  if (docs.length === 0) return [];
-  const versions = await ex
-    .select({
-      documentId: documentVersions.documentId,
-      version: documentVersions.version,
-      sha256: documentVersions.sha256,
-      bytes: documentVersions.bytes,
-      mediaType: documentVersions.mediaType,
-      fileName: documentVersions.fileName,
-      uploadedAt: documentVersions.createdAt,
-      uploadedBy: users.name,
-    })
-    .from(documentVersions)
-    .leftJoin(users, eq(users.id, documentVersions.uploadedById))
-    .where(
-      inArray(
-        documentVersions.documentId,
-        docs.map((d) => d.id),
-      ),
-    )
-    .orderBy(desc(documentVersions.version));
-  return docs.map((d) => ({ ...d, versions: versions.filter((v) => v.documentId === d.id) }));
-}
-
-export async function findVersion(ex: Executor, documentId: string, version: number) {
-  const [row] = await ex
-    .select()
-    .from(documentVersions)
-    .where(and(eq(documentVersions.documentId, documentId), eq(documentVersions.version, version)));
-  return row ?? null;
-}
-
-const recorders = alias(users, "recorders");
-
-export async function decisionsOf(ex: Executor, projectId: string, decisionId?: string) {
-  return ex
-    .select({
-      decision: decisions,
-      memberName: users.name,
-      recordedByName: recorders.name,
-      subjectKind: projectDocuments.kind,
-      subjectTitle: projectDocuments.title,
-    })
-    .from(decisions)
-    .leftJoin(users, eq(users.id, decisions.memberId))
-    .innerJoin(recorders, eq(recorders.id, decisions.recordedById))
-    .leftJoin(
-      projectDocuments,
-      and(eq(decisions.subjectType, "document"), eq(projectDocuments.id, decisions.subjectId)),
-    )
-    .where(
-      decisionId
-        ? and(eq(decisions.projectId, projectId), eq(decisions.id, decisionId))
-        : eq(decisions.projectId, projectId),
-    )
-    .orderBy(asc(decisions.decidedOn), asc(decisions.createdAt));
-}
-
-export async function findBody(ex: Executor, code: string) {
-  const [row] = await ex.select().from(governanceBodies).where(eq(governanceBodies.code, code));
-  return row ?? null;
-}
-
-/** The user's periods in the body, past and present (for decision-authority.ts). */
-export async function membershipsOf(ex: Executor, bodyId: string, userId: string) {
-  return ex
-    .select({ role: governanceMembers.role, from: governanceMembers.from, to: governanceMembers.to })
-    .from(governanceMembers)
-    .where(and(eq(governanceMembers.bodyId, bodyId), eq(governanceMembers.userId, userId)));
-}
-
-/** Whether the user was a chair or member of the body on that day (the member named in a decision). */
-export async function decidedAsMember(ex: Executor, bodyId: string, userId: string, on: string) {
-  const periods = await membershipsOf(ex, bodyId, userId);
-  return periods.some((p) => p.role !== "officer" && heldOn(p, on));
-}
-
-/** Whether the user uploaded any version of the document (separation of duties). */
-export async function uploadedAVersion(ex: Executor, documentId: string, userId: string) {
-  const [row] = await ex
-    .select({ id: documentVersions.id })
-    .from(documentVersions)
-    .where(and(eq(documentVersions.documentId, documentId), eq(documentVersions.uploadedById, userId)))
-    .limit(1);
-  return Boolean(row);
+/** One project's snapshot, read on the caller's transaction. */
+export async function loadSnapshot(ex: Executor, row: SnapshotRow): Promise<ProjectSnapshot> {
+  const snapshot = (await loadSnapshots(ex, [row])).get(row.id);
+  if (!snapshot) throw new Error("project snapshot missing");
+  return snapshot;
 }
 
 /**
@@ -366,30 +259,6 @@ export async function hasLedProject(ex: Executor, projectId: string, userId: str
     )
     .limit(1);
   return Boolean(row);
-}
-
-/**
- * Members (chairs and members, not officers) of every body, for naming who decided: everyone whose
- * membership has not ended before today (a meeting may predate the newest members; the service checks).
- */
-export async function bodyMembers(ex: Executor, today: string) {
-  return ex
-    .select({
-      userId: users.id,
-      name: users.name,
-      bodyCode: governanceBodies.code,
-      bodyName: governanceBodies.name,
-    })
-    .from(governanceMembers)
-    .innerJoin(governanceBodies, eq(governanceBodies.id, governanceMembers.bodyId))
-    .innerJoin(users, eq(users.id, governanceMembers.userId))
-    .where(
-      and(
-        inArray(governanceMembers.role, ["chair", "member"]),
-        or(isNull(governanceMembers.to), gte(governanceMembers.to, today)),
-      ),
-    )
-    .orderBy(asc(governanceBodies.name), asc(users.name));
 }
 
 export async function overdueTasks(ex: Executor, projectId: string, today: string) {

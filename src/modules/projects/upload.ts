@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyRequest } from "fastify";
 import { fileTypeFromFile } from "file-type";
 import { refuseHostileText } from "../../web/hostile-input.js";
@@ -47,12 +48,68 @@ function isTooLarge(error: unknown): boolean {
   return (
     typeof error === "object" &&
     error !== null &&
-    ((error as { code?: unknown }).code === "FST_REQ_FILE_TOO_LARGE" ||
-      (error as { statusCode?: unknown }).statusCode === 413)
+    (("code" in error && error.code === "FST_REQ_FILE_TOO_LARGE") ||
+      ("statusCode" in error && error.statusCode === 413))
   );
 }
 
 export class UploadStopped extends Error {}
+
+/** Writes a file part to `target`, counting its bytes as they pass. */
+async function spool(part: MultipartFile, target: string, maxBytes: number): Promise<SpooledFile> {
+  let bytes = 0;
+  await pipeline(
+    part.file,
+    async function* (source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) {
+        bytes += chunk.length;
+        yield chunk;
+      }
+    },
+    fs.createWriteStream(target, { flags: "wx" }),
+  );
+  return {
+    path: target,
+    fileName: part.filename || "document",
+    bytes,
+    tooLarge: part.file.truncated || bytes > maxBytes,
+    limitBytes: maxBytes,
+  };
+}
+
+interface UploadOptions {
+  maxBytes: number;
+  beforeFile?: (fields: Record<string, string>) => boolean;
+}
+
+/** Reads the parts into `received`: each text field once, and the part named `file` spooled into `dir`. */
+async function readParts(
+  request: FastifyRequest,
+  dir: string,
+  options: UploadOptions,
+  received: { fields: Record<string, string>; file: SpooledFile | null },
+) {
+  if (!request.isMultipart()) {
+    throw new ProblemError(415, "Unsupported media type", "Send the document as multipart/form-data", [
+      { path: "file", message: "Send the document as multipart/form-data" },
+    ]);
+  }
+  const { fields } = received;
+  for await (const part of request.parts({ limits: { fileSize: options.maxBytes } })) {
+    if (part.type === "field") {
+      if (typeof part.value === "string" && !(part.fieldname in fields)) fields[part.fieldname] = part.value;
+      continue;
+    }
+    if (part.fieldname !== "file" || received.file) {
+      part.file.resume();
+      continue;
+    }
+    if (options.beforeFile && !options.beforeFile(fields)) {
+      throw new UploadStopped();
+    }
+    received.file = await spool(part, path.join(dir, "file"), options.maxBytes);
+  }
+}
 
 /**
  * Reads a multipart request: text fields, and the part named `file` spooled to disk (other files are
@@ -61,62 +118,24 @@ export class UploadStopped extends Error {}
  */
 export async function receiveUpload(
   request: FastifyRequest,
-  options: { maxBytes: number; beforeFile?: (fields: Record<string, string>) => boolean },
+  options: UploadOptions,
 ): Promise<ReceivedUpload> {
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "commissioner-upload-"));
   const discard = () => fs.promises.rm(dir, { recursive: true, force: true });
-  const fields: Record<string, string> = {};
-  let file: SpooledFile | null = null;
+  const received: { fields: Record<string, string>; file: SpooledFile | null } = { fields: {}, file: null };
   let tooLarge = false;
   try {
-    if (!request.isMultipart()) {
-      throw new ProblemError(415, "Unsupported media type", "Send the document as multipart/form-data", [
-        { path: "file", message: "Send the document as multipart/form-data" },
-      ]);
-    }
-    for await (const part of request.parts({ limits: { fileSize: options.maxBytes } })) {
-      if (part.type === "field") {
-        if (typeof part.value === "string" && !(part.fieldname in fields))
-          fields[part.fieldname] = part.value;
-        continue;
-      }
-      if (part.fieldname !== "file" || file) {
-        part.file.resume();
-        continue;
-      }
-      if (options.beforeFile && !options.beforeFile(fields)) {
-        throw new UploadStopped();
-      }
-      const target = path.join(dir, "file");
-      let bytes = 0;
-      await pipeline(
-        part.file,
-        async function* (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) {
-            bytes += chunk.length;
-            yield chunk;
-          }
-        },
-        fs.createWriteStream(target, { flags: "wx" }),
-      );
-      file = {
-        path: target,
-        fileName: part.filename || "document",
-        bytes,
-        tooLarge: part.file.truncated || bytes > options.maxBytes,
-        limitBytes: options.maxBytes,
-      };
-      tooLarge ||= file.tooLarge;
-    }
+    await readParts(request, dir, options, received);
   } catch (error) {
-    if (isTooLarge(error)) {
-      tooLarge = true;
-    } else {
+    if (!isTooLarge(error)) {
       await discard();
       throw error;
     }
+    tooLarge = true;
   }
-  if (tooLarge) {
+  const { fields } = received;
+  let { file } = received;
+  if (tooLarge || file?.tooLarge) {
     file = {
       path: file?.path ?? path.join(dir, "file"),
       fileName: file?.fileName ?? "document",
@@ -140,9 +159,8 @@ async function isUtf8Text(filePath: string): Promise<boolean> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   try {
     for await (const chunk of fs.createReadStream(filePath)) {
-      const buffer = chunk as Buffer;
-      if (buffer.includes(0)) return false;
-      decoder.decode(buffer, { stream: true });
+      if (!Buffer.isBuffer(chunk) || chunk.includes(0)) return false;
+      decoder.decode(chunk, { stream: true });
     }
     decoder.decode();
     return true;

@@ -1,4 +1,4 @@
-import { todayInLondon } from "../../domain/dates.js";
+import type { Clock } from "../../domain/clock.js";
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/client.js";
@@ -120,7 +120,7 @@ export function presentRisk(row: RiskRow, today: string) {
 export type PresentedRisk = ReturnType<typeof presentRisk>;
 
 /** The live risk register of a project (App C 1): every change kept in risk_history and the audit trail. */
-export function createRisksService(db: Db) {
+export function createRisksService(db: Db, clock: Clock) {
   /** The project's risks, open ones first, highest score first, then the earliest review; null for no such project. */
   async function list(projectId: string) {
     const project = await findProject(db, projectId);
@@ -135,7 +135,7 @@ export function createRisksService(db: Db) {
         asc(risks.reviewOn),
         asc(risks.createdAt),
       );
-    const today = todayInLondon();
+    const today = clock.today();
     const items = rows.map((r) => presentRisk(r, today));
     return { project, items, overdue: items.filter((r) => r.overdue).length };
   }
@@ -143,7 +143,7 @@ export function createRisksService(db: Db) {
   async function get(riskId: string) {
     if (!z.uuid().safeParse(riskId).success) return null;
     const [row] = await db.select().from(risks).where(eq(risks.id, riskId));
-    return row ? presentRisk(row, todayInLondon()) : null;
+    return row ? presentRisk(row, clock.today()) : null;
   }
 
   /** A risk with every change made to it, newest first. */
@@ -181,7 +181,7 @@ export function createRisksService(db: Db) {
   async function create(actor: Actor, projectId: string, input: RiskInput) {
     const project = await findProject(db, projectId);
     if (!project) throw new NotFoundError("No project has this id");
-    const today = todayInLondon();
+    const today = clock.today();
     return db.transaction(async (tx) => {
       const [row] = await tx
         .insert(risks)
@@ -228,7 +228,7 @@ export function createRisksService(db: Db) {
     if (!z.uuid().safeParse(riskId).success) throw new NotFoundError("No risk has this id");
     const [current] = await db.select().from(risks).where(eq(risks.id, riskId));
     if (!current) throw new NotFoundError("No risk has this id");
-    const today = todayInLondon();
+    const today = clock.today();
     if (current.version !== input.version) {
       throw new StaleVersionError(STALE_RISK_MESSAGE, [], { current: presentRisk(current, today) });
     }
@@ -277,7 +277,7 @@ export function createRisksService(db: Db) {
       .where(
         and(
           eq(risks.status, "open"),
-          sql`${risks.reviewOn} < ${todayInLondon()}`,
+          sql`${risks.reviewOn} < ${clock.today()}`,
           inArray(risks.projectId, projectIds),
         ),
       )

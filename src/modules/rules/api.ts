@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { approvalsFor, FLAG_CODES } from "../../domain/approvals.js";
 import { PROGRAMME_CODES } from "../../domain/governance.js";
-import { isIsoDate, todayInLondon } from "../../domain/dates.js";
+import { isIsoDate } from "../../domain/dates.js";
 import { MAX_PENCE } from "../../domain/money.js";
 import { REGIME_CODES, REGIMES, regimeInForceOn } from "../../domain/regimes.js";
 import { standstill } from "../../domain/standstill.js";
@@ -161,7 +161,7 @@ export const rulesApi: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { valuePence, programmeCode, lightTouch } = request.query;
-      const on = request.query.on ?? todayInLondon();
+      const on = request.query.on ?? app.services.clock.today();
       const regime = chooseRegime(request.query.regime, on, "on");
       return approvalsFor({
         regime,

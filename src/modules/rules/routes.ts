@@ -1,4 +1,3 @@
-import { todayInLondon } from "../../domain/dates.js";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { approvalsFor } from "../../domain/approvals.js";
 
@@ -23,14 +22,14 @@ import { PAGE_QUERY } from "../../web/page-action.js";
  * A GET search form: it changes nothing, so errors are shown on the same page, with what was typed.
  */
 export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { reference } = app.services;
+  const { reference, clock } = app.services;
 
   app.get(
     paths.rules,
     { preHandler: requirePage("rules:read"), schema: { hide: true, querystring: PAGE_QUERY } },
     async (request, reply) => {
       const query = request.query;
-      const today = todayInLondon();
+      const today = clock.today();
       const programmes = byFrameworkOrder(await reference.listProgrammes());
       const page = (values: ReturnType<typeof formValues>, extra: Record<string, unknown>) =>
         reply.view("rules/views/rules.njk", {

@@ -1,0 +1,104 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { ProblemError } from "../../../errors.js";
+import { renderStatus } from "../../../web/errors.js";
+import { redirectWithErrors, redirectWithSuccess } from "../../../web/forms.js";
+import { admittedActor, requirePage } from "../../../web/guards.js";
+import { MAX_UPLOAD_BYTES } from "../../../web/limits.js";
+import { formRefusal } from "../../../web/problems.js";
+import { csrfTokenValid } from "../../../web/sessions.js";
+import { pageRoute, projectParams, refusalErrors } from "../pages.js";
+import { projectPaths } from "../paths.js";
+import { kindName } from "../presenter.js";
+import { attachmentHeader, receiveUpload, UploadStopped, type ReceivedUpload } from "../upload.js";
+
+const uploads = new WeakMap<FastifyRequest, ReceivedUpload>();
+
+const versionParams = z.object({
+  id: z.uuid(),
+  documentId: z.uuid(),
+  version: z.coerce.number().int().min(1),
+});
+
+function csrfRefused(reply: FastifyReply) {
+  return reply.code(403).view("errors/csrf.njk", { pageTitle: "Your form could not be sent" });
+}
+
+/**
+ * Reads the multipart form before the CSRF check (which reads `request.body._csrf`), and checks the
+ * token as soon as it arrives, before a byte of the file is kept.
+ */
+function receiveDocumentForm(sessionSecret: string) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const valid = (fields: Record<string, string>) => csrfTokenValid(request, fields._csrf, sessionSecret);
+    let received: ReceivedUpload;
+    try {
+      received = await receiveUpload(request, { maxBytes: MAX_UPLOAD_BYTES, beforeFile: valid });
+    } catch (error) {
+      if (!(error instanceof UploadStopped)) throw error;
+      request.log.warn({ url: request.routeOptions.url }, "upload refused before the file (CSRF token)");
+      return csrfRefused(reply);
+    }
+    if (!valid(received.fields)) {
+      await received.discard();
+      return csrfRefused(reply);
+    }
+    uploads.set(request, received);
+    request.body = received.fields;
+  };
+}
+
+/** A project's documents on its page: the upload form's post, and each version's download. */
+export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { projects } = app.services;
+
+  // Uploads are multipart: the permission is checked and the form read before the CSRF check.
+  app.post(
+    projectPaths.documents(),
+    {
+      schema: { hide: true, params: projectParams },
+      preValidation: [requirePage("documents:upload"), receiveDocumentForm(app.config.sessionSecret)],
+      onResponse: async (request: FastifyRequest) => {
+        await uploads.get(request)?.discard();
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const received = uploads.get(request);
+      try {
+        const document = await projects.documents.upload(
+          admittedActor(request),
+          id,
+          received?.fields ?? {},
+          received?.file ?? null,
+        );
+        const message = `${kindName(document.kind)} “${document.title}” version ${document.version} has been uploaded`;
+        return await redirectWithSuccess(request, reply, projectPaths.project(id), message);
+      } catch (error) {
+        const refused = formRefusal(error);
+        if (!refused) throw error;
+        return redirectWithErrors(request, reply, projectPaths.project(id), refusalErrors(refused, "file"));
+      }
+    },
+  );
+
+  app.get(
+    projectPaths.documentVersion(),
+    pageRoute("projects:read", { params: versionParams }),
+    async (request, reply) => {
+      const { id, documentId, version } = request.params;
+      try {
+        const file = await projects.documents.openVersion(id, documentId, version);
+        return await reply
+          .type(file.mediaType)
+          .header("content-disposition", attachmentHeader(file.fileName))
+          .header("content-length", file.bytes)
+          .send(file.stream);
+      } catch (error) {
+        if (error instanceof ProblemError && error.status === 404) return renderStatus(reply, 404);
+        throw error;
+      }
+    },
+  );
+};

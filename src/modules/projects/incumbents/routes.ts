@@ -1,0 +1,112 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import type { FieldError } from "../../../errors.js";
+import { redirectWithErrors, redirectWithSuccess } from "../../../web/forms.js";
+import { admittedActor } from "../../../web/guards.js";
+import { renderStatus } from "../../../web/errors.js";
+import { formRefusal } from "../../../web/problems.js";
+import { invalidDateMessage, readDateInput } from "../../../web/date-input.js";
+import { pageAction } from "../../../web/page-action.js";
+import { text, wholeNumber, zodIssues, type FormBody } from "../inputs.js";
+import { formBody, keepTypedOverStale, pageRoute, projectParams, staleVersion } from "../pages.js";
+import { projectPaths } from "../paths.js";
+import { incumbentInput, incumbentPatchInput } from "./inputs.js";
+
+const NOTICE_DATE = "The date notice was given";
+
+function noticeFieldErrors(contractId: string, errors: FieldError[]): FieldError[] {
+  return errors.map((e) => ({
+    ...e,
+    path: e.path === "noticeDocumentId" ? `noticeDocumentId-${contractId}` : `notice-${contractId}.day`,
+  }));
+}
+
+/** The "Add a contract" form, as the API's input (its date input already folded by pageAction). */
+const incumbentForm = z.preprocess((posted) => {
+  const body = formBody.parse(posted);
+  const days = text(body, "noticeDays").trim();
+  return {
+    name: text(body, "incumbentName"),
+    providerOrganisationId: text(body, "providerOrganisationId") || null,
+    endsOn: text(body, "endsOn") || undefined,
+    noticeDays: days === "" ? undefined : (wholeNumber(days) ?? Number.NaN),
+  };
+}, incumbentInput);
+
+/** The "Record notice given" form, as the API's input; its date is required here. */
+function parseNoticeForm(body: FormBody) {
+  const date = readDateInput(body, "noticeGivenOn");
+  const noticeGivenOn = date.kind === "date" ? date.iso : "";
+  const parsed = incumbentPatchInput.safeParse({
+    noticeGivenOn: noticeGivenOn || undefined,
+    noticeDocumentId: text(body, "noticeDocumentId") || null,
+    version: wholeNumber(text(body, "version")),
+  });
+  if (parsed.success && noticeGivenOn) return { ok: true as const, value: parsed.data };
+  const errors = parsed.success ? [] : zodIssues(parsed.error);
+  if (date.kind === "empty")
+    errors.unshift({ path: "noticeGivenOn", message: "Enter the date notice was given" });
+  if (date.kind === "invalid")
+    errors.unshift({ path: "noticeGivenOn", message: invalidDateMessage(NOTICE_DATE) });
+  return { ok: false as const, errors };
+}
+
+const contractParams = z.object({ id: z.uuid(), contractId: z.uuid() });
+
+/** The forms of the project page's "Contracts being recommissioned" section (App C 1). */
+export const incumbentRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { projects } = app.services;
+
+  app.post(
+    projectPaths.incumbents(),
+    pageRoute("projects:update", { params: projectParams }),
+    pageAction({
+      params: projectParams,
+      load: ({ id }) => projects.find(id),
+      form: (project) => `${projectPaths.project(project.id)}#incumbents`,
+      body: incumbentForm,
+      dates: { endsOn: "The date the contract ends" },
+      pageFields: { name: "incumbentName" },
+      refusalField: "incumbentName",
+      run: async ({ actor, loaded: project, input }) => {
+        const added = await projects.incumbents.add(actor, project.id, input);
+        return {
+          to: `${projectPaths.project(project.id)}#incumbents`,
+          success: `“${added.name}” has been added: notice must be given by ${added.noticeByOn}`,
+        };
+      },
+    }),
+  );
+
+  app.post(
+    projectPaths.incumbentNotice(),
+    pageRoute("projects:update", { params: contractParams, body: formBody }),
+    async (request, reply) => {
+      const { id, contractId } = request.params;
+      const back = `${projectPaths.project(id)}#incumbent-${contractId}`;
+      const parsed = parseNoticeForm(request.body);
+      if (!parsed.ok)
+        return redirectWithErrors(request, reply, back, noticeFieldErrors(contractId, parsed.errors));
+      const contracts = await projects.incumbents.list(id).catch(() => []);
+      if (!contracts.some((c) => c.id === contractId)) return renderStatus(reply, 404);
+      try {
+        const updated = await projects.incumbents.update(admittedActor(request), contractId, parsed.value);
+        const message = `Notice to the provider of “${updated.name}” has been recorded`;
+        return await redirectWithSuccess(request, reply, back, message);
+      } catch (error) {
+        const refused = formRefusal(error);
+        if (!refused) throw error;
+        const current = staleVersion(refused);
+        if (current !== null) {
+          // Keep what was typed, with the version now current: sending again records it over theirs.
+          const path = `notice-${contractId}.day`;
+          return keepTypedOverStale(request, reply, back, { path, message: refused.message }, current);
+        }
+        const errors = refused.errors.length
+          ? refused.errors
+          : [{ path: "noticeGivenOn", message: refused.message }];
+        return redirectWithErrors(request, reply, back, noticeFieldErrors(contractId, errors));
+      }
+    },
+  );
+};
