@@ -9,7 +9,7 @@ import {
   type BankHolidayArea,
   type IsoDate,
 } from "./dates.js";
-import { getRegime, type RegimeCode } from "./regimes.js";
+import { getRegime, type Regime, type RegimeCode } from "./regimes.js";
 
 /**
  * The standstill (Alcatel) period: the pause between telling bidders the result and entering into the
@@ -166,73 +166,111 @@ export function listInWords(items: string[]): string {
  */
 export function standstill(query: StandstillQuery): Standstill {
   const regime = getRegime(query.regime);
+  const electronic = query.byElectronicMeans ?? true;
+  return regime.standstill.dayKind === "calendar"
+    ? calendarDayStandstill(regime, query.notifiedOn, electronic)
+    : workingDayStandstill(regime, query.notifiedOn);
+}
+
+/** The standstill's dates, before they are put into words. */
+type StandstillDates = Omit<Standstill, "explanation">;
+
+/**
+ * PCR 2006 and 2015 (§3.16, App C 7): calendar days after the day the letters are sent; a last day
+ * that is not a working day moves to the end of the next working day.
+ */
+function calendarDayStandstill(regime: Regime, notifiedOn: IsoDate, electronic: boolean): Standstill {
   const rule = regime.standstill;
   const area = regime.workingDay.area;
-  const electronic = query.byElectronicMeans ?? true;
-  const { notifiedOn } = query;
+  const days = electronic ? rule.days : (rule.otherMeansDays ?? rule.days);
+  const firstCountedDay = addDays(notifiedOn, 1);
+  const lastCountedDay = addDays(notifiedOn, days);
+  const endsOn = rule.lastDayMovesToNextWorkingDay
+    ? nextWorkingDayOnOrAfter(lastCountedDay, area)
+    : lastCountedDay;
+  const skipped =
+    compareDates(endsOn, lastCountedDay) > 0 ? nonWorkingDays(lastCountedDay, addDays(endsOn, -1), area) : [];
+  const holidaysCounted = weekdayHolidays(firstCountedDay, addDays(lastCountedDay, -1), area);
+  const earliestContractOn = addDays(endsOn, 1);
+  const dates: StandstillDates = {
+    regime: regime.code,
+    notifiedOn,
+    startsOn: notifiedOn,
+    endsOn,
+    earliestContractOn,
+    dayKind: "calendar",
+    days,
+    firstCountedDay,
+    lastCountedDay,
+    skipped,
+    holidaysCounted,
+    mandatory: rule.mandatoryForTheseServices,
+    source: rule.source,
+  };
+  return { ...dates, explanation: explainCalendarDays(regime, dates, electronic) };
+}
 
-  if (rule.dayKind === "calendar") {
-    const days = electronic ? rule.days : (rule.otherMeansDays ?? rule.days);
-    const firstCountedDay = addDays(notifiedOn, 1);
-    const lastCountedDay = addDays(notifiedOn, days);
-    const endsOn = rule.lastDayMovesToNextWorkingDay
-      ? nextWorkingDayOnOrAfter(lastCountedDay, area)
-      : lastCountedDay;
-    const skipped =
-      compareDates(endsOn, lastCountedDay) > 0
-        ? nonWorkingDays(lastCountedDay, addDays(endsOn, -1), area)
-        : [];
-    const holidaysCounted = weekdayHolidays(firstCountedDay, addDays(lastCountedDay, -1), area);
-    const earliestContractOn = addDays(endsOn, 1);
-
-    const sentences = [
-      `The letters to bidders were sent ${electronic ? "electronically" : "by other than electronic means"} on ${longDate(notifiedOn)}, which starts the standstill.`,
-      `Under ${regime.shortName} it lasts ${days} calendar days after that day (${rule.source}): day 1 is ${longDate(firstCountedDay)} and day ${days} is ${longDate(lastCountedDay)}.`,
-    ];
-    if (holidaysCounted.length)
-      sentences.push(
-        `Calendar days count whether or not they are working days, so ${listInWords(holidaysCounted.map((d) => d.label))} ${holidaysCounted.length === 1 ? "counts" : "count"}.`,
-      );
-    const [lastDay, ...passedOver] = skipped;
-    if (lastDay) {
-      sentences.push(
-        `${lastDay.label} is not a working day, so the standstill moves to the end of the next working day${passedOver.length ? `, passing over ${listInWords(passedOver.map((d) => d.label))}` : ""}.`,
-        `A working day is ${regime.workingDay.text}.`,
-      );
-    } else {
-      sentences.push(`${longDate(lastCountedDay)} is a working day, so the standstill does not move.`);
-    }
+/** The calendar-day count in words: what started it, the days counted, whether the end moved and why. */
+function explainCalendarDays(regime: Regime, dates: StandstillDates, electronic: boolean): string {
+  const rule = regime.standstill;
+  const { notifiedOn, days, firstCountedDay, lastCountedDay, holidaysCounted, skipped } = dates;
+  const sentences = [
+    `The letters to bidders were sent ${electronic ? "electronically" : "by other than electronic means"} on ${longDate(notifiedOn)}, which starts the standstill.`,
+    `Under ${regime.shortName} it lasts ${days} calendar days after that day (${rule.source}): day 1 is ${longDate(firstCountedDay)} and day ${days} is ${longDate(lastCountedDay)}.`,
+  ];
+  if (holidaysCounted.length)
     sentences.push(
-      `The standstill ends at midnight at the end of ${longDate(endsOn)}, and the contract may be entered into from ${longDate(earliestContractOn)}.`,
+      `Calendar days count whether or not they are working days, so ${listInWords(holidaysCounted.map((d) => d.label))} ${holidaysCounted.length === 1 ? "counts" : "count"}.`,
     );
-    if (rule.mandatoryForTheseServices === "unclear") sentences.push(rule.mandatoryNote);
-
-    return {
-      regime: regime.code,
-      notifiedOn,
-      startsOn: notifiedOn,
-      endsOn,
-      earliestContractOn,
-      dayKind: "calendar",
-      days,
-      firstCountedDay,
-      lastCountedDay,
-      skipped,
-      holidaysCounted,
-      mandatory: rule.mandatoryForTheseServices,
-      source: rule.source,
-      explanation: sentences.join(" "),
-    };
+  const [lastDay, ...passedOver] = skipped;
+  if (lastDay) {
+    sentences.push(
+      `${lastDay.label} is not a working day, so the standstill moves to the end of the next working day${passedOver.length ? `, passing over ${listInWords(passedOver.map((d) => d.label))}` : ""}.`,
+      `A working day is ${regime.workingDay.text}.`,
+    );
+  } else {
+    sentences.push(`${longDate(lastCountedDay)} is a working day, so the standstill does not move.`);
   }
+  sentences.push(
+    `The standstill ends at midnight at the end of ${longDate(dates.endsOn)}, and the contract may be entered into from ${longDate(dates.earliestContractOn)}.`,
+  );
+  if (rule.mandatoryForTheseServices === "unclear") sentences.push(rule.mandatoryNote);
+  return sentences.join(" ");
+}
 
+/**
+ * PA 2023 (s.51) and PSR: working days, PA 2023 beginning with the day the notice is published, PSR
+ * from the day after.
+ */
+function workingDayStandstill(regime: Regime, notifiedOn: IsoDate): Standstill {
+  const rule = regime.standstill;
+  const area = regime.workingDay.area;
   // Working days. PA 2023 counts the day of publication ("beginning with"); PSR the day after.
   const countFrom = rule.counting === "beginning-with-day-published" ? notifiedOn : addDays(notifiedOn, 1);
   const endsOn = addWorkingDays(addDays(countFrom, -1), rule.days, area);
-  const firstCountedDay = nextWorkingDayOnOrAfter(countFrom, area);
-  const skipped = nonWorkingDays(countFrom, endsOn, area);
-  const earliestContractOn = addDays(endsOn, 1);
-  const startsOn = countFrom;
+  const dates: StandstillDates = {
+    regime: regime.code,
+    notifiedOn,
+    startsOn: countFrom,
+    endsOn,
+    earliestContractOn: addDays(endsOn, 1),
+    dayKind: "working",
+    days: rule.days,
+    firstCountedDay: nextWorkingDayOnOrAfter(countFrom, area),
+    lastCountedDay: endsOn,
+    skipped: nonWorkingDays(countFrom, endsOn, area),
+    holidaysCounted: [],
+    mandatory: rule.mandatoryForTheseServices,
+    source: rule.source,
+  };
+  return { ...dates, explanation: explainWorkingDays(regime, dates) };
+}
 
+/** The working-day count in words: what started it, day 1, the days not counted, and the readings to check. */
+function explainWorkingDays(regime: Regime, dates: StandstillDates): string {
+  const rule = regime.standstill;
+  const area = regime.workingDay.area;
+  const { notifiedOn, startsOn, firstCountedDay, skipped } = dates;
   const sentences: string[] = [];
   if (rule.counting === "beginning-with-day-published") {
     sentences.push(
@@ -255,28 +293,12 @@ export function standstill(query: StandstillQuery): Standstill {
   );
   if (regime.workingDay.check) sentences.push(toCheck(regime.workingDay.check));
   sentences.push(
-    `The standstill ends at midnight at the end of ${longDate(endsOn)}, day ${rule.days}, and the contract may be entered into from ${longDate(earliestContractOn)}.`,
+    `The standstill ends at midnight at the end of ${longDate(dates.endsOn)}, day ${rule.days}, and the contract may be entered into from ${longDate(dates.earliestContractOn)}.`,
   );
   if (rule.mandatoryForTheseServices === "no")
     sentences.push(
       "For a light touch contract, as these services are, the standstill is not mandatory; a voluntary standstill, if used, runs for the same days.",
     );
   if (regime.applies.check) sentences.push(toCheck(regime.applies.check));
-
-  return {
-    regime: regime.code,
-    notifiedOn,
-    startsOn,
-    endsOn,
-    earliestContractOn,
-    dayKind: "working",
-    days: rule.days,
-    firstCountedDay,
-    lastCountedDay: endsOn,
-    skipped,
-    holidaysCounted: [],
-    mandatory: rule.mandatoryForTheseServices,
-    source: rule.source,
-    explanation: sentences.join(" "),
-  };
+  return sentences.join(" ");
 }

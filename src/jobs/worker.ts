@@ -39,25 +39,7 @@ export function createWorker(
       if (requeued > 0) log.warn({ requeued }, "requeued jobs abandoned by their worker");
     }
     const claimed = await queue.claim(workerId);
-    let ran = 0;
-    for (const job of claimed) {
-      // Stopping: the job in hand is finished, the ones not started go straight back to the queue.
-      if (stopping) {
-        await queue.release(job);
-        continue;
-      }
-      ran++;
-      const handler = handlers[job.kind];
-      try {
-        if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
-        await handler(job.payload, job);
-        await queue.complete(job.id);
-      } catch (error) {
-        log.warn({ jobId: job.id, kind: job.kind, err: error }, "job failed");
-        await queue.fail(job, error instanceof Error ? error.message : String(error));
-      }
-    }
-    return ran;
+    return runClaimed(queue, handlers, log, claimed, () => stopping);
   }
 
   function schedule() {
@@ -89,4 +71,33 @@ export function createWorker(
       await running;
     },
   };
+}
+
+/** Runs the claimed jobs in turn and says how many it ran. */
+async function runClaimed(
+  queue: JobQueue,
+  handlers: Record<string, JobHandler>,
+  log: FastifyBaseLogger,
+  claimed: readonly ClaimedJob[],
+  stopping: () => boolean,
+): Promise<number> {
+  let ran = 0;
+  for (const job of claimed) {
+    // Stopping: the job in hand is finished, the ones not started go straight back to the queue.
+    if (stopping()) {
+      await queue.release(job);
+      continue;
+    }
+    ran++;
+    const handler = handlers[job.kind];
+    try {
+      if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
+      await handler(job.payload, job);
+      await queue.complete(job.id);
+    } catch (error) {
+      log.warn({ jobId: job.id, kind: job.kind, err: error }, "job failed");
+      await queue.fail(job, error instanceof Error ? error.message : String(error));
+    }
+  }
+  return ran;
 }

@@ -84,6 +84,30 @@ export function loggerOptions(config: Config) {
 /** Builds the whole app on an open, migrated database; `server.ts` only listens. */
 export async function buildApp(config: Config, options: AppOptions): Promise<FastifyInstance> {
   const services = createServices(options.database, config, options.clock);
+  const app = createServer(config, options, services);
+  await registerRequestHandling(app, config);
+  await registerAssets(app);
+  await app.register(sessionsPlugin, { config, accounts: services.accounts });
+  await app.register(apiAuthPlugin, { accounts: services.accounts });
+  await app.register(csrfPlugin, { config });
+  await app.register(viewsPlugin, { config });
+  await app.register(errorsPlugin);
+  await app.register(hostileInputPlugin);
+  await app.register(metricsPlugin, { token: config.metricsToken });
+
+  app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
+  app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
+    const ready = await isMigrated(options.database).catch(() => false);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready" });
+  });
+
+  await registerModules(app);
+  runJobs(app, config, services, options.jobHandlers);
+  return app;
+}
+
+/** The Fastify instance with the services and config on it, Zod for schemas, and a graceful close. */
+function createServer(config: Config, options: AppOptions, services: Services) {
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config),
     trustProxy: fastifyTrustProxy(config.trustProxy),
@@ -104,7 +128,11 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   app.addHook("onSend", async (_request, reply) => {
     if (closing) reply.header("connection", "close");
   });
+  return app;
+}
 
+/** The OpenAPI document, cookies, form and multipart bodies, and the security headers. */
+async function registerRequestHandling(app: FastifyInstance, config: Config): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
@@ -122,6 +150,10 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   await app.register(formbody);
   await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 10, fields: 50 } });
   await app.register(securityHeadersPlugin, { secure: config.secureCookies });
+}
+
+/** GOV.UK Frontend's assets, styles and scripts, the app's own, and MOJ Frontend's styles. */
+async function registerAssets(app: FastifyInstance): Promise<void> {
   await app.register(fastifyStatic, {
     root: path.join(govukFrontendDist, "govuk/assets"),
     prefix: "/assets/",
@@ -148,22 +180,15 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
   app.get("/stylesheets/moj-frontend.min.css", { schema: { hide: true } }, async (_request, reply) =>
     reply.sendFile("moj-frontend.min.css", path.join(mojFrontendRoot, "moj"), { maxAge: "1d" }),
   );
-  await app.register(sessionsPlugin, { config, accounts: services.accounts });
-  await app.register(apiAuthPlugin, { accounts: services.accounts });
-  await app.register(csrfPlugin, { config });
-  await app.register(viewsPlugin, { config });
-  await app.register(errorsPlugin);
-  await app.register(hostileInputPlugin);
-  await app.register(metricsPlugin, { token: config.metricsToken });
+}
 
-  app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
-  app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
-    const ready = await isMigrated(options.database).catch(() => false);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready" });
-  });
-
-  await registerModules(app);
-
+/** The job worker with the app's handlers, started when the app is ready (if jobs run here), stopped on close. */
+function runJobs(
+  app: FastifyInstance,
+  config: Config,
+  services: Services,
+  jobHandlers: AppOptions["jobHandlers"],
+): void {
   const worker = createWorker(
     services.jobs,
     {
@@ -174,7 +199,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
         await services.jobs.enqueue(PURGE_SESSIONS_JOB, {}, new Date(Date.now() + 3_600_000));
       },
       [DELIVER_MESSAGE_JOB]: deliveryJobHandler(services.notifications, app.log),
-      ...options.jobHandlers,
+      ...jobHandlers,
     },
     app.log,
   );
@@ -185,5 +210,4 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Fas
     });
   }
   app.addHook("onClose", async () => worker.stop());
-  return app;
 }

@@ -1,29 +1,18 @@
+import { clientFacts, type ClientFacts } from "./client-facts.js";
 import { INDICATOR_DEFINITIONS, type IndicatorDefinition } from "./definitions.js";
 import {
   OUTCOME_CODES,
-  episodeInPeriod,
-  exitInPeriod,
   financialYearStart,
-  firstEpisode,
   firstSixMonths,
   followUpComplete,
-  followedByRepresentation,
   inPeriod,
-  isAdult,
-  isAlcoholUser,
-  isCriminalJusticeClient,
-  isDrugUser,
   isIndependentLiving,
-  isNewPresentation,
-  isSuccessfulExit,
   isSuccessfulReason,
-  isYoungPerson,
   contactDeadline,
   percentage,
   periodEnding,
   stayEndedIn,
   stayInPeriod,
-  substanceGroup,
   twelveMonthsEnding,
   visitDeadline,
   type DischargeReason,
@@ -183,100 +172,6 @@ function groupByClient(episodes: readonly TreatmentEpisode[]): Map<string, Treat
 // Appendix A: treatment journeys
 // ---------------------------------------------------------------------------------------------------
 
-/** What the SM indicators need to know about one client in one scope (a provider, or all). */
-interface ClientFacts {
-  /** Has an adult episode in the period (in scope). */
-  readonly adultMember: boolean;
-  readonly drugUser: boolean;
-  readonly alcoholUser: boolean;
-  readonly adultSuccessfulExit: { readonly date: IsoDate; readonly representation: boolean } | null;
-  readonly criminalJustice: boolean;
-  /** SM07: null when the client has no adult new presentation in the financial year to date. */
-  readonly sm07: { readonly eligible: boolean; readonly accepted: boolean } | null;
-  readonly sm08: { readonly eligible: boolean; readonly tested: boolean };
-  readonly youngMember: boolean;
-  readonly youngExitReason: DischargeReason | null;
-}
-
-function clientFacts(
-  all: readonly TreatmentEpisode[],
-  provider: string | null,
-  period: Period,
-  sm07Window: Period,
-): ClientFacts {
-  // "Per provider, a client counts for each provider they have an episode with in the period:
-  // membership, substance group and exit are decided from that provider's episodes only, while the two
-  // checks that look outside an exit ("no other episode open on that date" and "followed by
-  // re-presentation") look at the client's episodes at every provider. In the all-providers figure
-  // each client counts once."
-  const scoped = all.filter((e) => provider === null || e.providerCode === provider);
-
-  // "Adult indicators (SM01–SM10, SM13, SM14) use only the client's **adult** episodes for membership,
-  // substance group and exit; young people's indicators (SM11, SM12) use only their **young-person**
-  // episodes. The checks that look outside an exit use all of the client's episodes, of any age."
-  const adult = scoped.filter(isAdult);
-  const young = scoped.filter(isYoungPerson);
-  const adultInPeriod = adult.filter((e) => episodeInPeriod(e, period));
-  const youngInPeriod = young.filter((e) => episodeInPeriod(e, period));
-
-  // "**Substance group** of a client in a period, from the union of `substances` over the client's
-  // adult episodes in the period".
-  const group = substanceGroup(adultInPeriod);
-
-  // "A client's **exit** in the period is their latest `discharge_date` within `[S, E]`".
-  const exit = exitInPeriod(adult, period);
-  // "The exit is **successful** if its reason is successful and the client has no other episode open
-  // on that date" — `all`: every provider, any age.
-  const successful = exit !== null && isSuccessfulExit(exit, all);
-
-  // SM07 denominator: "adult clients with a new presentation from the start of the financial year
-  // containing E (1 April) to E, judged by their first such episode, excluding those whose
-  // `hepb_status` there is `already-immunised` or `acquired-immunity`". New presentation looks "at any
-  // provider", so `all`; the episodes themselves are the client's adult ones in scope.
-  const first = firstEpisode(
-    adult.filter((e) => inPeriod(e.triageDate, sm07Window) && isNewPresentation(e, all)),
-  );
-  const sm07 =
-    first === null
-      ? null
-      : {
-          eligible: first.hepbStatus !== "already-immunised" && first.hepbStatus !== "acquired-immunity",
-          // SM07 numerator: "eligible with `hepb_status = offered-accepted`" (on that first episode).
-          accepted: first.hepbStatus === "offered-accepted",
-        };
-
-  // SM08 denominator: "adult clients with an adult episode in the period whose `injecting_status` is
-  // `previously` or `currently`"; numerator: "eligible clients with `hepc_tested_on` set and `≤ E` on
-  // any of their adult episodes in the period".
-  const sm08 = {
-    eligible: adultInPeriod.some(
-      (e) => e.injectingStatus === "previously" || e.injectingStatus === "currently",
-    ),
-    tested: adultInPeriod.some((e) => e.hepcTestedOn !== null && e.hepcTestedOn <= period.end),
-  };
-
-  // "young people's exits": the young-person exit, decided like the adult one.
-  const youngExit = exitInPeriod(young, period);
-
-  return {
-    adultMember: adultInPeriod.length > 0,
-    drugUser: isDrugUser(group),
-    alcoholUser: isAlcoholUser(group),
-    adultSuccessfulExit: successful
-      ? // "A successful exit on d is **followed by re-presentation** if the client has an episode with
-        // `d < triage_date ≤ d + 6 months`" — any of the client's episodes.
-        { date: exit.date, representation: followedByRepresentation(exit.date, all) }
-      : null,
-    // "**Criminal-justice client**: any of their episodes in the period has `referral_source =
-    // criminal-justice`" — for the adult indicators SM09/SM10, their adult episodes in scope.
-    criminalJustice: isCriminalJusticeClient(adultInPeriod),
-    sm07,
-    sm08,
-    youngMember: youngInPeriod.length > 0,
-    youngExitReason: youngExit?.reason ?? null,
-  };
-}
-
 /** SM12 numerator: "a reason that is successful or `transferred-not-in-custody` or `transferred-to-adult-services`". */
 function isPlannedYoungPersonExit(reason: DischargeReason): boolean {
   return (
@@ -286,24 +181,68 @@ function isPlannedYoungPersonExit(reason: DischargeReason): boolean {
   );
 }
 
+/** How many of the clients pass a test. */
+type HowMany = (test: (c: ClientFacts) => boolean) => number;
+
 function substanceMisuse(
   clients: ReadonlyMap<string, readonly TreatmentEpisode[]>,
   provider: string | null,
   period: Period,
 ): [string, Figures][] {
   const sm07Window: Period = { start: financialYearStart(period.end), end: period.end };
-  const sm10Window = firstSixMonths(period);
   const facts = [...clients.values()].map((episodes) => clientFacts(episodes, provider, period, sm07Window));
-  const howMany = (test: (c: ClientFacts) => boolean) => facts.filter(test).length;
+  const howMany: HowMany = (test) => facts.filter(test).length;
+  const { sm01, sm02, sm04, sm05, sm13, sm14 } = drugAndAlcoholCounts(howMany);
 
-  // SM01: "adult drug users with an episode in the period".
-  const sm01 = howMany((c) => c.adultMember && c.drugUser);
-  // SM02: "SM01 clients with a successful exit".
-  const sm02 = howMany((c) => c.adultMember && c.drugUser && c.adultSuccessfulExit !== null);
-  // SM04: "adult alcohol users with an episode in the period".
-  const sm04 = howMany((c) => c.adultMember && c.alcoholUser);
-  // SM05: "SM04 clients with a successful exit".
-  const sm05 = howMany((c) => c.adultMember && c.alcoholUser && c.adultSuccessfulExit !== null);
+  return [
+    ["SM01", count(sm01)],
+    ["SM02", count(sm02)],
+    ["SM03", ratio(sm02, sm01)], // "SM02" / "SM01"
+    ["SM04", count(sm04)],
+    ["SM05", count(sm05)],
+    ["SM06", ratio(sm05, sm04)], // "SM05" / "SM04"
+    ...healthFigures(howMany),
+    ...criminalJusticeFigures(howMany, firstSixMonths(period)),
+    ...youngPeopleFigures(howMany),
+    ["SM13", count(sm13)],
+    ["SM13R", ratio(sm13, sm01)], // "SM13" / "SM01"
+    ["SM14", count(sm14)],
+    ["SM14R", ratio(sm14, sm04)], // "SM14" / "SM04"
+  ];
+}
+
+/** The adult drug and alcohol users, their successful exits and those not followed by re-presentation. */
+function drugAndAlcoholCounts(howMany: HowMany) {
+  return {
+    // SM01: "adult drug users with an episode in the period".
+    sm01: howMany((c) => c.adultMember && c.drugUser),
+    // SM02: "SM01 clients with a successful exit".
+    sm02: howMany((c) => c.adultMember && c.drugUser && c.adultSuccessfulExit !== null),
+    // SM04: "adult alcohol users with an episode in the period".
+    sm04: howMany((c) => c.adultMember && c.alcoholUser),
+    // SM05: "SM04 clients with a successful exit".
+    sm05: howMany((c) => c.adultMember && c.alcoholUser && c.adultSuccessfulExit !== null),
+    // SM13: "SM02 clients whose successful exit is not followed by re-presentation".
+    sm13: howMany(
+      (c) =>
+        c.adultMember &&
+        c.drugUser &&
+        c.adultSuccessfulExit !== null &&
+        !c.adultSuccessfulExit.representation,
+    ),
+    // SM14: "SM05 clients whose successful exit is not followed by re-presentation".
+    sm14: howMany(
+      (c) =>
+        c.adultMember &&
+        c.alcoholUser &&
+        c.adultSuccessfulExit !== null &&
+        !c.adultSuccessfulExit.representation,
+    ),
+  };
+}
+
+/** SM07 (hepatitis B vaccination) and SM08 (hepatitis C testing). */
+function healthFigures(howMany: HowMany): [string, Figures][] {
   // SM07: "eligible with `hepb_status = offered-accepted`" / the eligible adult new presentations.
   const sm07Den = howMany((c) => c.sm07?.eligible === true);
   const sm07Num = howMany((c) => c.sm07?.eligible === true && c.sm07.accepted);
@@ -311,6 +250,14 @@ function substanceMisuse(
   // `previously` or `currently`".
   const sm08Den = howMany((c) => c.sm08.eligible);
   const sm08Num = howMany((c) => c.sm08.eligible && c.sm08.tested);
+  return [
+    ["SM07", ratio(sm07Num, sm07Den)],
+    ["SM08", ratio(sm08Num, sm08Den)],
+  ];
+}
+
+/** SM09 and SM10: criminal-justice clients' successful exits, and re-presentation after them. */
+function criminalJusticeFigures(howMany: HowMany, sm10Window: Period): [string, Figures][] {
   // SM09: "adult CJ clients with a successful exit" / "adult CJ clients in the period".
   const sm09Den = howMany((c) => c.adultMember && c.criminalJustice);
   const sm09Num = howMany((c) => c.adultMember && c.criminalJustice && c.adultSuccessfulExit !== null);
@@ -323,43 +270,23 @@ function substanceMisuse(
     inPeriod(c.adultSuccessfulExit.date, sm10Window);
   const sm10Den = howMany(sm10Cohort);
   const sm10Num = howMany((c) => sm10Cohort(c) && c.adultSuccessfulExit?.representation === true);
+  return [
+    ["SM09", ratio(sm09Num, sm09Den)],
+    ["SM10", ratio(sm10Num, sm10Den)],
+  ];
+}
+
+/** SM11 and SM12: young people in treatment and their planned exits. */
+function youngPeopleFigures(howMany: HowMany): [string, Figures][] {
   // SM11: "young people with an episode in the period".
   const sm11 = howMany((c) => c.youngMember);
   // SM12: "young people's exits with a reason that is successful or `transferred-not-in-custody` or
   // `transferred-to-adult-services`" / "young people's exits in the period, excluding `died`".
   const sm12Den = howMany((c) => c.youngExitReason !== null && c.youngExitReason !== "died");
   const sm12Num = howMany((c) => c.youngExitReason !== null && isPlannedYoungPersonExit(c.youngExitReason));
-  // SM13: "SM02 clients whose successful exit is not followed by re-presentation".
-  const sm13 = howMany(
-    (c) =>
-      c.adultMember && c.drugUser && c.adultSuccessfulExit !== null && !c.adultSuccessfulExit.representation,
-  );
-  // SM14: "SM05 clients whose successful exit is not followed by re-presentation".
-  const sm14 = howMany(
-    (c) =>
-      c.adultMember &&
-      c.alcoholUser &&
-      c.adultSuccessfulExit !== null &&
-      !c.adultSuccessfulExit.representation,
-  );
-
   return [
-    ["SM01", count(sm01)],
-    ["SM02", count(sm02)],
-    ["SM03", ratio(sm02, sm01)], // "SM02" / "SM01"
-    ["SM04", count(sm04)],
-    ["SM05", count(sm05)],
-    ["SM06", ratio(sm05, sm04)], // "SM05" / "SM04"
-    ["SM07", ratio(sm07Num, sm07Den)],
-    ["SM08", ratio(sm08Num, sm08Den)],
-    ["SM09", ratio(sm09Num, sm09Den)],
-    ["SM10", ratio(sm10Num, sm10Den)],
     ["SM11", count(sm11)],
     ["SM12", ratio(sm12Num, sm12Den)],
-    ["SM13", count(sm13)],
-    ["SM13R", ratio(sm13, sm01)], // "SM13" / "SM01"
-    ["SM14", count(sm14)],
-    ["SM14R", ratio(sm14, sm04)], // "SM14" / "SM04"
   ];
 }
 

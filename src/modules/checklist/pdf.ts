@@ -82,31 +82,6 @@ const HEADER = ["Task", "Evidenced by", "Status", "Planned", "Completed"];
 
 /** The annex: title, facts, and one table with a row per section heading and per task. */
 export function checklistDocDefinition(data: ChecklistPdfData): TDocumentDefinitions {
-  const body: TableCell[][] = [HEADER.map((text) => ({ text, style: "tableHeader" }))];
-  for (const section of data.sections) {
-    body.push([
-      { text: `${section.number}. ${section.title}`, colSpan: 5, style: "section" },
-      "",
-      "",
-      "",
-      "",
-    ]);
-    for (const task of section.tasks)
-      body.push([
-        taskCell(task),
-        task.evidencedBy,
-        statusCell(task),
-        longDate(task.plannedOn),
-        longDate(task.completedOn),
-      ]);
-  }
-  const facts: [string, string][] = [
-    ["Programme", data.project.programmeCode],
-    ["Estimated whole-life value", data.estimatedValue],
-    ["Stage", data.project.stage],
-    ["Tasks completed", `${data.progress.completed} of ${data.progress.applicable}`],
-    ["Printed", longDate(data.printedOn)],
-  ];
   return {
     info: {
       title: `Procurement checklist: ${data.project.title}`,
@@ -127,13 +102,13 @@ export function checklistDocDefinition(data: ChecklistPdfData): TDocumentDefinit
       {
         table: {
           widths: [150, "*"],
-          body: facts.map(([name, value]) => [{ text: name, style: "factName" }, value]),
+          body: factRows(data).map(([name, value]) => [{ text: name, style: "factName" }, value]),
         },
         layout: "noBorders",
         margin: [0, 0, 0, 12],
       },
       {
-        table: { headerRows: 1, dontBreakRows: true, widths: ["*", 150, 110, 70, 70], body },
+        table: { headerRows: 1, dontBreakRows: true, widths: ["*", 150, 110, 70, 70], body: taskRows(data) },
         layout: "lightHorizontalLines",
       },
     ],
@@ -146,6 +121,40 @@ export function checklistDocDefinition(data: ChecklistPdfData): TDocumentDefinit
       note: { fontSize: 8, color: "#505a5f" },
     },
   };
+}
+
+/** The facts above the table, as name and value. */
+function factRows(data: ChecklistPdfData): [string, string][] {
+  return [
+    ["Programme", data.project.programmeCode],
+    ["Estimated whole-life value", data.estimatedValue],
+    ["Stage", data.project.stage],
+    ["Tasks completed", `${data.progress.completed} of ${data.progress.applicable}`],
+    ["Printed", longDate(data.printedOn)],
+  ];
+}
+
+/** The table's header, then each section's heading across all five columns and a row per task. */
+function taskRows(data: ChecklistPdfData): TableCell[][] {
+  const body: TableCell[][] = [HEADER.map((text) => ({ text, style: "tableHeader" }))];
+  for (const section of data.sections) {
+    body.push([
+      { text: `${section.number}. ${section.title}`, colSpan: 5, style: "section" },
+      "",
+      "",
+      "",
+      "",
+    ]);
+    for (const task of section.tasks)
+      body.push([
+        taskCell(task),
+        task.evidencedBy,
+        statusCell(task),
+        longDate(task.plannedOn),
+        longDate(task.completedOn),
+      ]);
+  }
+  return body;
 }
 
 const STANDARD_FONT_FILES = new Set([

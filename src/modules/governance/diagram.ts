@@ -5,6 +5,7 @@
  */
 
 import { KIND_LABELS, type BodyKind } from "../../domain/governance.js";
+import { buildForest, packBands, type Band, type Node } from "./diagram-grid.js";
 
 export interface DiagramBody {
   code: string;
@@ -110,15 +111,6 @@ export const KIND_COLOURS: Record<BodyKind, { fill: string; stroke: string; text
 export const LINE_COLOUR = "#0b0c0c";
 export const BAND_TEXT_COLOUR = "#0b0c0c";
 
-/** Where each kind sits when it has no parent: boards on top, groups beneath, then the council. */
-const KIND_TIER: Record<BodyKind, number> = {
-  "executive-board": 0,
-  "operational-group": 1,
-  "procurement-board": 2,
-  officer: 2,
-  team: 2,
-};
-
 const BAND_LABELS: Record<number, string> = {
   0: "Executive boards and their operational groups (§2.1)",
   1: "Operational groups (§2.1)",
@@ -164,17 +156,12 @@ export function wrapText(text: string, maxChars: number): string[] {
   return lines.length ? lines : [""];
 }
 
-interface Node {
-  body: DiagramBody;
-  order: number;
-  tier: number;
-  children: Node[];
-  /** Leaf columns the subtree needs. */
-  span: number;
-  /** Rows the subtree needs, counting its own. */
-  depth: number;
-  column: number;
-  row: number;
+/** The size every box shares, big enough for the longest wrapped name, and each body's wrapped name. */
+interface BoxMetrics {
+  nameLineHeight: number;
+  kindLineHeight: number;
+  boxHeight: number;
+  wrapped: Map<string, string[]>;
 }
 
 /** Lays the bodies out as boxes by tier, with a connector for every parent link (§2, Figure 1). */
@@ -183,195 +170,137 @@ export function layoutGovernance(
   options: Partial<DiagramOptions> = {},
 ): Diagram {
   const o = { ...DEFAULT_DIAGRAM_OPTIONS, ...options };
-  const nodes = new Map<string, Node>();
-  bodies.forEach((body, order) => {
-    if (nodes.has(body.code)) return; // each body appears once
-    nodes.set(body.code, { body, order, tier: 0, children: [], span: 1, depth: 1, column: 0, row: 0 });
-  });
-
-  // A link counts only when the parent exists and following parents never comes back round.
-  const parentOf = (node: Node): Node | undefined => {
-    const code = node.body.parentCode;
-    if (!code || code === node.body.code) return undefined;
-    const parent = nodes.get(code);
-    if (!parent) return undefined;
-    const seen = new Set([node.body.code]);
-    for (let p: Node | undefined = parent; p;) {
-      if (seen.has(p.body.code)) return undefined;
-      seen.add(p.body.code);
-      const next: string | null = p.body.parentCode;
-      p = next && next !== p.body.code ? nodes.get(next) : undefined;
-    }
-    return parent;
+  const { nodes, roots } = buildForest(bodies);
+  const bandList = packBands(roots, o.maxColumns);
+  const metrics = measureBoxes([...nodes.values()], o);
+  const innerWidth = innerWidthOf(bandList, o);
+  const width = o.margin * 2 + innerWidth;
+  const { boxes, bands, boxOf, height } = drawBands(bandList, innerWidth, metrics, o);
+  return {
+    width,
+    height,
+    boxes,
+    lines: drawConnectors(nodes, boxOf),
+    bands,
+    lineColour: LINE_COLOUR,
+    bandColour: BAND_TEXT_COLOUR,
+    description: describe(roots),
   };
+}
 
-  const roots: Node[] = [];
-  for (const node of nodes.values()) {
-    const parent = parentOf(node);
-    if (parent) parent.children.push(node);
-    else roots.push(node);
-  }
+const PADDING = 10;
+const KIND_GAP = 6;
 
-  const measure = (node: Node): void => {
-    node.children.sort((a, b) => a.order - b.order);
-    node.children.forEach(measure);
-    node.span = Math.max(
-      1,
-      node.children.reduce((n, c) => n + c.span, 0),
-    );
-    node.depth = 1 + Math.max(0, ...node.children.map((c) => c.depth));
-  };
-  roots.sort((a, b) => a.order - b.order);
-  for (const root of roots) {
-    root.tier = KIND_TIER[root.body.kind];
-    measure(root);
-  }
+/** Height of a box's text: its name lines, a gap, then the kind. */
+function textBlock(nameLines: number, m: Pick<BoxMetrics, "nameLineHeight" | "kindLineHeight">): number {
+  return nameLines * m.nameLineHeight + KIND_GAP + m.kindLineHeight;
+}
 
-  // Bands: the roots of one tier and their subtrees. Each subtree goes where the band is shallowest
-  // (leftmost on a tie), so a band fills row by row and wraps below maxColumns without gaps.
-  interface Band {
-    tier: number;
-    roots: Node[];
-    columns: number;
-    rows: number;
-  }
-  const place = (node: Node, firstColumn: number, row: number): void => {
-    // Leaves take the next column; a parent sits centred over its children.
-    node.row = row;
-    let column = firstColumn;
-    for (const child of node.children) {
-      place(child, column, row + 1);
-      column += child.span;
-    }
-    node.column = firstColumn + (node.span - 1) / 2;
-  };
-  const bandList: Band[] = [];
-  for (const tier of [...new Set(roots.map((r) => r.tier))].sort((a, b) => a - b)) {
-    const members = roots.filter((r) => r.tier === tier);
-    const columns = Math.max(o.maxColumns, ...members.map((r) => r.span));
-    const heights = new Array<number>(columns).fill(0);
-    const band: Band = { tier, roots: members, columns: 0, rows: 0 };
-    for (const root of members) {
-      let best = { column: 0, row: Number.POSITIVE_INFINITY };
-      for (let c = 0; c + root.span <= columns; c++) {
-        const row = Math.max(...heights.slice(c, c + root.span));
-        if (row < best.row) best = { column: c, row };
-      }
-      place(root, best.column, best.row);
-      for (let c = best.column; c < best.column + root.span; c++) heights[c] = best.row + root.depth;
-      band.columns = Math.max(band.columns, best.column + root.span);
-      band.rows = Math.max(band.rows, best.row + root.depth);
-    }
-    bandList.push(band);
-  }
-
-  // Every box in the diagram has the same size, big enough for the longest wrapped name.
-  const padding = 10;
+// Every box in the diagram has the same size, big enough for the longest wrapped name.
+function measureBoxes(nodes: readonly Node[], o: DiagramOptions): BoxMetrics {
   const nameLineHeight = Math.round(o.nameSize * 1.25);
   const kindLineHeight = Math.round(o.kindSize * 1.3);
-  const maxNameChars = (o.boxWidth - 2 * padding) / (o.nameSize * o.boldGlyphWidth);
-  const wrapped = new Map([...nodes.values()].map((n) => [n.body.code, wrapText(n.body.name, maxNameChars)]));
+  const maxNameChars = (o.boxWidth - 2 * PADDING) / (o.nameSize * o.boldGlyphWidth);
+  const wrapped = new Map(nodes.map((n) => [n.body.code, wrapText(n.body.name, maxNameChars)]));
   const maxLines = Math.max(1, ...[...wrapped.values()].map((l) => l.length));
-  const textBlock = (nameLines: number) => nameLines * nameLineHeight + 6 + kindLineHeight;
-  const boxHeight = padding * 2 + textBlock(maxLines);
+  const lineHeights = { nameLineHeight, kindLineHeight };
+  return { ...lineHeights, boxHeight: PADDING * 2 + textBlock(maxLines, lineHeights), wrapped };
+}
 
+/** Width inside the margins: the widest band of boxes or the longest band heading. */
+function innerWidthOf(bandList: readonly Band[], o: DiagramOptions): number {
   const widest = Math.max(1, ...bandList.map((b) => b.columns));
   const boxesWidth = widest * o.boxWidth + (widest - 1) * o.columnGap;
   const labelsWidth = Math.max(
     0,
     ...bandList.map((b) => textWidth(bandLabel(b.tier), o.nameSize, o.boldGlyphWidth)),
   );
-  const innerWidth = Math.ceil(Math.max(boxesWidth, labelsWidth));
-  const width = o.margin * 2 + innerWidth;
+  return Math.ceil(Math.max(boxesWidth, labelsWidth));
+}
 
+const BAND_LABEL_HEIGHT = 28;
+const BAND_GAP = 24;
+
+/** Each band's heading, then its boxes centred beneath it; bands stack from the top margin down. */
+function drawBands(bandList: readonly Band[], innerWidth: number, m: BoxMetrics, o: DiagramOptions) {
   const boxes: DiagramBox[] = [];
   const bands: DiagramBand[] = [];
   const boxOf = new Map<string, DiagramBox>();
-  const bandLabelHeight = 28;
-  const bandGap = 24;
   let y = o.margin;
   for (const band of bandList) {
     bands.push({
       label: bandLabel(band.tier),
       x: o.margin,
-      y: baseline(y, o.nameSize, bandLabelHeight),
+      y: baseline(y, o.nameSize, BAND_LABEL_HEIGHT),
       size: o.nameSize,
     });
-    y += bandLabelHeight;
+    y += BAND_LABEL_HEIGHT;
     const used = band.columns * o.boxWidth + (band.columns - 1) * o.columnGap;
     const left = o.margin + (innerWidth - used) / 2;
     const bandTop = y;
     const visit = (node: Node): void => {
       const x = left + node.column * (o.boxWidth + o.columnGap);
-      const top = bandTop + node.row * (boxHeight + o.rowGap);
-      const colours = KIND_COLOURS[node.body.kind];
-      const nameLines = wrapped.get(node.body.code) ?? [node.body.name];
-      const centre = x + o.boxWidth / 2;
-      // The text block sits in the middle of the box.
-      const textTop = top + (boxHeight - textBlock(nameLines.length)) / 2;
-      const kindLabel = KIND_LABELS[node.body.kind];
-      const lines: DiagramText[] = [
-        ...nameLines.map((text, i) => ({
-          text,
-          x: centre,
-          y: baseline(textTop + i * nameLineHeight, o.nameSize, nameLineHeight),
-          size: o.nameSize,
-          bold: true,
-        })),
-        {
-          text: kindLabel,
-          x: centre,
-          y: baseline(textTop + nameLines.length * nameLineHeight + 6, o.kindSize, kindLineHeight),
-          size: o.kindSize,
-          bold: false,
-        },
-      ];
-      const box: DiagramBox = {
-        code: node.body.code,
-        name: node.body.name,
-        kind: node.body.kind,
-        kindLabel,
-        x,
-        y: top,
-        width: o.boxWidth,
-        height: boxHeight,
-        fill: colours.fill,
-        stroke: colours.stroke,
-        textColour: colours.text,
-        lines,
-      };
+      const top = bandTop + node.row * (m.boxHeight + o.rowGap);
+      const box = drawBox(node, x, top, m, o);
       boxes.push(box);
       boxOf.set(node.body.code, box);
       node.children.forEach(visit);
     };
     band.roots.forEach(visit);
-    y += band.rows * boxHeight + (band.rows - 1) * o.rowGap + bandGap;
+    y += band.rows * m.boxHeight + (band.rows - 1) * o.rowGap + BAND_GAP;
   }
-  const height = y - bandGap + o.margin;
+  return { boxes, bands, boxOf, height: y - BAND_GAP + o.margin };
+}
 
+/** One body's box at (x, top), coloured for its kind, with its wrapped name and kind inside. */
+function drawBox(node: Node, x: number, top: number, m: BoxMetrics, o: DiagramOptions): DiagramBox {
+  const colours = KIND_COLOURS[node.body.kind];
+  const nameLines = m.wrapped.get(node.body.code) ?? [node.body.name];
+  const centre = x + o.boxWidth / 2;
+  // The text block sits in the middle of the box.
+  const textTop = top + (m.boxHeight - textBlock(nameLines.length, m)) / 2;
+  const kindLabel = KIND_LABELS[node.body.kind];
+  const lines: DiagramText[] = [
+    ...nameLines.map((text, i) => ({
+      text,
+      x: centre,
+      y: baseline(textTop + i * m.nameLineHeight, o.nameSize, m.nameLineHeight),
+      size: o.nameSize,
+      bold: true,
+    })),
+    {
+      text: kindLabel,
+      x: centre,
+      y: baseline(textTop + nameLines.length * m.nameLineHeight + KIND_GAP, o.kindSize, m.kindLineHeight),
+      size: o.kindSize,
+      bold: false,
+    },
+  ];
+  return {
+    code: node.body.code,
+    name: node.body.name,
+    kind: node.body.kind,
+    kindLabel,
+    x,
+    y: top,
+    width: o.boxWidth,
+    height: m.boxHeight,
+    fill: colours.fill,
+    stroke: colours.stroke,
+    textColour: colours.text,
+    lines,
+  };
+}
+
+/** A connector for every parent link that has both boxes drawn. */
+function drawConnectors(nodes: ReadonlyMap<string, Node>, boxOf: ReadonlyMap<string, DiagramBox>) {
   const lines: DiagramLine[] = [];
   for (const node of nodes.values()) {
     for (const child of node.children) {
       const from = boxOf.get(node.body.code);
       const to = boxOf.get(child.body.code);
       if (!from || !to) continue;
-      const x1 = from.x + from.width / 2;
-      const y1 = from.y + from.height;
-      const x2 = to.x + to.width / 2;
-      const y2 = to.y;
-      const middle = (y1 + y2) / 2;
-      const points =
-        x1 === x2
-          ? [
-              { x: x1, y: y1 },
-              { x: x2, y: y2 },
-            ]
-          : [
-              { x: x1, y: y1 },
-              { x: x1, y: middle },
-              { x: x2, y: middle },
-              { x: x2, y: y2 },
-            ];
+      const points = connectorPoints(from, to);
       lines.push({
         fromCode: node.body.code,
         toCode: child.body.code,
@@ -380,17 +309,27 @@ export function layoutGovernance(
       });
     }
   }
+  return lines;
+}
 
-  return {
-    width,
-    height,
-    boxes,
-    lines,
-    bands,
-    lineColour: LINE_COLOUR,
-    bandColour: BAND_TEXT_COLOUR,
-    description: describe(roots),
-  };
+/** Parent's bottom centre to child's top centre: straight down, or with two right-angle bends halfway. */
+function connectorPoints(from: DiagramBox, to: DiagramBox): { x: number; y: number }[] {
+  const x1 = from.x + from.width / 2;
+  const y1 = from.y + from.height;
+  const x2 = to.x + to.width / 2;
+  const y2 = to.y;
+  const middle = (y1 + y2) / 2;
+  return x1 === x2
+    ? [
+        { x: x1, y: y1 },
+        { x: x2, y: y2 },
+      ]
+    : [
+        { x: x1, y: y1 },
+        { x: x1, y: middle },
+        { x: x2, y: middle },
+        { x: x2, y: y2 },
+      ];
 }
 
 /** The hierarchy in words, for people who cannot see the picture. */

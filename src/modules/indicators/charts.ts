@@ -75,8 +75,21 @@ export function buildIndicatorChart(
     `${definition.code}: ${definition.name}. Bar chart of the percentage for each provider: ` +
     rows.map((r) => `${r.providerCode ?? "All providers"} ${figureFor(r.value)}`).join(", ") +
     ".";
+  return {
+    code: definition.code,
+    id: `chart-${definition.code.toLowerCase()}`,
+    width: CHART_WIDTH,
+    height: TOP + BOTTOM + ROW_HEIGHT * bars.length,
+    label,
+    bars,
+    option: chartOption(bars),
+  };
+}
+
+/** The ECharts option for the bars: a 0–100% axis, one category row per provider, each figure at its bar's end. */
+function chartOption(bars: readonly ChartBar[]): echarts.EChartsCoreOption {
   const textStyle = { color: CHART_COLOURS.text, fontFamily: FONT_FAMILY, fontSize: 14 };
-  const option: echarts.EChartsCoreOption = {
+  return {
     animation: false,
     aria: { enabled: false },
     textStyle,
@@ -117,15 +130,6 @@ export function buildIndicatorChart(
         })),
       },
     ],
-  };
-  return {
-    code: definition.code,
-    id: `chart-${definition.code.toLowerCase()}`,
-    width: CHART_WIDTH,
-    height: TOP + BOTTOM + ROW_HEIGHT * bars.length,
-    label,
-    bars,
-    option,
   };
 }
 

@@ -124,7 +124,7 @@ export function layoutHeatmap(
   risks: readonly HeatmapRisk[],
   options: HeatmapOptions = DEFAULT_HEATMAP_OPTIONS,
 ): Heatmap {
-  const { cellWidth, cellHeight, left, bottom, margin, countSize, labelSize } = options;
+  const { cellWidth, cellHeight, left, bottom, margin, labelSize } = options;
   const open = risks.filter(
     (r) => r.status === "open" && r.likelihood >= 1 && r.likelihood <= 5 && r.impact >= 1 && r.impact <= 5,
   );
@@ -136,35 +136,70 @@ export function layoutHeatmap(
   for (let likelihood = 5; likelihood >= 1; likelihood--) {
     for (let impact = 1; impact <= 5; impact++) {
       const count = open.filter((r) => r.likelihood === likelihood && r.impact === impact).length;
-      const score = riskScore(likelihood, impact);
-      const rating = ratingFor(score);
-      const x = left + (impact - 1) * cellWidth;
-      const y = gridTop + (5 - likelihood) * cellHeight;
-      cells.push({
-        likelihood,
-        impact,
-        score,
-        rating,
-        count,
-        x,
-        y,
-        width: cellWidth,
-        height: cellHeight,
-        countText:
-          count > 0
-            ? {
-                text: String(count),
-                x: x + cellWidth / 2,
-                y: y + cellHeight / 2 + countSize * 0.35,
-                anchor: "middle",
-                size: countSize,
-                bold: true,
-              }
-            : null,
-        label: `Likelihood ${likelihood} (${LIKELIHOOD_NAMES[likelihood - 1] ?? ""}), impact ${impact} (${IMPACT_NAMES[impact - 1] ?? ""}): score ${score}, ${rating.name.toLowerCase()}; ${plural(count, "open risk", "open risks")}`,
-      });
+      cells.push(layoutCell(likelihood, impact, count, gridTop, options));
     }
   }
+  return {
+    width,
+    height,
+    cells,
+    axisTexts: layoutAxisTexts(gridTop, height, options),
+    gridColour: GRID_COLOUR,
+    axisTextColour: AXIS_TEXT_COLOUR,
+    total: open.length,
+    title: "Risk heat map",
+    description: describeHeatmap(open.length, cells),
+    rows: [5, 4, 3, 2, 1].map((likelihood) => ({
+      likelihood,
+      name: LIKELIHOOD_NAMES[likelihood - 1] ?? "",
+      cells: cells.filter((c) => c.likelihood === likelihood),
+    })),
+  };
+}
+
+/** One cell of the grid, below `gridTop`: its score, rating, count of open risks and text alternative. */
+function layoutCell(
+  likelihood: number,
+  impact: number,
+  count: number,
+  gridTop: number,
+  { cellWidth, cellHeight, left, countSize }: HeatmapOptions,
+): HeatmapCell {
+  const score = riskScore(likelihood, impact);
+  const rating = ratingFor(score);
+  const x = left + (impact - 1) * cellWidth;
+  const y = gridTop + (5 - likelihood) * cellHeight;
+  return {
+    likelihood,
+    impact,
+    score,
+    rating,
+    count,
+    x,
+    y,
+    width: cellWidth,
+    height: cellHeight,
+    countText:
+      count > 0
+        ? {
+            text: String(count),
+            x: x + cellWidth / 2,
+            y: y + cellHeight / 2 + countSize * 0.35,
+            anchor: "middle",
+            size: countSize,
+            bold: true,
+          }
+        : null,
+    label: `Likelihood ${likelihood} (${LIKELIHOOD_NAMES[likelihood - 1] ?? ""}), impact ${impact} (${IMPACT_NAMES[impact - 1] ?? ""}): score ${score}, ${rating.name.toLowerCase()}; ${plural(count, "open risk", "open risks")}`,
+  };
+}
+
+/** The likelihood labels left of the rows, the impact numbers and names under the columns, the axis titles. */
+function layoutAxisTexts(
+  gridTop: number,
+  height: number,
+  { cellWidth, cellHeight, left, margin, labelSize }: HeatmapOptions,
+): HeatmapText[] {
   const axisTexts: HeatmapText[] = [];
   for (let likelihood = 1; likelihood <= 5; likelihood++) {
     const y = gridTop + (5 - likelihood) * cellHeight + cellHeight / 2 + labelSize * 0.35;
@@ -212,32 +247,19 @@ export function layoutHeatmap(
     size: labelSize,
     bold: true,
   });
+  return axisTexts;
+}
 
+/** The map in words: how many open risks, then each occupied cell's count. */
+function describeHeatmap(openCount: number, cells: readonly HeatmapCell[]): string {
   const occupied = cells.filter((c) => c.count > 0);
-  const description =
-    open.length === 0
-      ? "There are no open risks on the heat map."
-      : `${plural(open.length, "open risk", "open risks")} by likelihood (1 to 5, up) and impact (1 to 5, across). ` +
+  return openCount === 0
+    ? "There are no open risks on the heat map."
+    : `${plural(openCount, "open risk", "open risks")} by likelihood (1 to 5, up) and impact (1 to 5, across). ` +
         occupied
           .map(
             (c) =>
               `Likelihood ${c.likelihood}, impact ${c.impact} (score ${c.score}, ${c.rating.name.toLowerCase()}): ${c.count}.`,
           )
           .join(" ");
-  return {
-    width,
-    height,
-    cells,
-    axisTexts,
-    gridColour: GRID_COLOUR,
-    axisTextColour: AXIS_TEXT_COLOUR,
-    total: open.length,
-    title: "Risk heat map",
-    description,
-    rows: [5, 4, 3, 2, 1].map((likelihood) => ({
-      likelihood,
-      name: LIKELIHOOD_NAMES[likelihood - 1] ?? "",
-      cells: cells.filter((c) => c.likelihood === likelihood),
-    })),
-  };
 }
