@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, inArray, lt, notInArray, or, sql, type SQL }
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Executor } from "../../db/client.js";
 import { projectsScreened } from "../eqia/queries.js";
+import { reviewOverdue } from "../risks/queries.js";
 import {
   auditEvents,
   checklistTasks,
@@ -284,7 +285,7 @@ export async function overdueRiskReviews(ex: Executor, projectId: string, today:
   return ex
     .select({ id: risks.id, title: risks.title, reviewOn: risks.reviewOn })
     .from(risks)
-    .where(and(eq(risks.projectId, projectId), eq(risks.status, "open"), lt(risks.reviewOn, today)))
+    .where(and(eq(risks.projectId, projectId), reviewOverdue(today)))
     .orderBy(asc(risks.reviewOn));
 }
 

@@ -1,5 +1,5 @@
 import type { Clock } from "../../domain/clock.js";
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/client.js";
 import { riskHistory, risks, users } from "../../db/schema/index.js";
@@ -10,6 +10,8 @@ import { isoDateField } from "../../inputs.js";
 import { findProject } from "../checklist/queries.js";
 import { NotFoundError, StaleVersionError } from "../../errors.js";
 import { ratingFor, riskScore } from "./heatmap.js";
+import { overdueReviewCounts } from "./queries.js";
+import { isReviewOverdue } from "../../domain/risk-review.js";
 
 export const RISK_STATUSES = ["open", "closed"] as const;
 
@@ -111,7 +113,7 @@ export function presentRisk(row: RiskRow, today: string) {
     reviewOn: row.reviewOn,
     status: row.status,
     /** An open risk whose review date has passed. */
-    overdue: row.status === "open" && row.reviewOn < today,
+    overdue: isReviewOverdue(row, today),
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -270,19 +272,7 @@ export function createRisksService(db: Db, clock: Clock) {
 
   /** Open risks whose review date has passed, per project (pipeline dashboard). */
   async function overdueReviews(projectIds: string[]) {
-    if (projectIds.length === 0) return new Map<string, number>();
-    const rows = await db
-      .select({ projectId: risks.projectId, n: sql<number>`count(*)::int` })
-      .from(risks)
-      .where(
-        and(
-          eq(risks.status, "open"),
-          sql`${risks.reviewOn} < ${clock.today()}`,
-          inArray(risks.projectId, projectIds),
-        ),
-      )
-      .groupBy(risks.projectId);
-    return new Map(rows.map((r) => [r.projectId, r.n]));
+    return overdueReviewCounts(db, projectIds, clock.today());
   }
 
   /** The project the register belongs to (title, value), or null. */

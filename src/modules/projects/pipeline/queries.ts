@@ -5,6 +5,7 @@ import { evaluateGate, STAGES_AWAITING_DECISIONS, type ProjectSnapshot } from ".
 import type { BodyRef } from "../presenter.js";
 import { nextDecisions, stageOf } from "../presenter.js";
 import { loadSnapshots } from "../queries.js";
+import { reviewOverdue } from "../../risks/queries.js";
 
 /**
  * The pipeline's reads: projects by stage and programme, what is overdue across them, and what each
@@ -97,7 +98,7 @@ export async function overdueRiskRows(ex: Executor, today: string) {
     })
     .from(risks)
     .innerJoin(projects, eq(projects.id, risks.projectId))
-    .where(and(OPEN, eq(risks.status, "open"), lt(risks.reviewOn, today)))
+    .where(and(OPEN, reviewOverdue(today)))
     .orderBy(asc(risks.reviewOn), asc(projects.title))
     .limit(OVERDUE_LIMIT);
   return withTotal(rows);
