@@ -1,4 +1,4 @@
-import type { MembershipRole } from "./decision-authority.js";
+import { heldOn, type MembershipRole } from "./decision-authority.js";
 import { longDate } from "./standstill.js";
 
 /**
@@ -132,7 +132,7 @@ export function removalRefusal(removed: readonly StoredMembership[], today: stri
 /** The current and past memberships of a list, for the body's page. */
 export function splitByToday<T extends MembershipItem>(items: readonly T[], today: string) {
   return {
-    current: items.filter((m) => m.from <= today && (m.to === null || m.to >= today)),
+    current: items.filter((m) => heldOn(m, today)),
     upcoming: items.filter((m) => m.from > today),
     past: items.filter((m) => m.to !== null && m.to < today),
   };

@@ -461,6 +461,20 @@ describe("Record a decision form on the project page", () => {
     expect($("#bodyCode option[selected]").val()).toBe("JCG");
   });
 
+  it("names as members who may have decided only those in the body today, not one who joins next month", async () => {
+    const joining = await createUser(t.services, ["board-member"]);
+    await addMember("JCG", joining.id, "member", { from: addDays(systemClock.today(), 30) });
+    const left = await createUser(t.services, ["board-member"]);
+    await addMember("JCG", left.id, "member", { from: "2020-01-01", to: addDays(systemClock.today(), -1) });
+    const $ = html((await t.app.inject({ url: `/projects/${projectId}`, cookies: commissioner })).body);
+    const named = $("#memberId option")
+      .map((_i, el) => $(el).attr("value"))
+      .get();
+    expect(named).toContain(jcgMember.id);
+    expect(named).not.toContain(joining.id);
+    expect(named).not.toContain(left.id);
+  });
+
   it("tells a member of another body why they may not record it", async () => {
     const before = await decisionCount();
     const { cookies } = await postForm(

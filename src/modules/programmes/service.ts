@@ -1,9 +1,10 @@
 import type { Clock } from "../../domain/clock.js";
 import { TtlCache } from "../../cache.js";
-import { and, asc, eq, gte, inArray, isNull, lte, or } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 
 import type { Db } from "../../db/client.js";
 import { markUnaudited } from "../audit/service.js";
+import { membershipHeldOn } from "../governance/queries.js";
 import { governanceBodies, governanceMembers, programmes, users } from "../../db/schema/index.js";
 import { GOVERNANCE_BODIES, PROGRAMMES, type ProgrammeData } from "../../db/reference-data.js";
 
@@ -70,13 +71,7 @@ export function createReferenceService(db: Db, clock: Clock) {
       .from(governanceMembers)
       .innerJoin(governanceBodies, eq(governanceBodies.id, governanceMembers.bodyId))
       .innerJoin(users, eq(users.id, governanceMembers.userId))
-      .where(
-        and(
-          inArray(governanceBodies.code, bodyCodes),
-          lte(governanceMembers.from, today),
-          or(isNull(governanceMembers.to), gte(governanceMembers.to, today)),
-        ),
-      )
+      .where(and(inArray(governanceBodies.code, bodyCodes), membershipHeldOn(today)))
       .orderBy(asc(governanceBodies.code), asc(users.name));
   }
 

@@ -1,11 +1,12 @@
 import type { IsoDate } from "../../domain/dates.js";
-import { and, asc, eq, gte, isNull, lte, or } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { governanceBodies, governanceMembers, users } from "../../db/schema/index.js";
 import { newlyAwaitedDecisions } from "../../domain/messages.js";
 import { evaluateGate, type Gate } from "../../domain/stages.js";
 import type { MessageLinks } from "../notifications/links.js";
 import { enqueueMessage } from "../notifications/service.js";
+import { membershipHeldOn } from "../governance/queries.js";
 import { nextDecisions } from "./presenter.js";
 
 import { findProject, loadSnapshots } from "./queries.js";
@@ -29,14 +30,7 @@ async function recipientsOf(tx: Executor, bodyCode: string, today: IsoDate) {
     .from(governanceMembers)
     .innerJoin(governanceBodies, eq(governanceBodies.id, governanceMembers.bodyId))
     .innerJoin(users, eq(users.id, governanceMembers.userId))
-    .where(
-      and(
-        eq(governanceBodies.code, bodyCode),
-        eq(users.active, true),
-        lte(governanceMembers.from, today),
-        or(isNull(governanceMembers.to), gte(governanceMembers.to, today)),
-      ),
-    )
+    .where(and(eq(governanceBodies.code, bodyCode), eq(users.active, true), membershipHeldOn(today)))
     .orderBy(asc(users.email));
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, isNull, or } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Executor } from "../../../db/client.js";
 import {
@@ -9,6 +9,7 @@ import {
   users,
 } from "../../../db/schema/index.js";
 import { heldOn } from "../../../domain/decision-authority.js";
+import { membershipHeldOn } from "../../governance/queries.js";
 
 /** Reads of governance bodies' decisions on a project, and of who sits on the bodies. */
 
@@ -58,8 +59,9 @@ export async function decidedAsMember(ex: Executor, bodyId: string, userId: stri
 }
 
 /**
- * Members (chairs and members, not officers) of every body, for naming who decided: everyone whose
- * membership has not ended before today (a meeting may predate the newest members; the service checks).
+ * Members (chairs and members, not officers) of every body, for naming who decided: everyone in the
+ * body today (a meeting may predate the newest members; the service checks). One whose membership
+ * begins later is not listed: a meeting is never in the future, so they cannot have decided.
  */
 export async function bodyMembers(ex: Executor, today: string) {
   return ex
@@ -72,12 +74,7 @@ export async function bodyMembers(ex: Executor, today: string) {
     .from(governanceMembers)
     .innerJoin(governanceBodies, eq(governanceBodies.id, governanceMembers.bodyId))
     .innerJoin(users, eq(users.id, governanceMembers.userId))
-    .where(
-      and(
-        inArray(governanceMembers.role, ["chair", "member"]),
-        or(isNull(governanceMembers.to), gte(governanceMembers.to, today)),
-      ),
-    )
+    .where(and(inArray(governanceMembers.role, ["chair", "member"]), membershipHeldOn(today)))
     .orderBy(asc(governanceBodies.name), asc(users.name));
 }
 
