@@ -36,8 +36,10 @@ const historySchema = z.object({
   changes: z.record(z.string(), z.object({ from: z.unknown(), to: z.unknown() })),
 });
 
-/** GET, POST /api/v1/projects/:id/risks; GET, PATCH /api/v1/risks/:id (docs/api.md). */
-export const risksApi: FastifyPluginAsyncZod = async (app) => {
+type App = Parameters<FastifyPluginAsyncZod>[0];
+
+/** GET, POST /api/v1/projects/:id/risks: a project's register, and adding to it. */
+function registerApi(app: App) {
   const { risks } = app.services;
 
   app.get(
@@ -83,6 +85,11 @@ export const risksApi: FastifyPluginAsyncZod = async (app) => {
       return reply.code(201).send(await risks.create(actor, request.params.id, request.body));
     },
   );
+}
+
+/** GET, PATCH /api/v1/risks/:id: one risk with its history, and changing it. */
+function oneRiskApi(app: App) {
+  const { risks } = app.services;
 
   app.get(
     "/api/v1/risks/:id",
@@ -119,4 +126,10 @@ export const risksApi: FastifyPluginAsyncZod = async (app) => {
       return risks.update(actor, request.params.id, request.body);
     },
   );
+}
+
+/** GET, POST /api/v1/projects/:id/risks; GET, PATCH /api/v1/risks/:id (docs/api.md). */
+export const risksApi: FastifyPluginAsyncZod = async (app) => {
+  registerApi(app);
+  oneRiskApi(app);
 };

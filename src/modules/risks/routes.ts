@@ -8,7 +8,8 @@ import { pageAction, pathParam, PROJECT_PARAMS } from "../../web/page-action.js"
 import { paths } from "../../web/paths.js";
 import { IMPACT_NAMES, LIKELIHOOD_NAMES, layoutHeatmap, type RatingCode } from "./heatmap.js";
 import { riskPaths } from "./paths.js";
-import { RISK_STATUSES, riskInput, riskUpdateInput, type PresentedRisk } from "./service.js";
+import type { PresentedRisk } from "./presenter.js";
+import { RISK_STATUSES, riskInput, riskUpdateInput } from "./service.js";
 
 const RISK_PARAMS = z.object({ id: pathParam, riskId: pathParam });
 
@@ -83,13 +84,15 @@ function formValues(risk: PresentedRisk | null, typed: Record<string, unknown>) 
   };
 }
 
-/** The risk register pages: register with heat map, add a risk, edit a risk with its history. */
-export const riskRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { risks } = app.services;
-  const read = { preHandler: requirePage("projects:read"), schema: { hide: true, params: PROJECT_PARAMS } };
-  const manage = { preHandler: requirePage("risks:manage"), schema: { hide: true, params: PROJECT_PARAMS } };
-  const manageOne = { preHandler: requirePage("risks:manage"), schema: { hide: true, params: RISK_PARAMS } };
+type App = Parameters<FastifyPluginAsyncZod>[0];
 
+const read = { preHandler: requirePage("projects:read"), schema: { hide: true, params: PROJECT_PARAMS } };
+const manage = { preHandler: requirePage("risks:manage"), schema: { hide: true, params: PROJECT_PARAMS } };
+const manageOne = { preHandler: requirePage("risks:manage"), schema: { hide: true, params: RISK_PARAMS } };
+
+/** The register with its heat map. */
+function register(app: App) {
+  const { risks } = app.services;
   app.get(riskPaths.risks(), read, async (request, reply) => {
     const found = await risks.list(request.params.id);
     if (!found) return renderStatus(reply, 404);
@@ -105,7 +108,11 @@ export const riskRoutes: FastifyPluginAsyncZod = async (app) => {
       impactNames: IMPACT_NAMES,
     });
   });
+}
 
+/** Add a risk: the form and its post. */
+function addRisk(app: App) {
+  const { risks } = app.services;
   app.get(riskPaths.risksNew(), manage, async (request, reply) => {
     const project = await risks.project(request.params.id);
     if (!project) return renderStatus(reply, 404);
@@ -139,7 +146,11 @@ export const riskRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     }),
   );
+}
 
+/** Change a risk: the form with the risk's history, and its post. */
+function changeRisk(app: App) {
+  const { risks } = app.services;
   app.get(riskPaths.risk(), manageOne, async (request, reply) => {
     const { id, riskId } = request.params;
     const found = await risks.getWithHistory(riskId);
@@ -184,4 +195,11 @@ export const riskRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     }),
   );
+}
+
+/** The risk register pages: register with heat map, add a risk, edit a risk with its history. */
+export const riskRoutes: FastifyPluginAsyncZod = async (app) => {
+  register(app);
+  addRisk(app);
+  changeRisk(app);
 };
