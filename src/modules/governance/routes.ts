@@ -35,9 +35,21 @@ export const pageFieldOr =
     return field === "userId" || field === "role" ? field : fallback;
   };
 
-/** The governance structure of the partnership (framework §2, Figure 1), for staff. */
-export const governanceRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { reference, governance, clock } = app.services;
+type App = Parameters<FastifyPluginAsyncZod>[0];
+
+const read = { preHandler: requirePage("governance:read"), schema: { hide: true, params: BODY_PARAMS } };
+const manage = {
+  preHandler: requirePage("governance:manage"),
+  schema: { hide: true, params: BODY_PARAMS },
+};
+const manageOne = {
+  preHandler: requirePage("governance:manage"),
+  schema: { hide: true, params: MEMBERSHIP_PARAMS },
+};
+
+/** The structure: the diagram and the tree of bodies with their members today. */
+function structurePage(app: App) {
+  const { reference } = app.services;
   app.get(
     paths.governance,
     { preHandler: requirePage("governance:read"), schema: { hide: true } },
@@ -53,21 +65,14 @@ export const governanceRoutes: FastifyPluginAsyncZod = async (app) => {
       });
     },
   );
+}
 
-  const read = { preHandler: requirePage("governance:read"), schema: { hide: true, params: BODY_PARAMS } };
-  const manage = {
-    preHandler: requirePage("governance:manage"),
-    schema: { hide: true, params: BODY_PARAMS },
-  };
-  const manageOne = {
-    preHandler: requirePage("governance:manage"),
-    schema: { hide: true, params: MEMBERSHIP_PARAMS },
-  };
-
-  /**
-   * A governance body's page: its current, coming and past members (framework §2.1), and for
-   * administrators the forms to add a member and to end a membership. Ending keeps the history.
-   */
+/**
+ * A governance body's page: its current, coming and past members (framework §2.1), and for
+ * administrators the forms to add a member and to end a membership. Ending keeps the history.
+ */
+function bodyPage(app: App) {
+  const { governance, clock } = app.services;
   app.get(governancePaths.body(), read, async (request, reply) => {
     const found = await governance.listMembers(request.params.code);
     if (!found) return renderStatus(reply, 404);
@@ -93,7 +98,11 @@ export const governanceRoutes: FastifyPluginAsyncZod = async (app) => {
       governancePaths,
     });
   });
+}
 
+/** Adding a member, from the body's page. */
+function addMember(app: App) {
+  const { governance } = app.services;
   app.post(
     governancePaths.members(),
     manage,
@@ -116,7 +125,11 @@ export const governanceRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     }),
   );
+}
 
+/** Ending a membership on its last day: the form and its post. */
+function endMembership(app: App) {
+  const { governance } = app.services;
   app.get(governancePaths.endMembership(), manageOne, async (request, reply) => {
     const { code, id } = request.params;
     const found = await governance.findMembership(code, id);
@@ -152,4 +165,12 @@ export const governanceRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     }),
   );
+}
+
+/** The governance structure of the partnership (framework §2, Figure 1), for staff. */
+export const governanceRoutes: FastifyPluginAsyncZod = async (app) => {
+  structurePage(app);
+  bodyPage(app);
+  addMember(app);
+  endMembership(app);
 };
