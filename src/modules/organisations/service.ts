@@ -1,12 +1,18 @@
-import { asc, eq, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Actor } from "../../domain/policy.js";
-import { isRole } from "../../domain/roles.js";
 import type { Db } from "../../db/client.js";
-import { organisations, users } from "../../db/schema/index.js";
+import { organisations } from "../../db/schema/index.js";
 import { recordAudit } from "../audit/service.js";
 import { ConflictError } from "../../errors.js";
 import { errorCode } from "../../errors.js";
+import { presentOrganisation } from "./presenter.js";
+import {
+  findByCodeOrName,
+  getOrganisation,
+  listOrganisations,
+  nameOrCodeClashes,
+  organisationMembers,
+} from "./queries.js";
 
 export const ORGANISATION_KINDS = ["council", "partner", "provider", "supplier"] as const;
 export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];
@@ -60,18 +66,7 @@ export const organisationInput = z
   });
 export type OrganisationInput = z.output<typeof organisationInput>;
 
-export function presentOrganisation(row: typeof organisations.$inferSelect) {
-  return {
-    id: row.id,
-    name: row.name,
-    kind: row.kind,
-    code: row.code,
-    companyNumber: row.companyNumber,
-    charityNumber: row.charityNumber,
-    version: row.version,
-  };
-}
-export type PresentedOrganisation = ReturnType<typeof presentOrganisation>;
+export type { PresentedOrganisation } from "./presenter.js";
 
 /** A unique index refused the row (PostgreSQL 23505), whether the driver wrapped the error or not. */
 export function isUniqueViolation(error: unknown): boolean {
@@ -86,89 +81,51 @@ export function isUniqueViolation(error: unknown): boolean {
 const DUPLICATE_NAME = "An organisation with this name already exists";
 const DUPLICATE_CODE = "An organisation with this code already exists";
 
-export function createOrganisationsService(db: Db) {
-  async function list() {
-    const rows = await db
-      .select()
-      .from(organisations)
-      .orderBy(asc(organisations.kind), asc(organisations.name));
-    return rows.map(presentOrganisation);
-  }
-
-  async function get(id: string) {
-    const [row] = await db.select().from(organisations).where(eq(organisations.id, id));
-    return row ? presentOrganisation(row) : null;
-  }
-
-  /** One organisation with the people who belong to it (its detail page). */
-  async function getWithMembers(id: string) {
-    const organisation = await get(id);
-    if (!organisation) return null;
-    const rows = await db
-      .select({ id: users.id, name: users.name, roles: users.roles, active: users.active })
-      .from(users)
-      .where(eq(users.organisationId, id))
-      .orderBy(asc(users.name));
-    return {
-      organisation,
-      members: rows.map((r) => ({ id: r.id, name: r.name, roles: r.roles.filter(isRole), active: r.active })),
-    };
-  }
-
-  /** An organisation by its code or exact name (CLI `--org`); a code match wins over a name match. */
-  async function findByCodeOrName(value: string) {
-    const [row] = await db
-      .select()
-      .from(organisations)
-      .where(
-        or(
-          eq(organisations.code, value.toUpperCase()),
-          eq(sql`lower(${organisations.name})`, value.toLowerCase()),
-        ),
-      )
-      .orderBy(sql`(${organisations.code} IS NOT DISTINCT FROM ${value.toUpperCase()}) DESC`)
-      .limit(1);
-    return row ? presentOrganisation(row) : null;
-  }
-
-  async function create(actor: Actor, input: OrganisationInput) {
-    try {
-      return await db.transaction(async (tx) => {
-        const clash = await tx
-          .select({ name: organisations.name, code: organisations.code })
-          .from(organisations)
-          .where(
-            or(
-              eq(sql`lower(${organisations.name})`, input.name.toLowerCase()),
-              input.code ? eq(organisations.code, input.code) : sql`false`,
-            ),
-          );
-        if (clash.some((c) => c.name.toLowerCase() === input.name.toLowerCase())) {
-          throw new ConflictError(DUPLICATE_NAME, [{ path: "name", message: DUPLICATE_NAME }]);
-        }
-        if (clash.length > 0) {
-          throw new ConflictError(DUPLICATE_CODE, [{ path: "code", message: DUPLICATE_CODE }]);
-        }
-        const [row] = await tx.insert(organisations).values(input).returning();
-        if (!row) throw new Error("organisation not stored");
-        await recordAudit(tx, actor, {
-          entityType: "organisation",
-          entityId: row.id,
-          action: "created",
-          summary: { ...input },
-        });
-        return presentOrganisation(row);
-      });
-    } catch (error) {
-      // Two requests raced past the check above: the unique index decides, and the answer is the same.
-      if (isUniqueViolation(error)) {
-        throw new ConflictError("An organisation with this name or code already exists", [
-          { path: "name", message: "An organisation with this name or code already exists" },
-        ]);
+async function create(db: Db, actor: Actor, input: OrganisationInput) {
+  try {
+    return await db.transaction(async (tx) => {
+      const clash = await nameOrCodeClashes(tx, input.name, input.code);
+      if (clash.some((c) => c.name.toLowerCase() === input.name.toLowerCase())) {
+        throw new ConflictError(DUPLICATE_NAME, [{ path: "name", message: DUPLICATE_NAME }]);
       }
-      throw error;
+      if (clash.length > 0) {
+        throw new ConflictError(DUPLICATE_CODE, [{ path: "code", message: DUPLICATE_CODE }]);
+      }
+      const [row] = await tx.insert(organisations).values(input).returning();
+      if (!row) throw new Error("organisation not stored");
+      await recordAudit(tx, actor, {
+        entityType: "organisation",
+        entityId: row.id,
+        action: "created",
+        summary: { ...input },
+      });
+      return presentOrganisation(row);
+    });
+  } catch (error) {
+    // Two requests raced past the check above: the unique index decides, and the answer is the same.
+    if (isUniqueViolation(error)) {
+      throw new ConflictError("An organisation with this name or code already exists", [
+        { path: "name", message: "An organisation with this name or code already exists" },
+      ]);
     }
+    throw error;
   }
+}
 
-  return { list, get, getWithMembers, findByCodeOrName, create };
+/** One organisation with the people who belong to it (its detail page). */
+async function getWithMembers(db: Db, id: string) {
+  const organisation = await getOrganisation(db, id);
+  if (!organisation) return null;
+  return { organisation, members: await organisationMembers(db, id) };
+}
+
+export function createOrganisationsService(db: Db) {
+  return {
+    list: () => listOrganisations(db),
+    get: (id: string) => getOrganisation(db, id),
+    getWithMembers: (id: string) => getWithMembers(db, id),
+    /** An organisation by its code or exact name (CLI `--org`); a code match wins over a name match. */
+    findByCodeOrName: (value: string) => findByCodeOrName(db, value),
+    create: (actor: Actor, input: OrganisationInput) => create(db, actor, input),
+  };
 }
