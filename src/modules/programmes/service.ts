@@ -1,18 +1,51 @@
 import type { Clock } from "../../domain/clock.js";
 import { TtlCache } from "../../cache.js";
-import { and, asc, eq, inArray } from "drizzle-orm";
-
 import type { Db } from "../../db/client.js";
 import { markUnaudited } from "../audit/service.js";
-import { membershipHeldOn } from "../governance/queries.js";
-import { governanceBodies, governanceMembers, programmes, users } from "../../db/schema/index.js";
-import { GOVERNANCE_BODIES, PROGRAMMES, type ProgrammeData } from "../../db/reference-data.js";
+import { governanceBodies, programmes } from "../../db/schema/index.js";
+import { GOVERNANCE_BODIES, PROGRAMMES } from "../../db/reference-data.js";
+import { presentBody, presentProgrammes, type ProgrammeView } from "./presenter.js";
+import {
+  findGovernanceBody,
+  findProgramme,
+  governanceBodyRows,
+  membersOn,
+  programmeRows,
+} from "./queries.js";
 
-export interface ProgrammeView {
-  code: ProgrammeData["code"];
-  name: string;
-  aims: { ref: string; text: string }[];
-  outcomes: { ref: string; text: string }[];
+type Members = Awaited<ReturnType<typeof membersOn>>;
+
+const membersOfBody = (members: Members, code: string) =>
+  members.filter((m) => m.bodyCode === code).map((m) => ({ userId: m.userId, name: m.name, role: m.role }));
+
+/** Every body with its members today (name and role), in the framework's order (§2). */
+async function listGovernanceBodiesWithMembers(db: Db, today: string) {
+  const bodies = (await governanceBodyRows(db)).map(presentBody);
+  const members = await membersOn(
+    db,
+    bodies.map((b) => b.code),
+    today,
+  );
+  return bodies.map((b) => ({ ...b, members: membersOfBody(members, b.code) }));
+}
+
+/** One body with its members today, by its code (any case); null when there is none. */
+async function getGovernanceBody(db: Db, today: string, code: string) {
+  const row = await findGovernanceBody(db, code);
+  if (!row) return null;
+  const members = await membersOn(db, [row.code], today);
+  return { ...presentBody(row), members: membersOfBody(members, row.code) };
+}
+
+/** A programme with the governance bodies that serve it (§2.1), or null for an unknown code. */
+async function getProgrammeWithGovernance(db: Db, code: string) {
+  const programme = await findProgramme(db, code);
+  if (!programme) return null;
+  const bodies = (await governanceBodyRows(db)).map(presentBody);
+  return {
+    ...programme,
+    governanceBodies: bodies.filter((b) => b.programmeCodes.includes(programme.code)),
+  };
 }
 
 /** Programmes and governance bodies: the framework's reference data (§1, §2). */
@@ -24,108 +57,20 @@ export function createReferenceService(db: Db, clock: Clock) {
   async function listProgrammes(): Promise<ProgrammeView[]> {
     const cached = programmeCache.get("all");
     if (cached) return cached;
-    const rows = await db.select().from(programmes).orderBy(asc(programmes.code));
-    // The table holds only the framework's four codes (loadReferenceData).
-    const list = rows.map((p) => ({
-      code: p.code as ProgrammeData["code"],
-      name: p.name,
-      aims: p.aims,
-      outcomes: p.outcomes,
-    }));
+    const list = presentProgrammes(await programmeRows(db));
     programmeCache.set("all", list);
     return list;
   }
 
-  async function getProgramme(code: string) {
-    const [p] = await db.select().from(programmes).where(eq(programmes.code, code.toUpperCase()));
-    return p ? { code: p.code, name: p.name, aims: p.aims, outcomes: p.outcomes } : null;
-  }
-
-  async function listGovernanceBodies() {
-    const rows = await db.select().from(governanceBodies);
-    const order = new Map(GOVERNANCE_BODIES.map((b, i) => [b.code, i]));
-    return rows
-      .sort((a, b) => (order.get(a.code) ?? 99) - (order.get(b.code) ?? 99))
-      .map((b) => ({
-        code: b.code,
-        name: b.name,
-        kind: b.kind,
-        parentCode: b.parentCode,
-        programmeCodes: b.programmeCodes,
-        description: b.description,
-        paragraph: b.paragraph,
-      }));
-  }
-
-  /** The bodies' members today: memberships ended or not yet begun are on each body's own page. */
-  async function membersOf(bodyCodes: string[]) {
-    if (bodyCodes.length === 0) return [];
-    const today = clock.today();
-    return db
-      .select({
-        bodyCode: governanceBodies.code,
-        userId: users.id,
-        name: users.name,
-        role: governanceMembers.role,
-      })
-      .from(governanceMembers)
-      .innerJoin(governanceBodies, eq(governanceBodies.id, governanceMembers.bodyId))
-      .innerJoin(users, eq(users.id, governanceMembers.userId))
-      .where(and(inArray(governanceBodies.code, bodyCodes), membershipHeldOn(today)))
-      .orderBy(asc(governanceBodies.code), asc(users.name));
-  }
-
-  /** Every body with its members (name and role), in the framework's order (§2). */
-  async function listGovernanceBodiesWithMembers() {
-    const bodies = await listGovernanceBodies();
-    const members = await membersOf(bodies.map((b) => b.code));
-    return bodies.map((b) => ({
-      ...b,
-      members: members
-        .filter((m) => m.bodyCode === b.code)
-        .map((m) => ({ userId: m.userId, name: m.name, role: m.role })),
-    }));
-  }
-
-  /** One body with its members, by its code (any case); null when there is none. */
-  async function getGovernanceBody(code: string) {
-    const [row] = await db
-      .select()
-      .from(governanceBodies)
-      .where(eq(governanceBodies.code, code.toUpperCase()));
-    if (!row) return null;
-    const members = await membersOf([row.code]);
-    return {
-      code: row.code,
-      name: row.name,
-      kind: row.kind,
-      parentCode: row.parentCode,
-      programmeCodes: row.programmeCodes,
-      description: row.description,
-      paragraph: row.paragraph,
-      members: members.map((m) => ({ userId: m.userId, name: m.name, role: m.role })),
-    };
-  }
-
-  /** A programme with the governance bodies that serve it (§2.1), or null for an unknown code. */
-  async function getProgrammeWithGovernance(code: string) {
-    const programme = await getProgramme(code);
-    if (!programme) return null;
-    const bodies = await listGovernanceBodies();
-    return {
-      ...programme,
-      governanceBodies: bodies.filter((b) => b.programmeCodes.includes(programme.code)),
-    };
-  }
-
   return {
     listProgrammes,
-    getProgramme,
-    getProgrammeWithGovernance,
-    listGovernanceBodies,
-    listGovernanceBodiesWithMembers,
-    getGovernanceBody,
-    membersOf,
+    getProgramme: (code: string) => findProgramme(db, code),
+    getProgrammeWithGovernance: (code: string) => getProgrammeWithGovernance(db, code),
+    listGovernanceBodies: async () => (await governanceBodyRows(db)).map(presentBody),
+    listGovernanceBodiesWithMembers: () => listGovernanceBodiesWithMembers(db, clock.today()),
+    getGovernanceBody: (code: string) => getGovernanceBody(db, clock.today(), code),
+    /** The bodies' members today: memberships ended or not yet begun are on each body's own page. */
+    membersOf: (bodyCodes: string[]) => membersOn(db, bodyCodes, clock.today()),
   };
 }
 
