@@ -56,70 +56,92 @@ export type DeliveryOutcome = "sent" | "kept" | "already-done";
 
 class DeliveryFailed extends Error {}
 
+type StoredMessage = NonNullable<Awaited<ReturnType<typeof findMessage>>>;
+
+/** The message has gone: sent, with the mail service's reference; its secrets are not kept. */
+async function markSent(
+  db: Db,
+  message: StoredMessage,
+  templateKey: MessageTemplateKey,
+  reference: string | null,
+) {
+  await db
+    .update(outbox)
+    .set({
+      status: "sent",
+      attempts: sql`${outbox.attempts} + 1`,
+      lastAttemptAt: new Date(),
+      sentAt: new Date(),
+      lastError: null,
+      providerReference: reference,
+      personalisation: withoutSecrets(templateKey, message.personalisation),
+      updatedAt: new Date(),
+    })
+    .where(eq(outbox.id, message.id));
+}
+
+/** A failed attempt: kept pending for the next one, or failed after the last. */
+async function markAttemptFailed(
+  db: Db,
+  message: StoredMessage,
+  templateKey: MessageTemplateKey,
+  failure: { reason: string; last: boolean },
+) {
+  const { reason, last } = failure;
+  await db
+    .update(outbox)
+    .set({
+      status: last ? "failed" : "pending",
+      attempts: sql`${outbox.attempts} + 1`,
+      lastAttemptAt: new Date(),
+      lastError: reason,
+      // A link that will never arrive is not kept either.
+      ...(last ? { personalisation: withoutSecrets(templateKey, message.personalisation) } : {}),
+      updatedAt: new Date(),
+    })
+    .where(eq(outbox.id, message.id));
+}
+
+/**
+ * One attempt to deliver a message. Without a mail service it stays pending in the outbox. A failed
+ * attempt is recorded and thrown, so the job is retried later; the last one marks the message failed.
+ */
+async function deliver(
+  db: Db,
+  transport: Transport | null,
+  messageId: string,
+  attempt: { number: number; of: number },
+): Promise<DeliveryOutcome> {
+  const message = await findMessage(db, messageId);
+  if (message?.status !== "pending" || !isMessageTemplateKey(message.templateKey)) return "already-done";
+  if (!transport) return "kept";
+  const templateKey = message.templateKey;
+  try {
+    const { reference } = await transport.send({
+      id: message.id,
+      templateKey,
+      recipient: message.recipient,
+      personalisation: message.personalisation,
+    });
+    await markSent(db, message, templateKey, reference);
+    return "sent";
+  } catch (error) {
+    const reason = describeFailure(error);
+    await markAttemptFailed(db, message, templateKey, { reason, last: attempt.number >= attempt.of });
+    throw new DeliveryFailed(reason);
+  }
+}
+
 /** The outbox: delivering its messages, and reading them (administrators, `/outbox`). */
 export function createNotificationsService(db: Db, transport: Transport | null) {
-  /**
-   * One attempt to deliver a message. Without a mail service it stays pending in the outbox. A failed
-   * attempt is recorded and thrown, so the job is retried later; the last one marks the message failed.
-   */
-  async function deliver(
-    messageId: string,
-    attempt: { number: number; of: number },
-  ): Promise<DeliveryOutcome> {
-    const message = await findMessage(db, messageId);
-    if (message?.status !== "pending" || !isMessageTemplateKey(message.templateKey)) return "already-done";
-    if (!transport) return "kept";
-    const templateKey = message.templateKey;
-    try {
-      const { reference } = await transport.send({
-        id: message.id,
-        templateKey,
-        recipient: message.recipient,
-        personalisation: message.personalisation,
-      });
-      await db
-        .update(outbox)
-        .set({
-          status: "sent",
-          attempts: sql`${outbox.attempts} + 1`,
-          lastAttemptAt: new Date(),
-          sentAt: new Date(),
-          lastError: null,
-          providerReference: reference,
-          personalisation: withoutSecrets(templateKey, message.personalisation),
-          updatedAt: new Date(),
-        })
-        .where(eq(outbox.id, messageId));
-      return "sent";
-    } catch (error) {
-      const reason = describeFailure(error);
-      const last = attempt.number >= attempt.of;
-      await db
-        .update(outbox)
-        .set({
-          status: last ? "failed" : "pending",
-          attempts: sql`${outbox.attempts} + 1`,
-          lastAttemptAt: new Date(),
-          lastError: reason,
-          // A link that will never arrive is not kept either.
-          ...(last ? { personalisation: withoutSecrets(templateKey, message.personalisation) } : {}),
-          updatedAt: new Date(),
-        })
-        .where(eq(outbox.id, messageId));
-      throw new DeliveryFailed(reason);
-    }
-  }
-
-  async function page(offset: number, limit: number) {
-    return outboxPage(db, offset, limit);
-  }
-
-  async function message(id: string) {
-    return findMessage(db, id);
-  }
-
   const deliveryKind: Transport["kind"] | "outbox" = transport?.kind ?? "outbox";
-  return { deliveryKind, deliver, page, message };
+  return {
+    deliveryKind,
+    deliver: (messageId: string, attempt: { number: number; of: number }) =>
+      deliver(db, transport, messageId, attempt),
+    page: (offset: number, limit: number) => outboxPage(db, offset, limit),
+    message: (id: string) => findMessage(db, id),
+  };
 }
 
 export type NotificationsService = ReturnType<typeof createNotificationsService>;
