@@ -1,9 +1,11 @@
-import { sql, type SQL } from "drizzle-orm";
+import { eq, sql, type SQL } from "drizzle-orm";
 import { executeRows, type Executor } from "../../db/client.js";
+import { organisations } from "../../db/schema/index.js";
 import { hiaReferrals, spStays } from "../../db/schema/indicators.js";
 import {
   INDEPENDENT_LIVING,
   OUTCOME_CODES,
+  type DatasetKind,
   type IsoDate,
   type Period,
 } from "../../domain/indicators/terms.js";
@@ -173,4 +175,27 @@ export function homeImprovementQuery(p: HomeImprovementParameters, filter: Scope
 /** Runs one of the queries above. */
 export function figureRows(executor: Executor, query: SQL): Promise<FigureRow[]> {
   return executeRows<FigureRow>(executor, query);
+}
+
+/**
+ * What the data of one kind is now: every dataset of the kind with its row count, status and last
+ * change, in one string (the service hashes it into the data version).
+ */
+export async function datasetsState(ex: Executor, kind: DatasetKind): Promise<string> {
+  const [row] = await executeRows<{ version: string | null }>(
+    ex,
+    sql`SELECT string_agg(id::text || '/' || active_rows || '/' || status || '/' ||
+                          (extract(epoch FROM updated_at) * 1000000)::bigint, ',' ORDER BY id) AS version
+        FROM datasets WHERE kind = ${kind}`,
+  );
+  return row?.version ?? "";
+}
+
+/** The provider code of an organisation, as a list: empty when it has none. */
+export async function providerCodesOf(ex: Executor, organisationId: string): Promise<string[]> {
+  const [row] = await ex
+    .select({ code: organisations.code })
+    .from(organisations)
+    .where(eq(organisations.id, organisationId));
+  return row?.code ? [row.code] : [];
 }

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { executeRows, type Database, type Executor } from "../../db/client.js";
-import { organisations } from "../../db/schema/index.js";
+import type { Database, Executor } from "../../db/client.js";
 import { bankHolidays, isIsoDate, type IsoDate } from "../../domain/dates.js";
 import {
   INDICATOR_DEFINITIONS,
@@ -28,7 +27,9 @@ import { isStaff } from "../../domain/roles.js";
 import { ForbiddenError } from "../../errors.js";
 import { createComputationQueue, createResultCache } from "./computations.js";
 import {
+  datasetsState,
   figureRows,
+  providerCodesOf,
   homeImprovementQuery,
   housingSupportQuery,
   substanceMisuseQuery,
@@ -283,6 +284,18 @@ export function providerView(
   });
 }
 
+/**
+ * The version of the data a framework is computed from: every dataset of its kind with its row
+ * count, status and last change. Rows reach the row tables only through imports, and every import
+ * or replacement adds or changes a dataset row in the same transaction, so a new version is visible
+ * exactly when the new rows are.
+ */
+async function dataVersion(db: Executor, kind: DatasetKind): Promise<string> {
+  return createHash("sha256")
+    .update(await datasetsState(db, kind))
+    .digest("base64url");
+}
+
 export function createIndicatorsService(database: Database) {
   const db = database.db;
   // PGlite computes in this thread: one at a time. PostgreSQL computes elsewhere, but each holds a
@@ -293,27 +306,9 @@ export function createIndicatorsService(database: Database) {
   });
   const kept = createResultCache<IndicatorResult[]>(KEPT_RESULTS);
 
-  /**
-   * The version of the data a framework is computed from: every dataset of its kind with its row
-   * count, status and last change. Rows reach the row tables only through imports, and every import
-   * or replacement adds or changes a dataset row in the same transaction, so a new version is visible
-   * exactly when the new rows are.
-   */
-  async function dataVersion(kind: DatasetKind): Promise<string> {
-    const [row] = await executeRows<{ version: string | null }>(
-      db,
-      sql`SELECT string_agg(id::text || '/' || active_rows || '/' || status || '/' ||
-                            (extract(epoch FROM updated_at) * 1000000)::bigint, ',' ORDER BY id) AS version
-          FROM datasets WHERE kind = ${kind}`,
-    );
-    return createHash("sha256")
-      .update(row?.version ?? "")
-      .digest("base64url");
-  }
-
   /** The results for a data version, period and scope: computed once, in the queue, then kept. */
   async function computeKept(options: ComputeOptions, filter: ScopeFilter): Promise<IndicatorResult[]> {
-    const version = await dataVersion(SOURCE_OF[options.framework]);
+    const version = await dataVersion(db, SOURCE_OF[options.framework]);
     const key = JSON.stringify([
       version,
       options.framework,
@@ -328,11 +323,7 @@ export function createIndicatorsService(database: Database) {
   async function ownProviderCodes(actor: Actor): Promise<string[] | null> {
     if (isStaff(actor.roles)) return null;
     if (!actor.organisationId) return [];
-    const [row] = await db
-      .select({ code: organisations.code })
-      .from(organisations)
-      .where(eq(organisations.id, actor.organisationId));
-    return row?.code ? [row.code] : [];
+    return providerCodesOf(db, actor.organisationId);
   }
 
   /** The computed values `actor` may see (indicators:read is checked by the caller's guard). */
