@@ -126,8 +126,10 @@ function chooseRegime(asked: (typeof REGIME_CODES)[number] | undefined, on: stri
   return inForce;
 }
 
-/** Rules explained (docs/api.md): regimes, approvals by value, standstill dates. */
-export const rulesApi: FastifyPluginAsyncZod = async (app) => {
+type App = Parameters<FastifyPluginAsyncZod>[0];
+
+/** GET /api/v1/rules/regimes: the regimes as dated data. */
+function regimesApi(app: App) {
   app.get(
     "/api/v1/rules/regimes",
     {
@@ -141,7 +143,10 @@ export const rulesApi: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => pageList([...REGIMES], request.query),
   );
+}
 
+/** GET /api/v1/rules/approvals: which approvals a value needs. */
+function approvalsApi(app: App) {
   app.get(
     "/api/v1/rules/approvals",
     {
@@ -172,7 +177,10 @@ export const rulesApi: FastifyPluginAsyncZod = async (app) => {
       });
     },
   );
+}
 
+/** GET /api/v1/rules/standstill: the standstill's dates. */
+function standstillApi(app: App) {
   app.get(
     "/api/v1/rules/standstill",
     {
@@ -198,4 +206,11 @@ export const rulesApi: FastifyPluginAsyncZod = async (app) => {
       });
     },
   );
+}
+
+/** Rules explained (docs/api.md): regimes, approvals by value, standstill dates. */
+export const rulesApi: FastifyPluginAsyncZod = async (app) => {
+  regimesApi(app);
+  approvalsApi(app);
+  standstillApi(app);
 };
