@@ -67,63 +67,79 @@ function isPathError(error: unknown): boolean {
   );
 }
 
+/** Input that does not fit the schema: a 400 with every field for the API, the not-found page for pages. */
+function answerInvalidInput(error: unknown, fieldErrors: FieldError[], reply: FastifyReply, api: boolean) {
+  if (api)
+    return sendProblem(reply, {
+      title: "Invalid input",
+      status: 400,
+      detail: "The request has invalid fields",
+      errors: fieldErrors,
+    });
+  // A page's address names what it shows: one whose parameters do not parse names no page (404).
+  return reply
+    .code(isPathError(error) ? 404 : 400)
+    .view("errors/not-found.njk", { pageTitle: "Page not found" });
+}
+
+/** An error a use case raised (not found, conflict, stale version, invalid input): its own words. */
+function answerProblem(error: ProblemError, reply: FastifyReply, api: boolean) {
+  if (api) {
+    return sendProblem(reply, {
+      title: error.title,
+      status: error.status,
+      detail: error.message,
+      ...(error.errors.length ? { errors: error.errors } : {}),
+      ...error.extra,
+    });
+  }
+  return renderStatus(reply, error.status);
+}
+
+/** Another 4xx (Fastify's or a plugin's): only words that are safe to show. */
+function answerClientError(error: unknown, status: number, reply: FastifyReply, api: boolean) {
+  if (api)
+    return sendProblem(reply, {
+      title: titleFor(status),
+      status,
+      detail: safeClientMessage(error, status),
+    });
+  return renderStatus(reply, status);
+}
+
+/** Anything else: logged with a reference, which is all the person is shown. */
+function answerInternalError(error: unknown, request: FastifyRequest, reply: FastifyReply, api: boolean) {
+  const reference = randomBytes(4).toString("hex");
+  request.log.error({ err: error, reference }, "request failed");
+  if (api)
+    return sendProblem(reply, {
+      title: "Internal error",
+      status: 500,
+      detail: `Something went wrong. Reference ${reference}.`,
+    });
+  return reply.code(500).view("errors/server-error.njk", {
+    pageTitle: "Sorry, there is a problem with the service",
+    reference,
+  });
+}
+
+async function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const api = isApiRequest(request);
+  const fieldErrors = validationErrors(error);
+  if (fieldErrors) return answerInvalidInput(error, fieldErrors, reply, api);
+  if (error instanceof ProblemError) return answerProblem(error, reply, api);
+  const status = statusOf(error);
+  if (status >= 400 && status < 500) return answerClientError(error, status, reply, api);
+  return answerInternalError(error, request, reply, api);
+}
+
 /**
  * One error handler for both faces: the API answers RFC 9457 problem documents, pages answer the
  * GOV.UK error pages. Neither shows a stack trace, SQL or anything else from inside.
  */
 export const errorsPlugin = fp(
   async (app) => {
-    app.setErrorHandler(async (error, request, reply) => {
-      const api = isApiRequest(request);
-      const fieldErrors = validationErrors(error);
-      if (fieldErrors) {
-        if (api)
-          return sendProblem(reply, {
-            title: "Invalid input",
-            status: 400,
-            detail: "The request has invalid fields",
-            errors: fieldErrors,
-          });
-        // A page's address names what it shows: one whose parameters do not parse names no page (404).
-        return reply
-          .code(isPathError(error) ? 404 : 400)
-          .view("errors/not-found.njk", { pageTitle: "Page not found" });
-      }
-      if (error instanceof ProblemError) {
-        if (api) {
-          return sendProblem(reply, {
-            title: error.title,
-            status: error.status,
-            detail: error.message,
-            ...(error.errors.length ? { errors: error.errors } : {}),
-            ...error.extra,
-          });
-        }
-        return renderStatus(reply, error.status);
-      }
-      const status = statusOf(error);
-      if (status >= 400 && status < 500) {
-        if (api)
-          return sendProblem(reply, {
-            title: titleFor(status),
-            status,
-            detail: safeClientMessage(error, status),
-          });
-        return renderStatus(reply, status);
-      }
-      const reference = randomBytes(4).toString("hex");
-      request.log.error({ err: error, reference }, "request failed");
-      if (api)
-        return sendProblem(reply, {
-          title: "Internal error",
-          status: 500,
-          detail: `Something went wrong. Reference ${reference}.`,
-        });
-      return reply.code(500).view("errors/server-error.njk", {
-        pageTitle: "Sorry, there is a problem with the service",
-        reference,
-      });
-    });
+    app.setErrorHandler(handleError);
 
     app.setNotFoundHandler(async (request, reply) => {
       if (isApiRequest(request))
