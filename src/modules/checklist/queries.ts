@@ -1,7 +1,20 @@
-import { eq } from "drizzle-orm";
+import { eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "../../db/client.js";
-import { projects } from "../../db/schema/index.js";
+import { checklistTasks, projects } from "../../db/schema/index.js";
+import type { IsoDate } from "../../domain/dates.js";
+import { OPEN_TASK_STATUSES } from "../../domain/overdue.js";
+
+/**
+ * The one SQL form of `isTaskOverdue` (domain/overdue.ts, App C): a checklist task still to be done and
+ * planned for a day before `today`. The checklist, the projects list and home page and the pipeline
+ * all ask it, so that what they call overdue is the same tasks.
+ */
+export function taskOverdueOn(today: IsoDate): SQL {
+  const planned = lt(checklistTasks.plannedOn, today);
+  const open = inArray(checklistTasks.status, [...OPEN_TASK_STATUSES]);
+  return sql`(${planned} and ${open})`;
+}
 
 /**
  * What the checklist, risk register and EqIA need to know about their project. They read the

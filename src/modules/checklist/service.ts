@@ -1,5 +1,5 @@
 import type { Clock } from "../../domain/clock.js";
-import { and, asc, eq, inArray, notInArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, notInArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "../../db/client.js";
 import { checklistTasks, decisions, projectDocuments, projects } from "../../db/schema/index.js";
@@ -18,11 +18,12 @@ import {
   type TaskStatus,
 } from "../../domain/checklist-template.js";
 import { PROCUREMENT_BOARD_ABOVE_PENCE } from "../../domain/approvals.js";
+import { isTaskOverdue } from "../../domain/overdue.js";
 import { SYSTEM_ACTOR, type Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
 import { NotFoundError, StaleVersionError, ValidationError, type FieldError } from "../../errors.js";
 import { isoDateField } from "../../inputs.js";
-import { findProject, type ProjectContext } from "./queries.js";
+import { findProject, taskOverdueOn, type ProjectContext } from "./queries.js";
 
 export const TASK_STATUS_NAMES: Record<TaskStatus, string> = {
   "not-started": "Not started",
@@ -266,7 +267,6 @@ export function presentTask(row: TaskRow, project: ProjectContext, today: string
   const relevance = task
     ? relevanceAt(task, project.estimatedValuePence)
     : { applicable: true, reason: null };
-  const open = row.status !== "completed" && row.status !== "not-applicable";
   return {
     id: row.id,
     key: row.taskKey,
@@ -296,7 +296,7 @@ export function presentTask(row: TaskRow, project: ProjectContext, today: string
       task?.overOneMillionNote && project.estimatedValuePence > PROCUREMENT_BOARD_ABOVE_PENCE
         ? task.overOneMillionNote
         : null,
-    overdue: open && row.plannedOn !== null && row.plannedOn < today,
+    overdue: isTaskOverdue(row, today),
     version: row.version,
   };
 }
@@ -480,17 +480,7 @@ export function createChecklistService(db: Db, clock: Clock) {
     const rows = await db
       .select({ projectId: checklistTasks.projectId, n: sql<number>`count(*)::int` })
       .from(checklistTasks)
-      .where(
-        and(
-          inArray(checklistTasks.projectId, projectIds),
-          or(
-            eq(checklistTasks.status, "planned"),
-            eq(checklistTasks.status, "in-progress"),
-            eq(checklistTasks.status, "not-started"),
-          ),
-          sql`${checklistTasks.plannedOn} < ${clock.today()}`,
-        ),
-      )
+      .where(and(inArray(checklistTasks.projectId, projectIds), taskOverdueOn(clock.today())))
       .groupBy(checklistTasks.projectId);
     return new Map(rows.map((r) => [r.projectId, r.n]));
   }
