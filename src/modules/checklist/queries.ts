@@ -136,14 +136,3 @@ export async function evidenceTypeOf(
     .where(and(eq(decisions.id, evidenceId), eq(decisions.projectId, projectId)));
   return decision ? "decision" : null;
 }
-
-/** Tasks of many projects that are overdue on `today` (pipeline dashboard): planned date passed, not done. */
-export async function overdueCountByProject(ex: Executor, projectIds: string[], today: IsoDate) {
-  if (projectIds.length === 0) return new Map<string, number>();
-  const rows = await ex
-    .select({ projectId: checklistTasks.projectId, n: sql<number>`count(*)::int` })
-    .from(checklistTasks)
-    .where(and(inArray(checklistTasks.projectId, projectIds), taskOverdueOn(today)))
-    .groupBy(checklistTasks.projectId);
-  return new Map(rows.map((r) => [r.projectId, r.n]));
-}

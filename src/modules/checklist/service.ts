@@ -26,7 +26,6 @@ import {
   evidenceTypeOf,
   findProject,
   heldEvidence,
-  overdueCountByProject,
   projectsShortOfTemplate,
   taskCountOf,
   taskRowsOf,
@@ -374,8 +373,6 @@ export function createChecklistService(db: Db, clock: Clock) {
     update: (actor: Actor, projectId: string, taskRef: string, input: TaskUpdateInput) =>
       update(db, clock, actor, projectId, taskRef, input),
     evidenceOptions: (projectId: string) => evidenceOptions(db, projectId),
-    /** Tasks of many projects that are overdue (pipeline dashboard): planned date passed, not done. */
-    overdueCount: (projectIds: string[]) => overdueCountByProject(db, projectIds, clock.today()),
     completeAll: () => completeAll(db),
   };
 }
