@@ -68,4 +68,18 @@ describe("the repository explains itself", () => {
     for (const sample of samples) expect(FORBIDDEN.some(({ pattern }) => pattern.test(sample))).toBe(true);
     expect(FORBIDDEN.some(({ pattern }) => pattern.test("docs/api.md and docs/rules.md, §3.16"))).toBe(false);
   });
+
+  it("names only files that exist, where the docs and README name one of ours", () => {
+    const named = files
+      .filter((f) => f.endsWith(".md"))
+      .flatMap((doc) =>
+        [
+          ...fs
+            .readFileSync(path.join(ROOT, doc), "utf8")
+            .matchAll(/\b((?:src|test|bench|scripts)\/[\w./-]+\.(?:ts|njk|css))\b/g),
+        ].map((m) => ({ doc, file: m[1] ?? "" })),
+      );
+    expect(named.length).toBeGreaterThan(20);
+    expect(named.filter(({ file }) => !fs.existsSync(path.join(ROOT, file)))).toEqual([]);
+  });
 });

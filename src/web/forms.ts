@@ -2,23 +2,12 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { FieldError } from "../errors.js";
 import { setFlash, takeFlash } from "./sessions.js";
+import { zodFieldErrors } from "../inputs.js";
 
 /** What a page needs to show a GOV.UK error summary and each field's message. */
 export interface FormErrors {
   summary: { text: string; href: string }[];
   fields: Record<string, { text: string }>;
-}
-
-export function zodFieldErrors(error: z.ZodError): FieldError[] {
-  const seen = new Set<string>();
-  const out: FieldError[] = [];
-  for (const issue of error.issues) {
-    const path = issue.path.map(String).join(".") || "form";
-    if (seen.has(path)) continue;
-    seen.add(path);
-    out.push({ path, message: issue.message });
-  }
-  return out;
 }
 
 /** Field ids in templates use the field's name; nested paths join with a hyphen. */

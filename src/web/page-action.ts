@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { Actor } from "../domain/policy.js";
 import { StaleVersionError, type FieldError } from "../errors.js";
 import { dateErrorPath, invalidDateMessage, readDateInput } from "./date-input.js";
-import { redirectWithErrors, redirectWithSuccess, zodFieldErrors } from "./forms.js";
+import { zodFieldErrors } from "../inputs.js";
+import { redirectWithErrors, redirectWithSuccess } from "./forms.js";
 import { admittedActor } from "./guards.js";
 import { formRefusal } from "./problems.js";
 import { renderStatus } from "./errors.js";
@@ -92,7 +93,7 @@ function pageField(fields: PageAction<unknown, unknown, unknown>["pageFields"], 
 function pagePathsFor<P, L, B>(action: PageAction<P, L, B>) {
   const dates = new Set(Object.keys(action.dates ?? {}));
   return (errors: FieldError[]): FieldError[] =>
-    firstForEachField(
+    eachMessageOnce(
       errors.map((e) => ({
         ...e,
         path: dates.has(e.path) ? dateErrorPath(e.path) : pageField(action.pageFields, e.path),
@@ -100,10 +101,16 @@ function pagePathsFor<P, L, B>(action: PageAction<P, L, B>) {
     );
 }
 
-/** A field shows one message: the first (several API paths can land on one page field). */
-function firstForEachField(errors: FieldError[]): FieldError[] {
+/**
+ * Each message once: several of the use case's paths can land on one page field with the same words.
+ * A field may still show several different messages (each output a stage still needs, §3.3).
+ */
+function eachMessageOnce(errors: FieldError[]): FieldError[] {
   const seen = new Set<string>();
-  return errors.filter((e) => !seen.has(e.path) && Boolean(seen.add(e.path)));
+  return errors.filter((e) => {
+    const key = `${e.path}\n${e.message}`;
+    return !seen.has(key) && Boolean(seen.add(key));
+  });
 }
 
 /** The body's fields as typed, or the errors to show for them (a date's own error first). */

@@ -8,11 +8,8 @@ import {
   projects,
 } from "../../src/db/schema/index.js";
 import { CHARACTERISTICS } from "../../src/modules/eqia/screening.js";
-import {
-  NOT_EQUALITIES_TEAM_MESSAGE,
-  STALE_EQIA_MESSAGE,
-  isEqiaScreeningDone,
-} from "../../src/modules/eqia/service.js";
+import { isEqiaScreeningDone } from "../../src/modules/eqia/queries.js";
+import { NOT_EQUALITIES_TEAM_MESSAGE, STALE_EQIA_MESSAGE } from "../../src/modules/eqia/service.js";
 import {
   addMembership,
   apiTokenFor,

@@ -142,6 +142,21 @@ describe("user pages", () => {
     expect(await signIn(t.app, address, "a long enough password")).toBeTruthy();
   });
 
+  it("names a wrong field once, however many of its values are wrong (a forged post)", async () => {
+    const { cookies } = await postForm(t.app, "/users/new", "/users", admin, {
+      name: "Forged Roles",
+      email: email("forged.roles"),
+      roles: ["not-a-role", "nor-this", "evaluator"],
+      organisationCode: "",
+      password: "a long enough password",
+    });
+    const $ = html((await t.app.inject({ url: "/users/new", cookies })).body);
+    const links = $(".govuk-error-summary a")
+      .map((_i, el) => $(el).attr("href"))
+      .get();
+    expect(links).toEqual(["#roles"]);
+  });
+
   it("refuses a bad form with an error summary, keeping what was typed but not the password", async () => {
     const { response, cookies } = await postForm(t.app, "/users/new", "/users", admin, {
       name: "Kept Name",

@@ -11,31 +11,10 @@ import { pageAction, pathParam, PROJECT_PARAMS } from "../../web/page-action.js"
 import { paths } from "../../web/paths.js";
 import { checklistPaths } from "./paths.js";
 import { checklistDocDefinition, checklistPdfFileName, renderPdf } from "./pdf.js";
-import { TASK_STATUS_NAMES, taskUpdateInput, type PresentedTask } from "./service.js";
+import { formatPounds, statusView, TASK_STATUS_NAMES } from "./presenter.js";
+import { taskUpdateInput } from "./service.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** How a task's status shows in the task list (GOV.UK task list pattern). Pure presenter. */
-export function statusView(task: Pick<PresentedTask, "status" | "overdue">): {
-  text: string;
-  tag: boolean;
-  classes: string;
-} {
-  if (task.status === "completed") return { text: "Completed", tag: false, classes: "" };
-  if (task.status === "not-applicable")
-    return { text: "Not applicable", tag: false, classes: "govuk-task-list__status--cannot-start-yet" };
-  if (task.overdue) return { text: "Overdue", tag: true, classes: "govuk-tag--red" };
-  if (task.status === "planned") return { text: "Planned", tag: true, classes: "govuk-tag--teal" };
-  if (task.status === "in-progress") return { text: "In progress", tag: true, classes: "govuk-tag--yellow" };
-  return { text: "Not started", tag: true, classes: "" };
-}
-
-const pounds = new Intl.NumberFormat("en-GB", { style: "currency", currency: "GBP" });
-
-/** Pence → "£1,000,000.00" (integer pence in, exact for any project value). */
-export function formatPounds(pence: number): string {
-  return pounds.format(pence / 100);
-}
 
 const TASK_DATES = { plannedOn: "Planned date", completedOn: "Completed date" };
 
@@ -67,16 +46,23 @@ export const taskForm = z.object({
 
 const TASK_PARAMS = z.object({ id: pathParam, taskKey: pathParam });
 
-/** The procurement checklist pages: task list, edit a task, print view. */
-export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { checklist, clock } = app.services;
-  // Checklists short of the template are completed at start, so that reading one never writes.
+type App = Parameters<FastifyPluginAsyncZod>[0];
+type FoundTask = NonNullable<Awaited<ReturnType<App["services"]["checklist"]["getTask"]>>>;
+
+const read = { preHandler: requirePage("projects:read"), schema: { hide: true, params: PROJECT_PARAMS } };
+const edit = { preHandler: requirePage("checklist:update"), schema: { hide: true, params: TASK_PARAMS } };
+
+/** Checklists short of the template are completed at start, so that reading one never writes. */
+function completeChecklistsAtStart(app: App) {
+  const { checklist } = app.services;
   app.addHook("onReady", async () => {
     await checklist.completeAll();
   });
-  const read = { preHandler: requirePage("projects:read"), schema: { hide: true, params: PROJECT_PARAMS } };
-  const edit = { preHandler: requirePage("checklist:update"), schema: { hide: true, params: TASK_PARAMS } };
+}
 
+/** The task list, and the stylesheet its print view uses. */
+function taskList(app: App) {
+  const { checklist } = app.services;
   app.get(checklistPaths.printStylesheet, { schema: { hide: true } }, async (_request, reply) =>
     reply.sendFile("print.css", here),
   );
@@ -97,7 +83,11 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
       })),
     });
   });
+}
 
+/** The checklist as an annex to the procurement proposal: a print view and a PDF (App C). */
+function printAndPdf(app: App) {
+  const { checklist, clock } = app.services;
   app.get(checklistPaths.checklistPrint(), read, async (request, reply) => {
     const found = await checklist.get(request.params.id);
     if (!found) return renderStatus(reply, 404);
@@ -131,17 +121,42 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
       .header("Cache-Control", "no-store")
       .send(pdf);
   });
+}
 
+/** The edit form's fields: what was typed when the form comes back refused, else what is saved. */
+function taskFormFields(task: FoundTask["task"], values: Record<string, unknown>) {
+  const typed = Object.keys(values).length > 0;
+  const value = (name: string, saved: string | null) =>
+    typed ? (typeof values[name] === "string" ? values[name] : "") : (saved ?? "");
+  const savedPlanned = dateParts(task.plannedOn);
+  const savedCompleted = dateParts(task.completedOn);
+  return {
+    status: value("status", task.status),
+    plannedOn: {
+      day: value("plannedOn-day", savedPlanned.day),
+      month: value("plannedOn-month", savedPlanned.month),
+      year: value("plannedOn-year", savedPlanned.year),
+    },
+    completedOn: {
+      day: value("completedOn-day", savedCompleted.day),
+      month: value("completedOn-month", savedCompleted.month),
+      year: value("completedOn-year", savedCompleted.year),
+    },
+    notApplicableReason: value("notApplicableReason", task.notApplicableReason),
+    evidenceId: value("evidenceId", task.evidenceId),
+    evidenceNote: value("evidenceNote", task.evidenceNote),
+    version: value("version", String(task.version)),
+  };
+}
+
+/** Edit one task: the form, and its post through pageAction. */
+function taskPage(app: App) {
+  const { checklist } = app.services;
   app.get(checklistPaths.checklistTask(), edit, async (request, reply) => {
     const found = await checklist.getTask(request.params.id, request.params.taskKey);
     if (!found) return renderStatus(reply, 404);
     const { project, task } = found;
     const state = await formState(request);
-    const typed = Object.keys(state.values).length > 0;
-    const value = (name: string, saved: string | null) =>
-      typed ? (typeof state.values[name] === "string" ? state.values[name] : "") : (saved ?? "");
-    const savedPlanned = dateParts(task.plannedOn);
-    const savedCompleted = dateParts(task.completedOn);
     return reply.view("checklist/views/task.njk", {
       pageTitle: `Task ${task.key}: ${task.evidencedBy}`,
       ...state,
@@ -151,23 +166,7 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
       checklistPaths,
       projectPath: paths.project(project.id),
       statuses: TASK_STATUSES.map((s) => ({ value: s, text: TASK_STATUS_NAMES[s] })),
-      form: {
-        status: value("status", task.status),
-        plannedOn: {
-          day: value("plannedOn-day", savedPlanned.day),
-          month: value("plannedOn-month", savedPlanned.month),
-          year: value("plannedOn-year", savedPlanned.year),
-        },
-        completedOn: {
-          day: value("completedOn-day", savedCompleted.day),
-          month: value("completedOn-month", savedCompleted.month),
-          year: value("completedOn-year", savedCompleted.year),
-        },
-        notApplicableReason: value("notApplicableReason", task.notApplicableReason),
-        evidenceId: value("evidenceId", task.evidenceId),
-        evidenceNote: value("evidenceNote", task.evidenceNote),
-        version: value("version", String(task.version)),
-      },
+      form: taskFormFields(task, state.values),
       evidenceOptions: [
         // Evidence the system recorded itself (an advert, a risk) stays linked when the form is saved.
         ...(task.evidenceType === "record" && task.evidenceId
@@ -184,30 +183,40 @@ export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
     });
   });
 
-  app.post(
-    checklistPaths.checklistTask(),
-    edit,
-    pageAction({
-      params: TASK_PARAMS,
-      load: ({ id, taskKey }) => checklist.getTask(id, taskKey),
-      form: ({ project, task }) => checklistPaths.checklistTask(project.id, task.key),
-      prepare: completedDateOnlyWhenCompleting,
-      body: taskForm,
-      dates: TASK_DATES,
-      refusalField: "status",
-      pageFields: { version: "current" },
-      stale: {
-        field: "current",
-        currentVersion: async ({ project, task }) =>
-          (await checklist.getTask(project.id, task.key))?.task.version ?? task.version,
-      },
-      run: async ({ actor, loaded: { project, task }, input }) => {
-        const updated = await checklist.update(actor, project.id, task.key, input);
-        return {
-          to: `${checklistPaths.checklist(project.id)}#task-${updated.key.replace(".", "-")}`,
-          success: `Task ${updated.key} is now: ${updated.statusName.toLowerCase()}`,
-        };
-      },
-    }),
-  );
+  app.post(checklistPaths.checklistTask(), edit, taskUpdate(app));
+}
+
+/** The edit form's post: Post/Redirect/Get to the task in the list, or back to the form. */
+function taskUpdate(app: App) {
+  const { checklist } = app.services;
+  return pageAction({
+    params: TASK_PARAMS,
+    load: ({ id, taskKey }) => checklist.getTask(id, taskKey),
+    form: ({ project, task }: FoundTask) => checklistPaths.checklistTask(project.id, task.key),
+    prepare: completedDateOnlyWhenCompleting,
+    body: taskForm,
+    dates: TASK_DATES,
+    refusalField: "status",
+    pageFields: { version: "current" },
+    stale: {
+      field: "current",
+      currentVersion: async ({ project, task }) =>
+        (await checklist.getTask(project.id, task.key))?.task.version ?? task.version,
+    },
+    run: async ({ actor, loaded: { project, task }, input }) => {
+      const updated = await checklist.update(actor, project.id, task.key, input);
+      return {
+        to: `${checklistPaths.checklist(project.id)}#task-${updated.key.replace(".", "-")}`,
+        success: `Task ${updated.key} is now: ${updated.statusName.toLowerCase()}`,
+      };
+    },
+  });
+}
+
+/** The procurement checklist pages: task list, edit a task, print view. */
+export const checklistRoutes: FastifyPluginAsyncZod = async (app) => {
+  completeChecklistsAtStart(app);
+  taskList(app);
+  printAndPdf(app);
+  taskPage(app);
 };

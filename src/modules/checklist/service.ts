@@ -1,14 +1,12 @@
 import type { Clock } from "../../domain/clock.js";
-import { and, asc, eq, inArray, notInArray, or, sql } from "drizzle-orm";
+import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, Executor } from "../../db/client.js";
-import { checklistTasks, decisions, projectDocuments, projects } from "../../db/schema/index.js";
+import { checklistTasks } from "../../db/schema/index.js";
 import {
-  CHECKLIST_TEMPLATE,
   TASK_STATUSES,
   TEMPLATE_TASKS,
   checklistFor,
-  describeCompletion,
   relevanceAt,
   tasksCompletedBy,
   tasksTouchedBy,
@@ -17,24 +15,24 @@ import {
   type EvidenceType,
   type TaskStatus,
 } from "../../domain/checklist-template.js";
-import { PROCUREMENT_BOARD_ABOVE_PENCE } from "../../domain/approvals.js";
+import type { IsoDate } from "../../domain/dates.js";
 import { SYSTEM_ACTOR, type Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
 import { NotFoundError, StaleVersionError, ValidationError, type FieldError } from "../../errors.js";
 import { isoDateField } from "../../inputs.js";
-import { findProject, type ProjectContext } from "./queries.js";
-
-export const TASK_STATUS_NAMES: Record<TaskStatus, string> = {
-  "not-started": "Not started",
-  planned: "Planned",
-  "in-progress": "In progress",
-  completed: "Completed",
-  "not-applicable": "Not applicable",
-};
+import { presentChecklist, presentTask, type PresentedTask } from "./presenter.js";
+import {
+  evidenceOptions,
+  evidenceTypeOf,
+  findProject,
+  heldEvidence,
+  projectsShortOfTemplate,
+  taskCountOf,
+  taskRowsOf,
+  type ProjectContext,
+} from "./queries.js";
 
 export const STALE_TASK_MESSAGE = "Someone else changed this task while you were editing it";
-
-type TaskRow = typeof checklistTasks.$inferSelect;
 
 /**
  * Creates the project's Appendix C tasks (46), each "not started", or "not applicable" with the
@@ -118,31 +116,6 @@ export interface EvidenceInput {
   actor?: Actor | undefined;
 }
 
-/** Documents and approvals the project already holds, as evidence (for tasks that need several). */
-async function heldEvidence(tx: Executor, projectId: string): Promise<EvidenceItem[]> {
-  const documents = await tx
-    .select({ kind: projectDocuments.kind })
-    .from(projectDocuments)
-    .where(eq(projectDocuments.projectId, projectId));
-  const decided = await tx
-    .select({ bodyCode: decisions.bodyCode, decision: decisions.decision, kind: projectDocuments.kind })
-    .from(decisions)
-    .leftJoin(
-      projectDocuments,
-      and(eq(decisions.subjectType, "document"), eq(projectDocuments.id, decisions.subjectId)),
-    )
-    .where(eq(decisions.projectId, projectId));
-  return [
-    ...documents.map((d) => ({ type: "document" as const, kind: d.kind })),
-    ...decided.map((d) => ({
-      type: "decision" as const,
-      kind: d.kind ?? undefined,
-      bodyCode: d.bodyCode,
-      decision: d.decision,
-    })),
-  ];
-}
-
 /**
  * Evidence appeared (a document was uploaded, a decision recorded, a record made): completes the
  * tasks it is the evidence for, unless they are already completed or not applicable. Call it inside
@@ -212,11 +185,7 @@ function compareKeys(a: string, b: string): number {
  * the template grew) gets them, with an audit record of its own (App C; docs/adr/0007).
  */
 async function ensureChecklist(tx: Executor, project: ProjectContext) {
-  const [count] = await tx
-    .select({ n: sql<number>`count(*)::int` })
-    .from(checklistTasks)
-    .where(eq(checklistTasks.projectId, project.id));
-  const held = count?.n ?? 0;
+  const held = await taskCountOf(tx, project.id);
   if (held >= TEMPLATE_TASKS.length) return;
   await instantiateChecklist(tx, {
     projectId: project.id,
@@ -255,262 +224,155 @@ export const taskUpdateInput = z.object({
 });
 export type TaskUpdateInput = z.output<typeof taskUpdateInput>;
 
-export interface EvidenceOption {
-  id: string;
-  type: "document" | "decision";
-  label: string;
+/** The project's checklist by section (docs/api.md: GET /projects/:id/checklist); null for no such project. */
+async function get(db: Db, clock: Clock, projectId: string) {
+  const project = await findProject(db, projectId);
+  if (!project) return null;
+  // A read changes nothing: a checklist short of the template is completed at start (completeAll).
+  const rows = await taskRowsOf(db, projectId);
+  return presentChecklist(project, rows, clock.today());
 }
 
-export function presentTask(row: TaskRow, project: ProjectContext, today: string) {
-  const task = templateTask(row.taskKey);
-  const relevance = task
-    ? relevanceAt(task, project.estimatedValuePence)
-    : { applicable: true, reason: null };
-  const open = row.status !== "completed" && row.status !== "not-applicable";
+/** One task by its id or its key ("4.3"). */
+async function getTask(db: Db, clock: Clock, projectId: string, taskRef: string) {
+  const checklist = await get(db, clock, projectId);
+  if (!checklist) return null;
+  const task = checklist.sections.flatMap((s) => s.tasks).find((t) => t.id === taskRef || t.key === taskRef);
+  return task ? { project: checklist.project, task } : null;
+}
+
+/** The status, dates and reason a task will have, with what is wrong with them. */
+function statusAndDates(current: PresentedTask, input: TaskUpdateInput, today: IsoDate) {
+  const status = input.status ?? current.status;
+  const errors: FieldError[] = [];
+  const plannedOn = input.plannedOn === undefined ? current.plannedOn : input.plannedOn;
+  let completedOn = input.completedOn === undefined ? current.completedOn : input.completedOn;
+  let reason =
+    input.notApplicableReason === undefined ? current.notApplicableReason : input.notApplicableReason;
+  if (status === "not-applicable" && !reason) {
+    errors.push({ path: "notApplicableReason", message: "Enter why this task is not applicable" });
+  }
+  if (status !== "not-applicable") reason = null;
+  if (status === "planned" && !plannedOn) {
+    errors.push({ path: "plannedOn", message: "Enter the date this task is planned for" });
+  }
+  if (status === "completed") {
+    completedOn ??= today;
+    if (completedOn > today) {
+      errors.push({ path: "completedOn", message: "Completed date must be today or in the past" });
+    }
+  } else if (input.completedOn) {
+    errors.push({ path: "completedOn", message: "Only a completed task has a completed date" });
+  } else {
+    completedOn = null;
+  }
+  return { errors, status, plannedOn, completedOn, notApplicableReason: reason };
+}
+
+/** The evidence a task will link to, with what is wrong with it. */
+async function linkedEvidence(db: Db, projectId: string, current: PresentedTask, input: TaskUpdateInput) {
+  const errors: FieldError[] = [];
+  let evidenceType = current.evidenceType;
+  const evidenceId = input.evidenceId === undefined ? current.evidenceId : input.evidenceId;
+  // The evidence already linked (a record the system made, say) is kept as it is.
+  if (input.evidenceId && input.evidenceId !== current.evidenceId) {
+    evidenceType = await evidenceTypeOf(db, projectId, input.evidenceId);
+    if (!evidenceType) {
+      errors.push({ path: "evidenceId", message: "Choose a document or decision of this project" });
+    }
+  } else if (input.evidenceId === null) {
+    evidenceType = null;
+  }
+  return { errors, evidenceId, evidenceType };
+}
+
+/** What the update makes of the task, or a ValidationError naming every field that is wrong. */
+async function taskChanges(
+  db: Db,
+  projectId: string,
+  current: PresentedTask,
+  input: TaskUpdateInput,
+  today: IsoDate,
+) {
+  const dates = statusAndDates(current, input, today);
+  const evidence = await linkedEvidence(db, projectId, current, input);
+  const errors = [...dates.errors, ...evidence.errors];
+  if (errors.length) throw new ValidationError(errors, errors.map((e) => e.message).join("; "));
+  const { status } = dates;
   return {
-    id: row.id,
-    key: row.taskKey,
-    section: row.section,
-    position: row.position,
-    text: task?.text ?? row.taskKey,
-    details: [...(task?.details ?? [])],
-    evidencedBy: task?.evidencedBy ?? "",
-    status: row.status,
-    statusName: TASK_STATUS_NAMES[row.status],
-    plannedOn: row.plannedOn,
-    completedOn: row.completedOn,
-    notApplicableReason: row.notApplicableReason,
-    /** Not applicable because of the project's value (the system's reason, not a person's). */
-    notApplicableByValue:
-      row.status === "not-applicable" &&
-      !relevance.applicable &&
-      row.notApplicableReason === relevance.reason,
-    evidenceType: row.evidenceType,
-    evidenceId: row.evidenceId,
-    evidenceNote: row.evidenceNote,
-    completedAutomatically: row.completedAutomatically,
-    /** How the task completes itself, or null when a person completes it. */
-    completesWhen: task ? describeCompletion(task) : null,
-    applicable: relevance.applicable,
-    valueNote:
-      task?.overOneMillionNote && project.estimatedValuePence > PROCUREMENT_BOARD_ABOVE_PENCE
-        ? task.overOneMillionNote
-        : null,
-    overdue: open && row.plannedOn !== null && row.plannedOn < today,
-    version: row.version,
+    status,
+    plannedOn: dates.plannedOn,
+    completedOn: dates.completedOn,
+    notApplicableReason: dates.notApplicableReason,
+    evidenceId: evidence.evidenceId,
+    evidenceType: evidence.evidenceType,
+    evidenceNote: input.evidenceNote === undefined ? current.evidenceNote : input.evidenceNote || null,
+    completedAutomatically:
+      status === "completed" && current.status === "completed" && current.completedAutomatically,
   };
 }
-export type PresentedTask = ReturnType<typeof presentTask>;
 
-export function createChecklistService(db: Db, clock: Clock) {
-  async function rowsOf(projectId: string) {
-    return db
-      .select()
-      .from(checklistTasks)
-      .where(eq(checklistTasks.projectId, projectId))
-      .orderBy(asc(checklistTasks.section), asc(checklistTasks.position));
+/**
+ * Updates one task (docs/api.md: PATCH /projects/:id/checklist/:taskId). A stale version is refused
+ * with 409 and nothing changes; "not applicable" needs a reason; "completed" takes today when no
+ * date is given; a planned task needs its planned date.
+ */
+async function update(
+  db: Db,
+  clock: Clock,
+  actor: Actor,
+  projectId: string,
+  taskRef: string,
+  input: TaskUpdateInput,
+) {
+  const found = await getTask(db, clock, projectId, taskRef);
+  if (!found) throw new NotFoundError("No task of this project has this id or key");
+  const { project, task: current } = found;
+  if (current.version !== input.version) {
+    throw new StaleVersionError(STALE_TASK_MESSAGE, [], { current });
   }
+  const today = clock.today();
+  const changes = await taskChanges(db, projectId, current, input, today);
+  const saved = new Map<string, unknown>(Object.entries(current));
+  const changed = Object.fromEntries(Object.entries(changes).filter(([k, v]) => saved.get(k) !== v));
 
-  /** The project's checklist by section (docs/api.md: GET /projects/:id/checklist); null for no such project. */
-  async function get(projectId: string) {
-    const project = await findProject(db, projectId);
-    if (!project) return null;
-    // A read changes nothing: a checklist short of the template is completed at start (completeAll).
-    const rows = await rowsOf(projectId);
-    const today = clock.today();
-    const tasks = rows.map((r) => presentTask(r, project, today));
-    const applicable = tasks.filter((t) => t.status !== "not-applicable");
-    return {
-      project,
-      sections: CHECKLIST_TEMPLATE.map((s) => ({
-        number: s.number,
-        title: s.title,
-        tasks: tasks.filter((t) => t.section === s.number),
-      })),
-      progress: {
-        total: tasks.length,
-        applicable: applicable.length,
-        completed: applicable.filter((t) => t.status === "completed").length,
-        overdue: tasks.filter((t) => t.overdue).length,
-      },
-    };
-  }
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(checklistTasks)
+      .set({ ...changes, version: sql`${checklistTasks.version} + 1`, updatedAt: new Date() })
+      .where(and(eq(checklistTasks.id, current.id), eq(checklistTasks.version, input.version)))
+      .returning();
+    if (!row) throw new StaleVersionError(STALE_TASK_MESSAGE);
+    await recordAudit(tx, actor, {
+      entityType: "checklist-task",
+      entityId: row.id,
+      action: "updated",
+      summary: { projectId, taskKey: row.taskKey, changes: changed },
+    });
+    return presentTask(row, project, today);
+  });
+}
 
-  /** One task by its id or its key ("4.3"). */
-  async function getTask(projectId: string, taskRef: string) {
-    const checklist = await get(projectId);
-    if (!checklist) return null;
-    const task = checklist.sections
-      .flatMap((s) => s.tasks)
-      .find((t) => t.id === taskRef || t.key === taskRef);
-    return task ? { project: checklist.project, task } : null;
-  }
-
-  /** Documents and decisions of the project that a person may link a task to. */
-  async function evidenceOptions(projectId: string): Promise<EvidenceOption[]> {
-    const documents = await db
-      .select({ id: projectDocuments.id, title: projectDocuments.title, kind: projectDocuments.kind })
-      .from(projectDocuments)
-      .where(eq(projectDocuments.projectId, projectId))
-      .orderBy(asc(projectDocuments.kind), asc(projectDocuments.title));
-    const decided = await db
-      .select({
-        id: decisions.id,
-        bodyCode: decisions.bodyCode,
-        decision: decisions.decision,
-        decidedOn: decisions.decidedOn,
-        minutesRef: decisions.minutesRef,
-      })
-      .from(decisions)
-      .where(eq(decisions.projectId, projectId))
-      .orderBy(asc(decisions.decidedOn));
-    return [
-      ...documents.map((d) => ({
-        id: d.id,
-        type: "document" as const,
-        label: `Document: ${d.title} (${d.kind})`,
-      })),
-      ...decided.map((d) => ({
-        id: d.id,
-        type: "decision" as const,
-        label: `Decision: ${d.bodyCode} ${d.decision} on ${d.decidedOn} (minutes ${d.minutesRef})`,
-      })),
-    ];
-  }
-
-  async function evidenceTypeOf(
-    projectId: string,
-    evidenceId: string,
-  ): Promise<"document" | "decision" | null> {
-    const [document] = await db
-      .select({ id: projectDocuments.id })
-      .from(projectDocuments)
-      .where(and(eq(projectDocuments.id, evidenceId), eq(projectDocuments.projectId, projectId)));
-    if (document) return "document";
-    const [decision] = await db
-      .select({ id: decisions.id })
-      .from(decisions)
-      .where(and(eq(decisions.id, evidenceId), eq(decisions.projectId, projectId)));
-    return decision ? "decision" : null;
-  }
-
-  /**
-   * Updates one task (docs/api.md: PATCH /projects/:id/checklist/:taskId). A stale version is refused
-   * with 409 and nothing changes; "not applicable" needs a reason; "completed" takes today when no
-   * date is given; a planned task needs its planned date.
-   */
-  async function update(actor: Actor, projectId: string, taskRef: string, input: TaskUpdateInput) {
-    const found = await getTask(projectId, taskRef);
-    if (!found) throw new NotFoundError("No task of this project has this id or key");
-    const { project, task: current } = found;
-    if (current.version !== input.version) {
-      throw new StaleVersionError(STALE_TASK_MESSAGE, [], { current });
-    }
-    const today = clock.today();
-    const status = input.status ?? current.status;
-    const errors: FieldError[] = [];
-    const plannedOn = input.plannedOn === undefined ? current.plannedOn : input.plannedOn;
-    let completedOn = input.completedOn === undefined ? current.completedOn : input.completedOn;
-    let reason =
-      input.notApplicableReason === undefined ? current.notApplicableReason : input.notApplicableReason;
-    if (status === "not-applicable" && !reason) {
-      errors.push({ path: "notApplicableReason", message: "Enter why this task is not applicable" });
-    }
-    if (status !== "not-applicable") reason = null;
-    if (status === "planned" && !plannedOn) {
-      errors.push({ path: "plannedOn", message: "Enter the date this task is planned for" });
-    }
-    if (status === "completed") {
-      completedOn ??= today;
-      if (completedOn > today) {
-        errors.push({ path: "completedOn", message: "Completed date must be today or in the past" });
-      }
-    } else if (input.completedOn) {
-      errors.push({ path: "completedOn", message: "Only a completed task has a completed date" });
-    } else {
-      completedOn = null;
-    }
-    let evidenceType = current.evidenceType;
-    const evidenceId = input.evidenceId === undefined ? current.evidenceId : input.evidenceId;
-    // The evidence already linked (a record the system made, say) is kept as it is.
-    if (input.evidenceId && input.evidenceId !== current.evidenceId) {
-      evidenceType = await evidenceTypeOf(projectId, input.evidenceId);
-      if (!evidenceType) {
-        errors.push({ path: "evidenceId", message: "Choose a document or decision of this project" });
-      }
-    } else if (input.evidenceId === null) {
-      evidenceType = null;
-    }
-    if (errors.length) throw new ValidationError(errors, errors.map((e) => e.message).join("; "));
-
-    const changes = {
-      status,
-      plannedOn,
-      completedOn,
-      notApplicableReason: reason,
-      evidenceId,
-      evidenceType,
-      evidenceNote: input.evidenceNote === undefined ? current.evidenceNote : input.evidenceNote || null,
-      completedAutomatically:
-        status === "completed" && current.status === "completed" && current.completedAutomatically,
-    };
-    const saved = new Map<string, unknown>(Object.entries(current));
-    const changed = Object.fromEntries(Object.entries(changes).filter(([k, v]) => saved.get(k) !== v));
-
-    return db.transaction(async (tx) => {
-      const [row] = await tx
-        .update(checklistTasks)
-        .set({ ...changes, version: sql`${checklistTasks.version} + 1`, updatedAt: new Date() })
-        .where(and(eq(checklistTasks.id, current.id), eq(checklistTasks.version, input.version)))
-        .returning();
-      if (!row) throw new StaleVersionError(STALE_TASK_MESSAGE);
-      await recordAudit(tx, actor, {
-        entityType: "checklist-task",
-        entityId: row.id,
-        action: "updated",
-        summary: { projectId, taskKey: row.taskKey, changes: changed },
-      });
-      return presentTask(row, project, today);
+/** Completes, at start, every checklist short of the template's tasks; returns how many it completed. */
+async function completeAll(db: Db): Promise<number> {
+  const short = await projectsShortOfTemplate(db, TEMPLATE_TASKS.length);
+  for (const { id } of short) {
+    await db.transaction(async (tx) => {
+      const project = await findProject(tx, id);
+      if (project) await ensureChecklist(tx, project);
     });
   }
+  return short.length;
+}
 
-  /** Tasks of many projects that are overdue (pipeline dashboard): planned date passed, not done. */
-  async function overdueCount(projectIds: string[]) {
-    if (projectIds.length === 0) return new Map<string, number>();
-    const rows = await db
-      .select({ projectId: checklistTasks.projectId, n: sql<number>`count(*)::int` })
-      .from(checklistTasks)
-      .where(
-        and(
-          inArray(checklistTasks.projectId, projectIds),
-          or(
-            eq(checklistTasks.status, "planned"),
-            eq(checklistTasks.status, "in-progress"),
-            eq(checklistTasks.status, "not-started"),
-          ),
-          sql`${checklistTasks.plannedOn} < ${clock.today()}`,
-        ),
-      )
-      .groupBy(checklistTasks.projectId);
-    return new Map(rows.map((r) => [r.projectId, r.n]));
-  }
-
-  /** Completes, at start, every checklist short of the template's tasks; returns how many it completed. */
-  async function completeAll(): Promise<number> {
-    const short = await db
-      .select({ id: projects.id })
-      .from(projects)
-      .where(
-        sql`(SELECT count(*) FROM ${checklistTasks} WHERE ${checklistTasks.projectId} = ${projects.id}) < ${TEMPLATE_TASKS.length}`,
-      );
-    for (const { id } of short) {
-      await db.transaction(async (tx) => {
-        const project = await findProject(tx, id);
-        if (project) await ensureChecklist(tx, project);
-      });
-    }
-    return short.length;
-  }
-
-  return { get, getTask, update, evidenceOptions, overdueCount, completeAll };
+/** The procurement checklist of a project (App C): read it, update a task, complete it to the template. */
+export function createChecklistService(db: Db, clock: Clock) {
+  return {
+    get: (projectId: string) => get(db, clock, projectId),
+    getTask: (projectId: string, taskRef: string) => getTask(db, clock, projectId, taskRef),
+    update: (actor: Actor, projectId: string, taskRef: string, input: TaskUpdateInput) =>
+      update(db, clock, actor, projectId, taskRef, input),
+    evidenceOptions: (projectId: string) => evidenceOptions(db, projectId),
+    completeAll: () => completeAll(db),
+  };
 }

@@ -8,7 +8,8 @@ import { pageAction, PROJECT_PARAMS } from "../../web/page-action.js";
 import { paths } from "../../web/paths.js";
 import { eqiaPaths } from "./paths.js";
 import { CHARACTERISTICS, IMPACTS, IMPACT_NAMES } from "./screening.js";
-import { eqiaInput, type PresentedEqia } from "./service.js";
+import type { PresentedEqia } from "./presenter.js";
+import { eqiaInput } from "./service.js";
 
 /** API paths (screening.3.impact) → the page's field ids (impact-race). */
 function pageField(path: string): string {
@@ -66,14 +67,17 @@ function formValues(eqia: PresentedEqia, typed: Record<string, unknown>) {
   };
 }
 
-/** The equality impact assessment page: screening form and sign-off. */
-export const eqiaRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { eqia } = app.services;
-  const schema = { hide: true, params: PROJECT_PARAMS };
-  const read = { preHandler: requirePage("projects:read"), schema };
-  const manage = { preHandler: requirePage("eqia:manage"), schema };
-  const signOff = { preHandler: requirePage("eqia:sign-off"), schema };
+type App = Parameters<FastifyPluginAsyncZod>[0];
+type FoundEqia = NonNullable<Awaited<ReturnType<App["services"]["eqia"]["get"]>>>;
 
+const schema = { hide: true, params: PROJECT_PARAMS };
+
+const formOf = (found: FoundEqia) => eqiaPaths.eqia(found.project.id);
+
+/** The assessment's page: the screening form, and sign-off for the Equalities team. */
+function eqiaPage(app: App) {
+  const { eqia } = app.services;
+  const read = { preHandler: requirePage("projects:read"), schema };
   app.get(eqiaPaths.eqia(), read, async (request, reply) => {
     const found = await eqia.get(request.params.id);
     if (!found) return renderStatus(reply, 404);
@@ -94,16 +98,18 @@ export const eqiaRoutes: FastifyPluginAsyncZod = async (app) => {
       maySignOff: await eqia.canSignOff(request.actor),
     });
   });
+}
 
-  const loadEqia = ({ id }: { id: string }) => eqia.get(id);
-  const formOf = (found: { project: { id: string } }) => eqiaPaths.eqia(found.project.id);
-
+/** The screening form's post. */
+function saveScreening(app: App) {
+  const { eqia } = app.services;
+  const manage = { preHandler: requirePage("eqia:manage"), schema };
   app.post(
     eqiaPaths.eqia(),
     manage,
     pageAction({
       params: PROJECT_PARAMS,
-      load: loadEqia,
+      load: ({ id }) => eqia.get(id),
       form: formOf,
       body: eqiaForm,
       refusalField: "current",
@@ -122,13 +128,18 @@ export const eqiaRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     }),
   );
+}
 
+/** The sign-off button's post (App C 3). */
+function signOffAssessment(app: App) {
+  const { eqia } = app.services;
+  const signOff = { preHandler: requirePage("eqia:sign-off"), schema };
   app.post(
     eqiaPaths.eqiaSignOff(),
     signOff,
     pageAction({
       params: PROJECT_PARAMS,
-      load: loadEqia,
+      load: ({ id }) => eqia.get(id),
       form: formOf,
       body: signOffForm,
       refusalField: "sign-off",
@@ -140,4 +151,11 @@ export const eqiaRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     }),
   );
+}
+
+/** The equality impact assessment page: screening form and sign-off. */
+export const eqiaRoutes: FastifyPluginAsyncZod = async (app) => {
+  eqiaPage(app);
+  saveScreening(app);
+  signOffAssessment(app);
 };

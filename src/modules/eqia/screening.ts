@@ -5,23 +5,36 @@ import { isOneOf } from "../../domain/codes.js";
  * stage gate (src/domain/stages.ts, "EqIA screening done") can take their answer as a flag.
  */
 
-export const CHARACTERISTICS = [
-  { code: "age", name: "Age" },
-  { code: "disability", name: "Disability" },
-  { code: "gender-reassignment", name: "Gender reassignment" },
-  { code: "marriage-civil-partnership", name: "Marriage and civil partnership" },
-  { code: "pregnancy-maternity", name: "Pregnancy and maternity" },
-  { code: "race", name: "Race" },
-  { code: "religion-belief", name: "Religion or belief" },
-  { code: "sex", name: "Sex" },
-  { code: "sexual-orientation", name: "Sexual orientation" },
-  { code: "carers", name: "Carers" },
+export const CHARACTERISTIC_CODES = [
+  "age",
+  "disability",
+  "gender-reassignment",
+  "marriage-civil-partnership",
+  "pregnancy-maternity",
+  "race",
+  "religion-belief",
+  "sex",
+  "sexual-orientation",
+  "carers",
 ] as const;
-export type CharacteristicCode = (typeof CHARACTERISTICS)[number]["code"];
-export const CHARACTERISTIC_CODES = CHARACTERISTICS.map((c) => c.code) as [
-  CharacteristicCode,
-  ...CharacteristicCode[],
-];
+export type CharacteristicCode = (typeof CHARACTERISTIC_CODES)[number];
+
+const CHARACTERISTIC_NAMES: Record<CharacteristicCode, string> = {
+  age: "Age",
+  disability: "Disability",
+  "gender-reassignment": "Gender reassignment",
+  "marriage-civil-partnership": "Marriage and civil partnership",
+  "pregnancy-maternity": "Pregnancy and maternity",
+  race: "Race",
+  "religion-belief": "Religion or belief",
+  sex: "Sex",
+  "sexual-orientation": "Sexual orientation",
+  carers: "Carers",
+};
+
+/** The characteristics in the order the form and the API list them. */
+export const CHARACTERISTICS: readonly { code: CharacteristicCode; name: string }[] =
+  CHARACTERISTIC_CODES.map((code) => ({ code, name: CHARACTERISTIC_NAMES[code] }));
 
 export const IMPACTS = ["positive", "neutral", "negative", "unknown"] as const;
 export type Impact = (typeof IMPACTS)[number];

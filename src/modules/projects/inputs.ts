@@ -5,6 +5,7 @@ import { REGIME_CODES, regimeInForceOn, type RegimeCode } from "../../domain/reg
 import { PROGRAMME_CODES } from "../../domain/governance.js";
 import { DOCUMENT_KINDS } from "../../domain/stages.js";
 import type { FieldError } from "../../errors.js";
+import { zodFieldErrors } from "../../inputs.js";
 
 /**
  * One schema per body: the API validates these directly; the pages turn their form fields
@@ -216,18 +217,6 @@ export function toPagePaths(errors: FieldError[]): FieldError[] {
   return errors.map((e) => ({ ...e, path: PAGE_PATHS[e.path] ?? e.path }));
 }
 
-function issues(error: z.ZodError): FieldError[] {
-  const seen = new Set<string>();
-  const out: FieldError[] = [];
-  for (const issue of error.issues) {
-    const path = issue.path.map(String).join(".") || "form";
-    if (seen.has(path)) continue;
-    seen.add(path);
-    out.push({ path, message: issue.message });
-  }
-  return out;
-}
-
 type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
 /** The project form (create and edit): fields as typed, turned into the API's input. */
@@ -257,7 +246,7 @@ function projectFields(body: FormBody): { raw: Record<string, unknown>; errors: 
 function parseProjectForm(body: FormBody): Parsed<ProjectCreateInput> {
   const { raw, errors } = projectFields(body);
   const result = projectCreateInput.safeParse(raw);
-  const all = [...errors, ...(result.success ? [] : toPagePaths(issues(result.error)))];
+  const all = [...errors, ...(result.success ? [] : toPagePaths(zodFieldErrors(result.error)))];
   const unique = all.filter((e, i) => all.findIndex((x) => x.path === e.path) === i);
   if (unique.length || !result.success) return { ok: false, errors: unique };
   return { ok: true, value: result.data };
@@ -272,7 +261,7 @@ function parseProjectEditForm(body: FormBody): Parsed<ProjectPatchInput> {
     contractMonths: raw.contractMonths ?? null,
     version: version === "bad" ? undefined : version,
   });
-  const all = [...errors, ...(result.success ? [] : toPagePaths(issues(result.error)))];
+  const all = [...errors, ...(result.success ? [] : toPagePaths(zodFieldErrors(result.error)))];
   const unique = all.filter((e, i) => all.findIndex((x) => x.path === e.path) === i);
   if (unique.length || !result.success) return { ok: false, errors: unique };
   return { ok: true, value: result.data };
@@ -289,7 +278,7 @@ function parseDecisionForm(body: FormBody): Parsed<DecisionInput> {
     memberId: text(body, "memberId") || undefined,
   });
   if (result.success) return { ok: true, value: result.data };
-  const errors = toPagePaths(issues(result.error));
+  const errors = toPagePaths(zodFieldErrors(result.error));
   // The schema asks for conditions only once the rest parses; the form says everything at once.
   const unconditioned =
     text(body, "decision") === "approved-with-conditions" && !text(body, "conditions").trim();
@@ -305,7 +294,7 @@ function parseRejectForm(body: FormBody): Parsed<z.output<typeof rejectInput>> {
     reason: text(body, "reason"),
     version: typeof version === "number" ? version : undefined,
   });
-  if (!result.success) return { ok: false, errors: issues(result.error) };
+  if (!result.success) return { ok: false, errors: zodFieldErrors(result.error) };
   return { ok: true, value: result.data };
 }
 
@@ -343,5 +332,3 @@ export const advanceForm = pageForm((body) => ({ ok: true, value: { version: for
 export function pagePath(path: string): string {
   return PAGE_PATHS[path] ?? path;
 }
-
-export { issues as zodIssues };

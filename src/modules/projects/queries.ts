@@ -1,6 +1,7 @@
-import { and, asc, count, desc, eq, inArray, lt, notInArray, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Executor } from "../../db/client.js";
+import { taskOverdueOn } from "../checklist/queries.js";
 import { projectsScreened } from "../eqia/queries.js";
 import { reviewOverdue } from "../risks/queries.js";
 import {
@@ -41,11 +42,10 @@ export interface ProjectFilter {
   limit: number;
 }
 
-/** Checklist tasks planned before `today` and neither completed nor marked not applicable. */
+/** The project has a checklist task overdue on `today` (checklist/queries.ts, `taskOverdueOn`). */
 function overdueTaskExists(today: string): SQL {
   return sql`EXISTS (SELECT 1 FROM ${checklistTasks} WHERE ${checklistTasks.projectId} = ${projects.id}
-    AND ${checklistTasks.plannedOn} < ${today}
-    AND ${checklistTasks.status} NOT IN ('completed', 'not-applicable'))`;
+    AND ${taskOverdueOn(today)})`;
 }
 
 export async function listProjects(ex: Executor, filter: ProjectFilter) {
@@ -78,13 +78,7 @@ export async function projectsWithOverdueTasks(ex: Executor, projectIds: string[
   const rows = await ex
     .selectDistinct({ projectId: checklistTasks.projectId })
     .from(checklistTasks)
-    .where(
-      and(
-        inArray(checklistTasks.projectId, projectIds),
-        lt(checklistTasks.plannedOn, today),
-        notInArray(checklistTasks.status, ["completed", "not-applicable"]),
-      ),
-    );
+    .where(and(inArray(checklistTasks.projectId, projectIds), taskOverdueOn(today)));
   return new Set(rows.map((r) => r.projectId));
 }
 
@@ -271,13 +265,7 @@ export async function overdueTasks(ex: Executor, projectId: string, today: strin
       status: checklistTasks.status,
     })
     .from(checklistTasks)
-    .where(
-      and(
-        eq(checklistTasks.projectId, projectId),
-        lt(checklistTasks.plannedOn, today),
-        notInArray(checklistTasks.status, ["completed", "not-applicable"]),
-      ),
-    )
+    .where(and(eq(checklistTasks.projectId, projectId), taskOverdueOn(today)))
     .orderBy(asc(checklistTasks.plannedOn), asc(checklistTasks.section), asc(checklistTasks.position));
 }
 

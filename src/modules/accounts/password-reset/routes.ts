@@ -1,12 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import {
-  formState,
-  parseForm,
-  redirectWithSuccess,
-  toFormErrors,
-  zodFieldErrors,
-} from "../../../web/forms.js";
+import { zodFieldErrors } from "../../../inputs.js";
+import { formState, parseForm, redirectWithSuccess, toFormErrors } from "../../../web/forms.js";
 import { paths } from "../../../web/paths.js";
 import { passwordSchema } from "../../users/service.js";
 import { PASSWORD_RESET_LIMITS } from "./service.js";

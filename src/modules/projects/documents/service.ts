@@ -11,7 +11,8 @@ import { recordEvidence } from "../../checklist/service.js";
 import type { DocumentStore } from "../../documents/store.js";
 import type { MessageLinks } from "../../notifications/links.js";
 import { announceAwaitedDecisions, gateNow } from "../decision-notices.js";
-import { documentFields, zodIssues } from "../inputs.js";
+import { documentFields } from "../inputs.js";
+import { zodFieldErrors } from "../../../inputs.js";
 import { requireProject } from "../refusals.js";
 import { checkDocumentFile, type SpooledFile } from "../upload.js";
 import { documentsWithVersions, findDocument, findDocumentByTitle, findVersion } from "./queries.js";
@@ -97,7 +98,7 @@ async function upload(
   const { db, documents, links, clock } = deps;
   await requireProject(db, projectId);
   const parsed = documentFields.safeParse(fields);
-  if (!parsed.success) throw new ValidationError(zodIssues(parsed.error));
+  if (!parsed.success) throw new ValidationError(zodFieldErrors(parsed.error));
   const { mediaType, file: spooled } = await checkDocumentFile(file);
   const blob = await documents.save(fs.createReadStream(spooled.path), mediaType, spooled.limitBytes);
   const { kind, title } = parsed.data;

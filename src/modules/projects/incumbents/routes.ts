@@ -7,7 +7,8 @@ import { renderStatus } from "../../../web/errors.js";
 import { formRefusal } from "../../../web/problems.js";
 import { invalidDateMessage, readDateInput } from "../../../web/date-input.js";
 import { pageAction } from "../../../web/page-action.js";
-import { text, wholeNumber, zodIssues, type FormBody } from "../inputs.js";
+import { text, wholeNumber, type FormBody } from "../inputs.js";
+import { zodFieldErrors } from "../../../inputs.js";
 import { formBody, keepTypedOverStale, pageRoute, projectParams, staleVersion } from "../pages.js";
 import { projectPaths } from "../paths.js";
 import { incumbentInput, incumbentPatchInput } from "./inputs.js";
@@ -43,7 +44,7 @@ function parseNoticeForm(body: FormBody) {
     version: wholeNumber(text(body, "version")),
   });
   if (parsed.success && noticeGivenOn) return { ok: true as const, value: parsed.data };
-  const errors = parsed.success ? [] : zodIssues(parsed.error);
+  const errors = parsed.success ? [] : zodFieldErrors(parsed.error);
   if (date.kind === "empty")
     errors.unshift({ path: "noticeGivenOn", message: "Enter the date notice was given" });
   if (date.kind === "invalid")

@@ -1,10 +1,11 @@
-import { and, asc, eq, inArray, lt, ne, notInArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Executor } from "../../../db/client.js";
 import { checklistTasks, governanceBodies, projects, risks } from "../../../db/schema/index.js";
 import { evaluateGate, STAGES_AWAITING_DECISIONS, type ProjectSnapshot } from "../../../domain/stages.js";
 import type { BodyRef } from "../presenter.js";
 import { nextDecisions, stageOf } from "../presenter.js";
 import { loadSnapshots } from "../queries.js";
+import { taskOverdueOn } from "../../checklist/queries.js";
 import { reviewOverdue } from "../../risks/queries.js";
 
 /**
@@ -69,13 +70,7 @@ export async function overdueTaskRows(ex: Executor, today: string) {
     })
     .from(checklistTasks)
     .innerJoin(projects, eq(projects.id, checklistTasks.projectId))
-    .where(
-      and(
-        OPEN,
-        lt(checklistTasks.plannedOn, today),
-        notInArray(checklistTasks.status, ["completed", "not-applicable"]),
-      ),
-    )
+    .where(and(OPEN, taskOverdueOn(today)))
     .orderBy(
       asc(checklistTasks.plannedOn),
       asc(projects.title),
