@@ -123,6 +123,7 @@ describe("an administrator's journey", () => {
     await signIn(page, admin.email);
     await expect.poll(() => page.locator("h1").textContent()).toContain("Set up two-factor sign-in");
     await expectAccessible(page, "two-factor set-up");
+    await page.screenshot({ path: path.join(ARTEFACTS, "two-factor-setup.png"), fullPage: true });
     const secret = ((await page.locator("#secret-key").textContent()) ?? "").trim();
     await page.getByLabel("Security code").fill("000000");
     await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();

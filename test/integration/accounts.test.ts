@@ -11,6 +11,7 @@ import {
   TEST_PASSWORD,
   type TestApp,
 } from "../helpers.js";
+import { otpauthUri, setupQrCode } from "../../src/modules/accounts/two-factor/qr-code.js";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -130,6 +131,18 @@ describe("two-factor sign-in", () => {
     const setup = await t.app.inject({ url: "/sign-in/two-factor?next=%2Faccount", cookies: first.cookies });
     const secret = html(setup.body)("#secret-key").text().trim();
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    // The same key as a QR code of the setup link, with a name for screen readers.
+    const qr = html(setup.body)("#qr-code svg");
+    expect(qr.attr("role")).toBe("img");
+    expect(qr.find("title").text()).toContain("QR code of the setup link");
+    const link = otpauthUri(admin.email, secret);
+    expect(html(setup.body)(".govuk-details__text").text()).toContain(link);
+    const modules = async (uri: string) =>
+      html(await setupQrCode(uri))("path")
+        .last()
+        .attr("d");
+    expect(qr.find("path").last().attr("d")).toBe(await modules(link));
+    expect(await modules(otpauthUri(admin.email, "AAAAAAAAAAAAAAAA"))).not.toBe(await modules(link));
 
     const wrong = await postForm(
       t.app,

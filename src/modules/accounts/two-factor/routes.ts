@@ -8,8 +8,15 @@ import { paths } from "../../../web/paths.js";
 import { beginSession } from "../../../web/sessions.js";
 import { ownAccount, ownId } from "../own-account.js";
 import { nextQuery } from "../sign-in/routes.js";
+import { otpauthUri, setupQrCode } from "./qr-code.js";
 
 type App = Parameters<FastifyPluginAsyncZod>[0];
+
+/** What the set-up steps show of a new authenticator's key: typed, as a link, and as a QR code. */
+async function setupKeyView(email: string, secretKey: string) {
+  const uri = otpauthUri(email, secretKey);
+  return { secretKey, otpauthUri: uri, qrCode: await setupQrCode(uri) };
+}
 
 const codeForm = z.object({
   securityCode: z
@@ -51,10 +58,6 @@ function identityRefusal(outcome: "wrong-password" | "wrong-code", form: "setup"
   };
 }
 
-function otpauthUri(email: string, secretKey: string): string {
-  return `otpauth://totp/Commissioner:${encodeURIComponent(email)}?secret=${secretKey}&issuer=Commissioner`;
-}
-
 /**
  * The second step of a password sign-in: a code, or the set-up a role that needs two-factor owes.
  * Nobody is signed in yet (the session only holds who is pending), so these forms have no actor.
@@ -77,8 +80,7 @@ function signInSecondStep(app: App) {
       return reply.view("accounts/views/two-factor-setup.njk", {
         pageTitle: "Set up two-factor sign-in",
         ...state,
-        secretKey: totp?.pendingSecret ?? "",
-        otpauthUri: otpauthUri(user?.email ?? "", totp?.pendingSecret ?? ""),
+        ...(await setupKeyView(user?.email ?? "", totp?.pendingSecret ?? "")),
         action: paths.signInTwoFactor,
         next,
         duringSignIn: true,
@@ -140,8 +142,7 @@ function manageTwoFactor(app: App) {
       enabled: totp?.enabled ?? false,
       required: twoFactorRequired(user.roles),
       hasPassword: totp?.hasPassword ?? false,
-      secretKey: pendingSecret,
-      otpauthUri: pendingSecret ? otpauthUri(user.email, pendingSecret) : "",
+      ...(pendingSecret ? await setupKeyView(user.email, pendingSecret) : { secretKey: null }),
     });
   });
 
