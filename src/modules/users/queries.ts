@@ -38,15 +38,18 @@ export async function findUserByEmail(ex: Executor, email: string) {
   return row ? getUser(ex, row.id) : null;
 }
 
+/** What a user's page and the roles check need of their organisation. */
+const ORGANISATION_FIELDS = {
+  id: organisations.id,
+  code: organisations.code,
+  name: organisations.name,
+  kind: organisations.kind,
+};
+
 /** The organisation a user form names by code or exact name; 400 on `organisationCode` when none does. */
 export async function organisationNamed(tx: Executor, value: string): Promise<FoundOrganisation> {
   const [org] = await tx
-    .select({
-      id: organisations.id,
-      code: organisations.code,
-      name: organisations.name,
-      kind: organisations.kind,
-    })
+    .select(ORGANISATION_FIELDS)
     .from(organisations)
     .where(
       sql`${organisations.code} = ${value.toUpperCase()} OR lower(${organisations.name}) = ${value.toLowerCase()}`,
@@ -63,15 +66,7 @@ export async function organisationNamed(tx: Executor, value: string): Promise<Fo
 
 export async function organisationById(tx: Executor, id: string | null): Promise<FoundOrganisation | null> {
   if (!id) return null;
-  const [org] = await tx
-    .select({
-      id: organisations.id,
-      code: organisations.code,
-      name: organisations.name,
-      kind: organisations.kind,
-    })
-    .from(organisations)
-    .where(eq(organisations.id, id));
+  const [org] = await tx.select(ORGANISATION_FIELDS).from(organisations).where(eq(organisations.id, id));
   return org ?? null;
 }
 

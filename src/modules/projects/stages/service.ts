@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import type { Db } from "../../../db/client.js";
+import type { Db, Executor } from "../../../db/client.js";
 import { projects } from "../../../db/schema/index.js";
 import type { Clock } from "../../../domain/clock.js";
 import type { Actor } from "../../../domain/policy.js";
@@ -38,6 +38,21 @@ function refuseUnmet(gate: Gate): asserts gate is Gate & { nextStage: NonNullabl
   }
 }
 
+/** Writes where the project now stands, as a new version of it. */
+async function moveProject(
+  tx: Executor,
+  id: string,
+  to: Pick<typeof projects.$inferInsert, "stage" | "outcome" | "outcomeReason">,
+) {
+  const [updated] = await tx
+    .update(projects)
+    .set({ ...to, version: sql`${projects.version} + 1`, updatedAt: new Date() })
+    .where(eq(projects.id, id))
+    .returning();
+  if (!updated) throw new Error("project not updated");
+  return updated;
+}
+
 /** Moves the project to its next stage when its gate is met; otherwise 409 with what is missing. */
 async function advance({ db, links, clock }: Deps, actor: Actor, id: string, expectedVersion?: number) {
   return db.transaction(async (tx) => {
@@ -45,17 +60,10 @@ async function advance({ db, links, clock }: Deps, actor: Actor, id: string, exp
     if (expectedVersion !== undefined && row.version !== expectedVersion) throw staleProject(row.version);
     const gate = evaluateGate(await loadSnapshot(tx, row));
     refuseUnmet(gate);
-    const [updated] = await tx
-      .update(projects)
-      .set({
-        stage: String(gate.nextStage),
-        outcome: gate.nextStage === "closed" ? "completed" : row.outcome,
-        version: sql`${projects.version} + 1`,
-        updatedAt: new Date(),
-      })
-      .where(eq(projects.id, id))
-      .returning();
-    if (!updated) throw new Error("project not updated");
+    const updated = await moveProject(tx, id, {
+      stage: String(gate.nextStage),
+      outcome: gate.nextStage === "closed" ? "completed" : row.outcome,
+    });
     await recordAudit(tx, actor, {
       entityType: "project",
       entityId: id,
@@ -83,18 +91,11 @@ async function reject(
       throw new ConflictError(`${result.reason} (${result.paragraph})`, [], { paragraph: result.paragraph });
     }
     const { record } = result;
-    const [updated] = await tx
-      .update(projects)
-      .set({
-        stage: record.stage,
-        outcome: record.outcome,
-        outcomeReason: input.reason,
-        version: sql`${projects.version} + 1`,
-        updatedAt: new Date(),
-      })
-      .where(eq(projects.id, id))
-      .returning();
-    if (!updated) throw new Error("project not updated");
+    const updated = await moveProject(tx, id, {
+      stage: record.stage,
+      outcome: record.outcome,
+      outcomeReason: input.reason,
+    });
     await recordAudit(tx, actor, {
       entityType: "project",
       entityId: id,
