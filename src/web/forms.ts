@@ -81,6 +81,22 @@ export async function redirectWithSuccess(
   return reply.redirect(to, 303);
 }
 
+/**
+ * Someone else saved first: back to the form with what was typed (secrets dropped) and the version
+ * now saved, so that sending it again is a deliberate overwrite of theirs.
+ */
+export async function redirectOverStale(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  to: string,
+  error: FieldError,
+  savedVersion: number | null,
+) {
+  const typed = typeof request.body === "object" && request.body !== null ? request.body : {};
+  request.body = { ...typed, version: savedVersion === null ? "" : String(savedVersion) };
+  return redirectWithErrors(request, reply, to, [error]);
+}
+
 /** Parses a form body with its schema; on failure answers the redirect and returns null. */
 export async function parseForm<S extends z.ZodType>(
   request: FastifyRequest,

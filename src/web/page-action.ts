@@ -4,7 +4,7 @@ import type { Actor } from "../domain/policy.js";
 import { StaleVersionError, type FieldError } from "../errors.js";
 import { dateErrorPath, invalidDateMessage, readDateInput } from "./date-input.js";
 import { zodFieldErrors } from "../inputs.js";
-import { redirectWithErrors, redirectWithSuccess } from "./forms.js";
+import { redirectOverStale, redirectWithErrors, redirectWithSuccess } from "./forms.js";
 import { admittedActor } from "./guards.js";
 import { formRefusal } from "./problems.js";
 import { renderStatus } from "./errors.js";
@@ -45,7 +45,7 @@ export interface PageAction<P, L, B> {
   /** Page field ids where they differ from the use case's field paths (screening.3.impact → impact-race). */
   pageFields?: Record<string, string> | ((path: string) => string);
   /**
-   * Where a stale-version refusal (StaleVersionError, or a 409 that says the version now saved) is
+   * Where a stale-version refusal (StaleVersionError, with the version now saved when it says it) is
    * shown. What was typed is kept, with that version, so that sending it again is a deliberate overwrite.
    */
   stale?: { field: string; currentVersion: (loaded: L) => Promise<number | null> };
@@ -160,13 +160,11 @@ export function pageAction<P, L, B>(action: PageAction<P, L, B>) {
       const refused = formRefusal(error);
       if (!refused) throw error;
       if (refused.status === 403 && !action.explainsForbidden) return renderStatus(reply, 403);
-      const saved = refused.extra.currentVersion;
-      if (action.stale && (refused instanceof StaleVersionError || typeof saved === "number")) {
+      if (action.stale && refused instanceof StaleVersionError) {
+        const saved = refused.extra.currentVersion;
         const version = typeof saved === "number" ? saved : await action.stale.currentVersion(loaded);
-        request.body = { ...formBody.parse(request.body ?? {}), version: String(version ?? "") };
-        return redirectWithErrors(request, reply, form, [
-          { path: action.stale.field, message: refused.message },
-        ]);
+        const error = { path: action.stale.field, message: refused.message };
+        return redirectOverStale(request, reply, form, error, version);
       }
       if (action.keepTyped === false) request.body = {};
       const errors = refused.errors.length

@@ -281,4 +281,37 @@ describe("contracts being recommissioned: project page", () => {
     expect(shown(`#incumbent-${contract.id} [data-overdue]`).length).toBe(0);
     expect(shown(`#incumbent-${contract.id}`).text()).not.toContain("Not yet");
   });
+
+  it("keeps what was typed, with the version now saved, when the notice form is sent over someone else's change", async () => {
+    const page = `/projects/${otherProjectId}`;
+    const list = await t.app.inject({
+      url: `/api/v1/projects/${otherProjectId}/incumbent-contracts`,
+      headers: auth(),
+    });
+    const contract = list.json<{ items: ContractJson[] }>().items[0];
+    if (!contract) throw new Error("no contract");
+    const { response, cookies } = await postForm(
+      t.app,
+      page,
+      `${page}/incumbent-contracts/${contract.id}/notice`,
+      commissioner,
+      {
+        contractId: contract.id,
+        version: String(contract.version - 1),
+        "noticeGivenOn-day": "3",
+        "noticeGivenOn-month": today.slice(5, 7),
+        "noticeGivenOn-year": today.slice(0, 4),
+        noticeDocumentId: "",
+      },
+    );
+    expect(response.statusCode).toBe(303);
+    const $ = html((await t.app.inject({ url: page, cookies })).body);
+    expect($(".govuk-error-summary").text()).toContain("changed");
+    expect($(`.govuk-error-summary a[href="#notice-${contract.id}-day"]`).length).toBe(1);
+    const after = await t.app.inject({
+      url: `/api/v1/projects/${otherProjectId}/incumbent-contracts`,
+      headers: auth(),
+    });
+    expect(after.json<{ items: ContractJson[] }>().items[0]?.version).toBe(contract.version);
+  });
 });

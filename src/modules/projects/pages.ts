@@ -1,9 +1,7 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Action } from "../../domain/policy.js";
 import { ConflictError, ProblemError, type FieldError } from "../../errors.js";
 import { requirePage } from "../../web/guards.js";
-import { setFlash } from "../../web/sessions.js";
 import { toPagePaths } from "./inputs.js";
 import { missingAsErrors } from "./presenter.js";
 
@@ -66,30 +64,4 @@ export function refusalErrors(error: ProblemError, fallbackPath: string): FieldE
   if (isMissingList(missing)) return missingAsErrors(missing);
   const fields = error.errors.length ? error.errors : [{ path: fallbackPath, message: error.message }];
   return toPagePaths(fields);
-}
-
-/**
- * Someone else saved first (409 with the version now current): back to the form with everything
- * typed kept and that version, so sending again saves these values over theirs.
- */
-export async function keepTypedOverStale(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  to: string,
-  error: { path: string; message: string },
-  currentVersion: number,
-) {
-  const { _csrf: _ignored, ...typed } = formBody.parse(request.body);
-  const { services, config } = request.server;
-  await setFlash(request, reply, services.accounts, config, {
-    errors: [error],
-    values: { ...typed, version: String(currentVersion) },
-  });
-  return reply.redirect(to, 303);
-}
-
-/** The refusal's 409 with the version now current, when it is one. */
-export function staleVersion(error: ProblemError): number | null {
-  const current = error.extra.currentVersion;
-  return error.status === 409 && typeof current === "number" ? current : null;
 }

@@ -1,5 +1,5 @@
 import type { Executor } from "../../db/client.js";
-import { ConflictError, NotFoundError } from "../../errors.js";
+import { NotFoundError, StaleVersionError } from "../../errors.js";
 import { findProject, type ProjectRow } from "./queries.js";
 
 /** The refusals the projects' use cases share. */
@@ -8,8 +8,8 @@ const STALE_MESSAGE =
   "Someone else changed this project since you opened it. Nothing has been saved: check the current details and try again.";
 
 /** 409: the project changed since the version the person read; with that version when known. */
-export function staleProject(currentVersion?: number): ConflictError {
-  return new ConflictError(
+export function staleProject(currentVersion?: number): StaleVersionError {
+  return new StaleVersionError(
     STALE_MESSAGE,
     [{ path: "version", message: STALE_MESSAGE }],
     currentVersion === undefined ? {} : { currentVersion },

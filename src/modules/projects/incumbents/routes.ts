@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { FieldError } from "../../../errors.js";
-import { redirectWithErrors, redirectWithSuccess } from "../../../web/forms.js";
+import { StaleVersionError, type FieldError } from "../../../errors.js";
+import { redirectOverStale, redirectWithErrors, redirectWithSuccess } from "../../../web/forms.js";
 import { admittedActor } from "../../../web/guards.js";
 import { renderStatus } from "../../../web/errors.js";
 import { formRefusal } from "../../../web/problems.js";
@@ -9,7 +9,7 @@ import { invalidDateMessage, readDateInput } from "../../../web/date-input.js";
 import { pageAction } from "../../../web/page-action.js";
 import { text, wholeNumber, type FormBody } from "../inputs.js";
 import { zodFieldErrors } from "../../../inputs.js";
-import { formBody, keepTypedOverStale, pageRoute, projectParams, staleVersion } from "../pages.js";
+import { formBody, pageRoute, projectParams } from "../pages.js";
 import { projectPaths } from "../paths.js";
 import { incumbentInput, incumbentPatchInput } from "./inputs.js";
 
@@ -97,11 +97,11 @@ export const incumbentRoutes: FastifyPluginAsyncZod = async (app) => {
       } catch (error) {
         const refused = formRefusal(error);
         if (!refused) throw error;
-        const current = staleVersion(refused);
-        if (current !== null) {
-          // Keep what was typed, with the version now current: sending again records it over theirs.
+        if (refused instanceof StaleVersionError) {
+          const saved = refused.extra.currentVersion;
           const path = `notice-${contractId}.day`;
-          return keepTypedOverStale(request, reply, back, { path, message: refused.message }, current);
+          const version = typeof saved === "number" ? saved : null;
+          return redirectOverStale(request, reply, back, { path, message: refused.message }, version);
         }
         const errors = refused.errors.length
           ? refused.errors

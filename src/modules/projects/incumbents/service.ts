@@ -4,7 +4,7 @@ import { incumbentContracts } from "../../../db/schema/index.js";
 import type { Clock } from "../../../domain/clock.js";
 import type { IsoDate } from "../../../domain/dates.js";
 import type { Actor } from "../../../domain/policy.js";
-import { ConflictError, NotFoundError, ValidationError } from "../../../errors.js";
+import { NotFoundError, StaleVersionError, ValidationError } from "../../../errors.js";
 import { recordAudit } from "../../audit/service.js";
 import { findProject } from "../queries.js";
 import type { IncumbentInput, IncumbentPatchInput } from "./inputs.js";
@@ -89,8 +89,8 @@ async function add({ db, clock }: Deps, actor: Actor, projectId: string, input: 
   });
 }
 
-function staleContract(currentVersion?: number) {
-  return new ConflictError(
+function staleContract(currentVersion?: number): StaleVersionError {
+  return new StaleVersionError(
     STALE_CONTRACT_MESSAGE,
     [{ path: "version", message: STALE_CONTRACT_MESSAGE }],
     currentVersion === undefined ? {} : { currentVersion },
