@@ -14,7 +14,7 @@ import { users } from "../src/db/schema/index.js";
 import { can, SYSTEM_ACTOR, type Action, type Actor } from "../src/domain/policy.js";
 import { hmacHex } from "../src/modules/accounts/tokens.js";
 import { ensureDemoData } from "../src/modules/demo/demo.js";
-import { homePresenter } from "../src/modules/home/routes.js";
+import { NO_WORK, presentHome } from "../src/modules/home/presenter.js";
 import { openAndPrepare } from "../src/startup.js";
 import { buildApp } from "../src/web/app.js";
 import { navigationFor } from "../src/web/navigation.js";
@@ -121,7 +121,7 @@ async function main() {
   app.get("/bench/layout", { schema: { hide: true } }, async (_request, reply) =>
     reply.view("home/views/home.njk", {
       pageTitle: "Home",
-      ...homePresenter(fakeActor),
+      ...presentHome(fakeActor, NO_WORK),
       currentUser: fakeUser,
       navigation: navigationFor(fakeActor, "/"),
       // The same HMAC the real page computes for its sign-out form, without issuing a cookie.

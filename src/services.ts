@@ -16,6 +16,7 @@ import { createDatasetsService } from "./modules/datasets/service.js";
 import { importWorkspace } from "./modules/datasets/workspace.js";
 import { createIndicatorsService } from "./modules/indicators/service.js";
 import { createProjectsService } from "./modules/projects/service.js";
+import { createHomeService } from "./modules/home/service.js";
 import path from "node:path";
 import { ChangeCache, changeVersionFor, type ChangeCacheFactory } from "./modules/audit/changes.js";
 import { createNotificationsService } from "./modules/notifications/service.js";
@@ -43,6 +44,7 @@ export function createServices(database: Database, config: Config, clock: Clock 
   const changes = changeVersionFor(database);
   const changeCache: ChangeCacheFactory = (maxEntries) => new ChangeCache(changes, maxEntries);
   const links = messageLinks(config.publicUrl);
+  const projects = createProjectsService(db, documents, changeCache, links, clock);
   // With the embedded database one process owns the data, so the signed-in path may cache briefly.
   const accounts = createAccountsService(db, config.sessionSecret, config.sessionHours, {
     cacheMs: database.kind === "pglite" ? 5_000 : 0,
@@ -72,7 +74,9 @@ export function createServices(database: Database, config: Config, clock: Clock 
     ),
     // Indicators computed in SQL from that data.
     indicators: createIndicatorsService(database),
-    projects: createProjectsService(db, documents, changeCache, links, clock),
+    projects,
+    /** What needs the person signed in, on their home page. */
+    home: createHomeService(db, clock, projects.pipeline),
     /** The outbox and its delivery by SMTP or GOV.UK Notify, when one is configured. */
     notifications: createNotificationsService(db, transportFor(config.mail)),
     /** The version of the data that kept pages are checked against (ADR 0004). */
