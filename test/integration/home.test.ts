@@ -83,8 +83,8 @@ describe("a commissioner's home", () => {
     expect(projects.text()).toContain("Drug and Alcohol Action Team");
     expect(projects.text()).toContain("Stage 1: Needs assessment");
     expect(projects.text()).toContain("Upload the needs assessment (§3.4)");
-    expect(projects.text()).toContain("1 checklist task overdue");
-    expect(projects.text()).toContain("1 risk review overdue");
+    expect(projects.text()).toContain("1 checklist task");
+    expect(projects.text()).toContain("1 risk review");
     expect(projects.find(`a[href="/projects/${mine.id}/checklist"]`).length).toBeGreaterThan(0);
     expect(projects.find(`a[href="/projects/${mine.id}/risks"]`).length).toBeGreaterThan(0);
     expect($("#your-projects").text()).not.toContain("Floating support review");

@@ -23,12 +23,6 @@ interface Task {
 /** What each person can do from the home page, filtered by the one policy. */
 const TASKS: Task[] = [
   {
-    title: "Pipeline",
-    href: homePaths.pipeline,
-    description: "Every project by programme and stage, what is overdue and what each body must decide.",
-    action: "projects:read",
-  },
-  {
     title: "Programmes",
     href: homePaths.programmes,
     description: "The four commissioned-services programmes with their aims and outcomes.",
@@ -85,7 +79,7 @@ export function longDate(iso: string): string {
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
-  return `${String(n)} ${n === 1 ? one : many}`;
+  return `${n === 0 ? "No" : String(n)} ${n === 1 ? one : many}`;
 }
 
 function stageText(stage: string): string {
@@ -140,8 +134,8 @@ function presentProject({ project, gate }: LedProjectFacts, overdue: { tasks: nu
       gate.canAdvance && gate.nextStage !== null
         ? `Ready to move to ${stageText(String(gate.nextStage))}: open the project to move it on.`
         : null,
-    overdueTasks: overdue.tasks ? plural(overdue.tasks, "checklist task") + " overdue" : null,
-    overdueReviews: overdue.reviews ? plural(overdue.reviews, "risk review") + " overdue" : null,
+    overdueTasks: overdue.tasks ? plural(overdue.tasks, "checklist task") : null,
+    overdueReviews: overdue.reviews ? plural(overdue.reviews, "risk review") : null,
     checklistHref: homePaths.checklist(project.id),
     risksHref: homePaths.risks(project.id),
   };
@@ -242,6 +236,21 @@ function presentTotals(totals: HomeWork["totals"]) {
   return { lines, href: homePaths.pipeline };
 }
 
+/** What the person is here to do, in a sentence under the welcome. */
+function introOf(actor: Actor, audience: string): string {
+  if (audience === "provider") {
+    return "Send your quarterly data returns and client-level data, and take part in mobilisation.";
+  }
+  if (audience === "supplier") {
+    return "Find opportunities, ask clarification questions and submit sealed tenders.";
+  }
+  const leads = actor.roles.some((r) => ["administrator", "commissioner", "procurement-officer"].includes(r));
+  if (!leads && actor.roles.some((r) => r === "board-member" || r === "authorised-officer")) {
+    return "Take the decisions your boards and groups are asked for at each stage of the commissioning cycle.";
+  }
+  return "Run the commissioning cycle: needs assessment, service redesign, consultation, tendering and mobilisation, then contract monitoring.";
+}
+
 export function audienceOf(actor: Actor) {
   if (isStaff(actor.roles)) return "staff";
   return actor.roles.includes("provider-user") ? "provider" : "supplier";
@@ -254,6 +263,7 @@ export function presentHome(actor: Actor, work: HomeWork) {
   const audience = audienceOf(actor);
   return {
     audience,
+    intro: introOf(actor, audience),
     decisions: work.bodies ? presentDecisions(actor, work.bodies) : null,
     work: work.work ? presentWork(actor, work.work, work.today) : null,
     provider: presentProvider(actor, work.provider),
