@@ -106,7 +106,7 @@ function decisionText(decision: string): string {
 function decisionRows(home: HomePage) {
   return home.decisions.map((d) => ({
     ...d,
-    bodyName: bodyName(d.bodyCode),
+    bodyName: home.bodies.find((b) => b.code === d.bodyCode)?.name ?? bodyName(d.bodyCode),
     subjectText:
       d.subjectType === "project"
         ? "The project"
