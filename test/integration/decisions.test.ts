@@ -468,7 +468,9 @@ describe("Record a decision form on the decisions page", () => {
     await addMember("JCG", joining.id, "member", { from: addDays(systemClock.today(), 30) });
     const left = await createUser(t.services, ["board-member"]);
     await addMember("JCG", left.id, "member", { from: "2020-01-01", to: addDays(systemClock.today(), -1) });
-    const $ = html((await t.app.inject({ url: `/projects/${projectId}/decisions`, cookies: commissioner })).body);
+    const $ = html(
+      (await t.app.inject({ url: `/projects/${projectId}/decisions`, cookies: commissioner })).body,
+    );
     const named = $("#memberId option")
       .map((_i, el) => $(el).attr("value"))
       .get();

@@ -408,7 +408,9 @@ describe("document upload page", () => {
       ],
       cookies,
     );
-    const $ = html((await t.app.inject({ url: `/projects/${projectId}/documents`, cookies: again.cookies })).body);
+    const $ = html(
+      (await t.app.inject({ url: `/projects/${projectId}/documents`, cookies: again.cookies })).body,
+    );
     expect($(".govuk-notification-banner--success").text()).toContain(
       "Needs assessment “Young people's needs” version 2 has been uploaded",
     );

@@ -242,7 +242,9 @@ describe("contracts being recommissioned: the current contracts page", () => {
     expect(row.text()).toContain("Forward Trust");
     expect(row.find("[data-overdue]").length).toBe(1);
     // The notice is overdue (App C 1): the overview says so, linking to where it is recorded.
-    const overview = html((await t.app.inject({ url: `/projects/${otherProjectId}`, cookies: commissioner })).body);
+    const overview = html(
+      (await t.app.inject({ url: `/projects/${otherProjectId}`, cookies: commissioner })).body,
+    );
     const overdue = overview('#overdue-list li[data-overdue="notice"]');
     expect(overdue).toHaveLength(1);
     expect(overdue.text()).toContain("Forward Trust");
@@ -276,26 +278,22 @@ describe("contracts being recommissioned: the current contracts page", () => {
     const form = html((await t.app.inject({ url: notice, cookies: commissioner })).body);
     expect(form("main form")).toHaveLength(1);
     expect(form("#project-navigation [aria-current=page]").text().trim()).toBe("Current contracts");
-    const { response } = await postForm(
-      t.app,
-      notice,
-      notice,
-      commissioner,
-      {
-        contractId: contract.id,
-        version: String(contract.version),
-        "noticeGivenOn-day": today.slice(8, 10),
-        "noticeGivenOn-month": today.slice(5, 7),
-        "noticeGivenOn-year": today.slice(0, 4),
-        noticeDocumentId: "",
-      },
-    );
+    const { response } = await postForm(t.app, notice, notice, commissioner, {
+      contractId: contract.id,
+      version: String(contract.version),
+      "noticeGivenOn-day": today.slice(8, 10),
+      "noticeGivenOn-month": today.slice(5, 7),
+      "noticeGivenOn-year": today.slice(0, 4),
+      noticeDocumentId: "",
+    });
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe(`${page}#incumbent-${contract.id}`);
     const shown = html((await t.app.inject({ url: page, cookies: commissioner })).body);
     expect(shown(`#incumbent-${contract.id} [data-overdue]`).length).toBe(0);
     expect(shown(`#incumbent-${contract.id}`).text()).not.toContain("Not yet");
-    const overview = html((await t.app.inject({ url: `/projects/${otherProjectId}`, cookies: commissioner })).body);
+    const overview = html(
+      (await t.app.inject({ url: `/projects/${otherProjectId}`, cookies: commissioner })).body,
+    );
     expect(overview('#overdue-list li[data-overdue="notice"]')).toHaveLength(0);
   });
 
@@ -308,20 +306,14 @@ describe("contracts being recommissioned: the current contracts page", () => {
     const contract = list.json<{ items: ContractJson[] }>().items[0];
     if (!contract) throw new Error("no contract");
     const notice = `${page}/${contract.id}/notice`;
-    const { response, cookies } = await postForm(
-      t.app,
-      notice,
-      notice,
-      commissioner,
-      {
-        contractId: contract.id,
-        version: String(contract.version - 1),
-        "noticeGivenOn-day": "3",
-        "noticeGivenOn-month": today.slice(5, 7),
-        "noticeGivenOn-year": today.slice(0, 4),
-        noticeDocumentId: "",
-      },
-    );
+    const { response, cookies } = await postForm(t.app, notice, notice, commissioner, {
+      contractId: contract.id,
+      version: String(contract.version - 1),
+      "noticeGivenOn-day": "3",
+      "noticeGivenOn-month": today.slice(5, 7),
+      "noticeGivenOn-year": today.slice(0, 4),
+      noticeDocumentId: "",
+    });
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe(notice);
     const $ = html((await t.app.inject({ url: notice, cookies })).body);

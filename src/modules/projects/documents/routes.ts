@@ -63,9 +63,10 @@ const DOCUMENTS_PAGE: ProjectPage = {
 /** `?kind=` sets the upload form's kind (the overview's "Upload the …" links); anything else is none. */
 const documentsQuery = z.object({ kind: z.enum(DOCUMENT_KINDS).optional().catch(undefined) });
 
-/** A project's documents page: the list, the upload form and its post, and each version's download. */
-export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { projects } = app.services;
+type ZodApp = Parameters<FastifyPluginAsyncZod>[0];
+
+/** The documents page: every document with its versions, and the upload form. */
+function documentsPage(app: ZodApp) {
   const serve = projectPageServer(app);
 
   app.get(
@@ -76,7 +77,12 @@ export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
       return serve(request, reply, request.params.id, DOCUMENTS_PAGE, kind ? { kind } : {});
     },
   );
+}
 
+/** A project's documents page: the list, the upload form and its post, and each version's download. */
+export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { projects } = app.services;
+  documentsPage(app);
   // Uploads are multipart: the permission is checked and the form read before the CSRF check.
   app.post(
     projectPaths.documents(),

@@ -75,9 +75,10 @@ function noticePage(contractId: string): ProjectPage {
   };
 }
 
-/** A project's current contracts page (App C 1): the contracts, the form that adds one, each one's notice. */
-export const incumbentRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { projects } = app.services;
+type ZodApp = Parameters<FastifyPluginAsyncZod>[0];
+
+/** The current contracts page, and each contract's "Record notice given" page. */
+function incumbentPages(app: ZodApp) {
   const serve = projectPageServer(app);
 
   app.get(
@@ -94,7 +95,12 @@ export const incumbentRoutes: FastifyPluginAsyncZod = async (app) => {
       return serve(request, reply, id, noticePage(contractId));
     },
   );
+}
 
+/** A project's current contracts page (App C 1): the contracts, the form that adds one, each one's notice. */
+export const incumbentRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { projects } = app.services;
+  incumbentPages(app);
   app.post(
     projectPaths.incumbents(),
     pageRoute("projects:update", { params: projectParams }),
