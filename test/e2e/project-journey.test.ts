@@ -335,5 +335,5 @@ describe("a commissioning project's journey", () => {
     await expectAccessible(page, "decisions awaited by a governance body");
 
     expect(errors).toEqual([]);
-  });
+  }, 240_000);
 });
