@@ -114,7 +114,12 @@ describe("a commissioning project's journey", () => {
     expect(await page.locator("#project-details").textContent()).toContain("£250,000");
     await expectAccessible(page, "project home, stage 1");
 
-    // Upload the needs assessment.
+    // Upload the needs assessment, on the project's documents page.
+    await page
+      .getByRole("navigation", { name: "Project pages" })
+      .getByRole("link", { name: "Documents" })
+      .click();
+    await expect.poll(() => page.locator("h1").textContent()).toContain("Documents");
     await page.getByLabel("Kind of document").selectOption({ label: "Needs assessment" });
     await page.getByLabel("Title", { exact: true }).fill(documentTitle);
     await page.getByLabel("File", { exact: true }).setInputFiles(pdf);
@@ -124,9 +129,13 @@ describe("a commissioning project's journey", () => {
       .toContain(`Needs assessment “${documentTitle}” version 1 has been uploaded`);
     expect(await page.locator("#documents-table").textContent()).toContain(documentTitle);
     expect(await page.locator("#documents-table").textContent()).toContain("PDF");
-    await expectAccessible(page, "project home after upload");
+    await expectAccessible(page, "documents after upload");
 
     // Moving on is refused: the error summary lists both missing approvals.
+    await page
+      .getByRole("navigation", { name: "Project pages" })
+      .getByRole("link", { name: "Overview" })
+      .click();
     await page.getByRole("button", { name: "Move to stage 2" }).click();
     await expect.poll(() => errorSummary(page)).toContain("There is a problem");
     const summary = (await errorSummary(page)) ?? "";
@@ -140,6 +149,11 @@ describe("a commissioning project's journey", () => {
     await expect.poll(() => new URL(page.url()).hash).toBe("#gate");
 
     // The commissioner who leads the project is not in JCG, so may not type its approval (§2.1, §3.4).
+    await page
+      .getByRole("navigation", { name: "Project pages" })
+      .getByRole("link", { name: "Decisions" })
+      .click();
+    await expect.poll(() => page.locator("h1").textContent()).toContain("Decisions");
     await recordApproval(page, {
       documentTitle,
       bodyName: "Joint Commissioning Groups",
@@ -152,8 +166,8 @@ describe("a commissioning project's journey", () => {
     // JCG's clerk records its approval on its behalf, naming the member, with the minutes reference.
     const clerkPage = await newPage();
     await signIn(clerkPage.page, clerk.email);
-    await clerkPage.page.goto(projectUrl);
-    await expect.poll(() => clerkPage.page.locator("h1").textContent()).toContain(title);
+    await clerkPage.page.goto(`${projectUrl}/decisions`);
+    await expect.poll(() => clerkPage.page.locator("h1").textContent()).toContain("Decisions");
     await recordApproval(clerkPage.page, {
       documentTitle,
       bodyName: "Joint Commissioning Groups",
@@ -162,11 +176,14 @@ describe("a commissioning project's journey", () => {
     });
     await expect
       .poll(() => successBanner(clerkPage.page))
-      .toContain("The decision of JCG (minutes JCG/2025/14) has been recorded");
+      .toContain(
+        "The decision of the Joint Commissioning Groups (JCG) (minutes JCG/2025/14) has been recorded",
+      );
     const afterJcg = (await clerkPage.page.locator("#decisions-table").textContent()) ?? "";
     expect(afterJcg).toContain(`Recorded by ${clerk.name} on the body's behalf (${boardMember.name})`);
+    await expectAccessible(clerkPage.page, "decisions after JCG's approval");
+    await clerkPage.page.goto(projectUrl);
     expect(await clerkPage.page.locator("#missing").textContent()).not.toContain("(JCG)");
-    await expectAccessible(clerkPage.page, "project home after JCG's approval");
     expect(clerkPage.errors).toEqual([]);
     await clerkPage.page.context().close();
 
@@ -176,6 +193,11 @@ describe("a commissioning project's journey", () => {
     await member.page.goto(projectUrl);
     await expect.poll(() => member.page.locator("h1").textContent()).toContain(title);
     await expectAccessible(member.page, "project home, board member");
+    await member.page
+      .getByRole("navigation", { name: "Project pages" })
+      .getByRole("link", { name: "Decisions" })
+      .click();
+    await expect.poll(() => member.page.locator("h1").textContent()).toContain("Decisions");
     await recordApproval(member.page, {
       documentTitle,
       bodyName: "KDAAT Board",
@@ -183,7 +205,7 @@ describe("a commissioning project's journey", () => {
     });
     await expect
       .poll(() => successBanner(member.page))
-      .toContain("The decision of KDAAT_BOARD (minutes KDAAT/2025/07) has been recorded");
+      .toContain("The decision of the KDAAT Board (minutes KDAAT/2025/07) has been recorded");
     await expectAccessible(member.page, "project home after the board's approval, board member");
     expect(member.errors).toEqual([]);
     await member.page.context().close();
@@ -193,10 +215,18 @@ describe("a commissioning project's journey", () => {
     await expect
       .poll(() => page.locator("#gate-ready").textContent())
       .toContain("Everything needed to move on is in place");
-    const decided = (await page.locator("#decisions-table").textContent()) ?? "";
-    expect(decided).toContain("KDAAT_BOARD");
-    expect(decided).toContain("KDAAT/2025/07");
     await expectAccessible(page, "project home, ready to move");
+    await page
+      .getByRole("navigation", { name: "Project pages" })
+      .getByRole("link", { name: "Decisions" })
+      .click();
+    const decided = (await page.locator("#decisions-table").textContent()) ?? "";
+    expect(decided).toContain("KDAAT Board");
+    expect(decided).toContain("KDAAT/2025/07");
+    await page
+      .getByRole("navigation", { name: "Project pages" })
+      .getByRole("link", { name: "Overview" })
+      .click();
     await page.getByRole("button", { name: "Move to stage 2" }).click();
     await expect.poll(() => successBanner(page)).toContain("The project has moved to stage 2");
     const stage = (await page.locator("#stage").textContent()) ?? "";
@@ -305,5 +335,5 @@ describe("a commissioning project's journey", () => {
     await expectAccessible(page, "decisions awaited by a governance body");
 
     expect(errors).toEqual([]);
-  });
+  }, 240_000);
 });

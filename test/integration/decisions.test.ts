@@ -405,11 +405,11 @@ describe("what a decision is about, and bad input", () => {
   });
 });
 
-describe("Record a decision form on the project page", () => {
+describe("Record a decision form on the decisions page", () => {
   it("a member records through the form; the decision shows in the table", async () => {
     const { response, cookies } = await postForm(
       t.app,
-      `/projects/${projectId}`,
+      `/projects/${projectId}/decisions`,
       `/projects/${projectId}/decisions`,
       jcgMember.cookies,
       {
@@ -425,8 +425,10 @@ describe("Record a decision form on the project page", () => {
       },
     );
     expect(response.statusCode).toBe(303);
-    const $ = html((await t.app.inject({ url: `/projects/${projectId}`, cookies })).body);
+    expect(response.headers.location).toBe(`/projects/${projectId}/decisions`);
+    const $ = html((await t.app.inject({ url: `/projects/${projectId}/decisions`, cookies })).body);
     expect($(".govuk-notification-banner--success").text()).toContain("JCG/2025/04/1");
+    expect($("#decisions-table").text()).not.toContain("JCG ");
     const row = $("#decisions-table tbody tr").filter((_i, el) => $(el).text().includes("JCG/2025/04/1"));
     expect(row).toHaveLength(1);
     expect(row.text()).toContain("Rejected");
@@ -437,7 +439,7 @@ describe("Record a decision form on the project page", () => {
   it("shows errors in the summary and keeps what was typed", async () => {
     const { cookies } = await postForm(
       t.app,
-      `/projects/${projectId}`,
+      `/projects/${projectId}/decisions`,
       `/projects/${projectId}/decisions`,
       commissioner,
       {
@@ -451,7 +453,7 @@ describe("Record a decision form on the project page", () => {
         conditions: "",
       },
     );
-    const $ = html((await t.app.inject({ url: `/projects/${projectId}`, cookies })).body);
+    const $ = html((await t.app.inject({ url: `/projects/${projectId}/decisions`, cookies })).body);
     const summary = $(".govuk-error-summary");
     expect(summary.find('a[href="#decidedOn-day"]').text()).toContain("real date");
     expect(summary.find('a[href="#conditions"]').text()).toContain("Enter the conditions");
@@ -466,7 +468,9 @@ describe("Record a decision form on the project page", () => {
     await addMember("JCG", joining.id, "member", { from: addDays(systemClock.today(), 30) });
     const left = await createUser(t.services, ["board-member"]);
     await addMember("JCG", left.id, "member", { from: "2020-01-01", to: addDays(systemClock.today(), -1) });
-    const $ = html((await t.app.inject({ url: `/projects/${projectId}`, cookies: commissioner })).body);
+    const $ = html(
+      (await t.app.inject({ url: `/projects/${projectId}/decisions`, cookies: commissioner })).body,
+    );
     const named = $("#memberId option")
       .map((_i, el) => $(el).attr("value"))
       .get();
@@ -479,7 +483,7 @@ describe("Record a decision form on the project page", () => {
     const before = await decisionCount();
     const { cookies } = await postForm(
       t.app,
-      `/projects/${projectId}`,
+      `/projects/${projectId}/decisions`,
       `/projects/${projectId}/decisions`,
       outsider.cookies,
       {
@@ -492,7 +496,7 @@ describe("Record a decision form on the project page", () => {
         minutesRef: "JCG/x",
       },
     );
-    const $ = html((await t.app.inject({ url: `/projects/${projectId}`, cookies })).body);
+    const $ = html((await t.app.inject({ url: `/projects/${projectId}/decisions`, cookies })).body);
     expect($(".govuk-error-summary").text()).toContain("Only a member of Joint Commissioning Groups");
     expect(await decisionCount()).toBe(before);
   });

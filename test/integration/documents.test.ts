@@ -380,7 +380,7 @@ describe("document upload API", () => {
 
 describe("document upload page", () => {
   async function pageUpload(fields: MultipartPart[], cookies = commissioner) {
-    const { csrf, cookies: jar } = await formToken(t.app, `/projects/${projectId}`, cookies);
+    const { csrf, cookies: jar } = await formToken(t.app, `/projects/${projectId}/documents`, cookies);
     const form = multipart([{ name: "_csrf", value: csrf }, ...fields]);
     const response = await t.app.inject({
       method: "POST",
@@ -399,7 +399,7 @@ describe("document upload page", () => {
       { name: "file", filename: "needs.pdf", contentType: "application/pdf", data: pdf() },
     ]);
     expect(response.statusCode).toBe(303);
-    expect(response.headers.location).toBe(`/projects/${projectId}`);
+    expect(response.headers.location).toBe(`/projects/${projectId}/documents`);
     const again = await pageUpload(
       [
         { name: "kind", value: "needs-assessment" },
@@ -408,7 +408,9 @@ describe("document upload page", () => {
       ],
       cookies,
     );
-    const $ = html((await t.app.inject({ url: `/projects/${projectId}`, cookies: again.cookies })).body);
+    const $ = html(
+      (await t.app.inject({ url: `/projects/${projectId}/documents`, cookies: again.cookies })).body,
+    );
     expect($(".govuk-notification-banner--success").text()).toContain(
       "Needs assessment “Young people's needs” version 2 has been uploaded",
     );
@@ -435,7 +437,8 @@ describe("document upload page", () => {
       { name: "file", filename: "empty.pdf", contentType: "application/pdf", data: Buffer.alloc(0) },
     ]);
     expect(response.statusCode).toBe(303);
-    const $ = html((await t.app.inject({ url: `/projects/${projectId}`, cookies })).body);
+    expect(response.headers.location).toBe(`/projects/${projectId}/documents`);
+    const $ = html((await t.app.inject({ url: `/projects/${projectId}/documents`, cookies })).body);
     expect($('.govuk-error-summary a[href="#file"]').text()).toContain("The selected file is empty");
     expect($("#file-error").text()).toContain("The selected file is empty");
     expect($("#title").val()).toBe("Consultation feedback");
@@ -472,7 +475,7 @@ describe("document upload page", () => {
       { name: "title", value: "Too big" },
       { name: "file", filename: "big.pdf", contentType: "application/pdf", data: big },
     ]);
-    const $ = html((await t.app.inject({ url: `/projects/${projectId}`, cookies })).body);
+    const $ = html((await t.app.inject({ url: `/projects/${projectId}/documents`, cookies })).body);
     expect($('.govuk-error-summary a[href="#file"]').text()).toContain("The file must be 50 MB or smaller");
     expect(await storedCounts()).toEqual(before);
   });

@@ -471,6 +471,29 @@ describe("EqIA page", () => {
   });
 });
 
+describe("one form to a page: the sign-off beside the screening form", () => {
+  it("sends a commissioner in the Equalities team to the sign-off's own page", async () => {
+    const projectId = await createProject();
+    await put(projectId, { screening: screening(), version: 0 });
+    const both = await createUser(t.services, ["commissioner"]);
+    await addMembership(t.database, "EQUALITIES_TEAM", both.id, "member");
+    const cookies = await signIn(t.app, both.email);
+    const page = `/projects/${projectId}/eqia`;
+    const $ = html((await t.app.inject({ url: page, cookies })).body);
+    expect($("#screening-form")).toHaveLength(1);
+    expect($("#sign-off-form")).toHaveLength(0);
+    expect($("#sign-off-link a").attr("href")).toBe(`${page}/sign-off`);
+    const signOff = html((await t.app.inject({ url: `${page}/sign-off`, cookies })).body);
+    expect(signOff("main form")).toHaveLength(1);
+    expect(signOff("#sign-off-form button").text()).toContain("Sign off this assessment");
+    expect(signOff('#project-navigation [aria-current="page"]').text().trim()).toBe("Equality impact");
+    // Someone who may not sign off is not given the page.
+    const supplier = await createUser(t.services, ["supplier-user"]);
+    const supplierCookies = await signIn(t.app, supplier.email);
+    expect((await t.app.inject({ url: `${page}/sign-off`, cookies: supplierCookies })).statusCode).toBe(403);
+  });
+});
+
 describe("separation of duties for the sign-off (App C 3, framework §2.1)", () => {
   interface Refusal {
     detail: string;

@@ -223,10 +223,10 @@ describe("contracts being recommissioned: API", () => {
   });
 });
 
-describe("contracts being recommissioned: project page", () => {
+describe("contracts being recommissioned: the current contracts page", () => {
   it("adds a contract through the form and shows its notice date flagged overdue", async () => {
-    const page = `/projects/${otherProjectId}`;
-    const { response } = await postForm(t.app, page, `${page}/incumbent-contracts`, commissioner, {
+    const page = `/projects/${otherProjectId}/incumbent-contracts`;
+    const { response } = await postForm(t.app, page, page, commissioner, {
       incumbentName: "Housing support 2019",
       providerOrganisationId: providerId,
       "endsOn-day": addDays(today, 5).slice(8, 10),
@@ -235,16 +235,28 @@ describe("contracts being recommissioned: project page", () => {
       noticeDays: "30",
     });
     expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe(page);
     const shown = html((await t.app.inject({ url: page, cookies: commissioner })).body);
     const row = shown("#incumbents-table tbody tr").first();
     expect(row.text()).toContain("Housing support 2019");
     expect(row.text()).toContain("Forward Trust");
     expect(row.find("[data-overdue]").length).toBe(1);
+    // The notice is overdue (App C 1): the overview says so, linking to where it is recorded.
+    const overview = html(
+      (await t.app.inject({ url: `/projects/${otherProjectId}`, cookies: commissioner })).body,
+    );
+    const overdue = overview('#overdue-list li[data-overdue="notice"]');
+    expect(overdue).toHaveLength(1);
+    expect(overdue.text()).toContain("Forward Trust");
+    expect(overdue.text()).toContain("Housing support 2019");
+    expect(overdue.find("a").attr("href")).toMatch(
+      new RegExp(`^/projects/${otherProjectId}/incumbent-contracts/[0-9a-f-]{36}/notice$`),
+    );
   });
 
   it("keeps what was typed and says what is wrong", async () => {
-    const page = `/projects/${otherProjectId}`;
-    const { response, cookies } = await postForm(t.app, page, `${page}/incumbent-contracts`, commissioner, {
+    const page = `/projects/${otherProjectId}/incumbent-contracts`;
+    const { response, cookies } = await postForm(t.app, page, page, commissioner, {
       incumbentName: "Half typed",
       noticeDays: "ninety",
     });
@@ -255,58 +267,58 @@ describe("contracts being recommissioned: project page", () => {
   });
 
   it("records notice given through the form", async () => {
-    const page = `/projects/${otherProjectId}`;
+    const page = `/projects/${otherProjectId}/incumbent-contracts`;
     const list = await t.app.inject({
       url: `/api/v1/projects/${otherProjectId}/incumbent-contracts`,
       headers: auth(),
     });
     const contract = list.json<{ items: ContractJson[] }>().items[0];
     if (!contract) throw new Error("no contract");
-    const { response } = await postForm(
-      t.app,
-      page,
-      `${page}/incumbent-contracts/${contract.id}/notice`,
-      commissioner,
-      {
-        contractId: contract.id,
-        version: String(contract.version),
-        "noticeGivenOn-day": today.slice(8, 10),
-        "noticeGivenOn-month": today.slice(5, 7),
-        "noticeGivenOn-year": today.slice(0, 4),
-        noticeDocumentId: "",
-      },
-    );
+    const notice = `${page}/${contract.id}/notice`;
+    const form = html((await t.app.inject({ url: notice, cookies: commissioner })).body);
+    expect(form("main form")).toHaveLength(1);
+    expect(form("#project-navigation [aria-current=page]").text().trim()).toBe("Current contracts");
+    const { response } = await postForm(t.app, notice, notice, commissioner, {
+      contractId: contract.id,
+      version: String(contract.version),
+      "noticeGivenOn-day": today.slice(8, 10),
+      "noticeGivenOn-month": today.slice(5, 7),
+      "noticeGivenOn-year": today.slice(0, 4),
+      noticeDocumentId: "",
+    });
     expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe(`${page}#incumbent-${contract.id}`);
     const shown = html((await t.app.inject({ url: page, cookies: commissioner })).body);
     expect(shown(`#incumbent-${contract.id} [data-overdue]`).length).toBe(0);
     expect(shown(`#incumbent-${contract.id}`).text()).not.toContain("Not yet");
+    const overview = html(
+      (await t.app.inject({ url: `/projects/${otherProjectId}`, cookies: commissioner })).body,
+    );
+    expect(overview('#overdue-list li[data-overdue="notice"]')).toHaveLength(0);
   });
 
   it("keeps what was typed, with the version now saved, when the notice form is sent over someone else's change", async () => {
-    const page = `/projects/${otherProjectId}`;
+    const page = `/projects/${otherProjectId}/incumbent-contracts`;
     const list = await t.app.inject({
       url: `/api/v1/projects/${otherProjectId}/incumbent-contracts`,
       headers: auth(),
     });
     const contract = list.json<{ items: ContractJson[] }>().items[0];
     if (!contract) throw new Error("no contract");
-    const { response, cookies } = await postForm(
-      t.app,
-      page,
-      `${page}/incumbent-contracts/${contract.id}/notice`,
-      commissioner,
-      {
-        contractId: contract.id,
-        version: String(contract.version - 1),
-        "noticeGivenOn-day": "3",
-        "noticeGivenOn-month": today.slice(5, 7),
-        "noticeGivenOn-year": today.slice(0, 4),
-        noticeDocumentId: "",
-      },
-    );
+    const notice = `${page}/${contract.id}/notice`;
+    const { response, cookies } = await postForm(t.app, notice, notice, commissioner, {
+      contractId: contract.id,
+      version: String(contract.version - 1),
+      "noticeGivenOn-day": "3",
+      "noticeGivenOn-month": today.slice(5, 7),
+      "noticeGivenOn-year": today.slice(0, 4),
+      noticeDocumentId: "",
+    });
     expect(response.statusCode).toBe(303);
-    const $ = html((await t.app.inject({ url: page, cookies })).body);
+    expect(response.headers.location).toBe(notice);
+    const $ = html((await t.app.inject({ url: notice, cookies })).body);
     expect($(".govuk-error-summary").text()).toContain("changed");
+    expect($(`#notice-${contract.id}-day`).val()).toBe("3");
     expect($(`.govuk-error-summary a[href="#notice-${contract.id}-day"]`).length).toBe(1);
     const after = await t.app.inject({
       url: `/api/v1/projects/${otherProjectId}/incumbent-contracts`,

@@ -541,12 +541,16 @@ describe("project pages", () => {
     const details = $("#project-details").text();
     expect(details).toContain("£1,250,000.50");
     expect(details).toContain("36 months");
-    expect(details).toContain("PA2023");
+    expect(details).toContain("Procurement Act 2023");
+    expect(details).toContain("Supporting People");
+    expect(details).not.toContain("PA2023");
+    expect($("#project-programmes").text()).toBe("Supporting People · Procurement Act 2023");
     expect(details).toContain("1 April 2025");
     expect($("button#advance").text()).toContain("Move to stage 2");
-    // The upload form sends its CSRF token first, then kind, title and file.
-    const fields = $(`form[enctype="multipart/form-data"] [name]`)
-      .map((_i, el) => $(el).attr("name"))
+    // The upload form, on the documents page, sends its CSRF token first, then kind, title and file.
+    const documents = html((await t.app.inject({ url: `${location}/documents`, cookies })).body);
+    const fields = documents(`form[enctype="multipart/form-data"] [name]`)
+      .map((_i, el) => documents(el).attr("name"))
       .get();
     expect(fields.slice(0, 4)).toEqual(["_csrf", "kind", "title", "file"]);
   });

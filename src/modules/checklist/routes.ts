@@ -9,6 +9,7 @@ import { formState } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
 import { pageAction, pathParam, PROJECT_PARAMS } from "../../web/page-action.js";
 import { paths } from "../../web/paths.js";
+import { projectNavigation } from "../../web/project-navigation.js";
 import { checklistPaths } from "./paths.js";
 import { checklistDocDefinition, checklistPdfFileName, renderPdf } from "./pdf.js";
 import { formatPounds, statusView, TASK_STATUS_NAMES } from "./presenter.js";
@@ -74,6 +75,7 @@ function taskList(app: App) {
       pageTitle: `Procurement checklist: ${found.project.title}`,
       ...(await formState(request)),
       project: found.project,
+      projectNav: projectNavigation(request.actor ?? null, found.project.id, "checklist"),
       projectPath: paths.project(found.project.id),
       checklistPaths,
       progress: found.progress,

@@ -6,6 +6,7 @@ import { formState } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
 import { pageAction, PROJECT_PARAMS } from "../../web/page-action.js";
 import { paths } from "../../web/paths.js";
+import { projectNavigation } from "../../web/project-navigation.js";
 import { eqiaPaths } from "./paths.js";
 import { CHARACTERISTICS, IMPACTS, IMPACT_NAMES } from "./screening.js";
 import type { PresentedEqia } from "./presenter.js";
@@ -96,6 +97,7 @@ function eqiaPage(app: App) {
       documents: await eqia.documentOptions(found.project.id),
       mayEdit: can(request.actor, "eqia:manage"),
       maySignOff: await eqia.canSignOff(request.actor),
+      projectNav: projectNavigation(request.actor ?? null, found.project.id, "eqia"),
     });
   });
 }
@@ -130,10 +132,24 @@ function saveScreening(app: App) {
   );
 }
 
-/** The sign-off button's post (App C 3). */
+/** The sign-off button's own page (App C 3), for those who see the screening form on the EqIA page. */
 function signOffAssessment(app: App) {
   const { eqia } = app.services;
   const signOff = { preHandler: requirePage("eqia:sign-off"), schema };
+  app.get(eqiaPaths.eqiaSignOff(), signOff, async (request, reply) => {
+    const found = await eqia.get(request.params.id);
+    if (!found) return renderStatus(reply, 404);
+    return reply.view("eqia/views/sign-off.njk", {
+      pageTitle: `Sign off the equality impact assessment: ${found.project.title}`,
+      ...(await formState(request)),
+      project: found.project,
+      projectPath: paths.project(found.project.id),
+      eqiaPaths,
+      eqia: found.eqia,
+      maySignOff: await eqia.canSignOff(request.actor),
+      projectNav: projectNavigation(request.actor ?? null, found.project.id, "eqia"),
+    });
+  });
   app.post(
     eqiaPaths.eqiaSignOff(),
     signOff,

@@ -18,6 +18,8 @@ export const projectPaths = {
   incumbents: (id = ":id") => `${paths.project(id)}/incumbent-contracts`,
   incumbentNotice: (id = ":id", contractId = ":contractId") =>
     `${paths.project(id)}/incumbent-contracts/${contractId}/notice`,
+  /** The EqIA capability's page (linked from the gate's "complete the screening"). */
+  eqia: (id = ":id") => `${paths.project(id)}/eqia`,
   /** The risks capability's page (linked from the pipeline's overdue reviews). */
   risks: (id = ":id") => `${paths.project(id)}/risks`,
   pipeline: paths.pipeline,

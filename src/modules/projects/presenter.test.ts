@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { describeEvent } from "./presenter.js";
+import type { MissingOutput } from "../../domain/stages.js";
+import { describeEvent, missingHref } from "./presenter.js";
 
 const event = (entityType: string, action: string, summary: Record<string, unknown>) => ({
   seq: 1,
@@ -73,5 +74,36 @@ describe("the timeline's sentence for each audit record", () => {
     ],
   ])("%s", (_name, row, expected) => {
     expect(describeEvent(row)).toBe(expected);
+  });
+});
+
+describe("where each missing gate item is done", () => {
+  const id = "00000000-0000-4000-8000-000000000002";
+  it.each<[string, Pick<MissingOutput, "output" | "kind">, string | null]>([
+    [
+      "a document: its upload form, set to its kind",
+      { output: "business-case", kind: "document" },
+      `/projects/${id}/documents?kind=business-case#upload`,
+    ],
+    [
+      "an approval of a document: the decisions page",
+      { output: "needs-assessment", kind: "approval" },
+      `/projects/${id}/decisions#record-decision`,
+    ],
+    [
+      "the procurement plan's sign-off: the decisions page",
+      { output: "procurement-plan", kind: "approval" },
+      `/projects/${id}/decisions#record-decision`,
+    ],
+    [
+      "the EqIA screening (App C 1): the EqIA",
+      { output: "eqia-screening", kind: "record" },
+      `/projects/${id}/eqia`,
+    ],
+    ["the award (§3.16): no page yet", { output: "award", kind: "record" }, null],
+    ["mobilisation (§3.18): no page yet", { output: "mobilisation", kind: "record" }, null],
+    ["an ended project: nothing to do", { output: "project", kind: "record" }, null],
+  ])("%s", (_what, missing, href) => {
+    expect(missingHref(id, missing)).toBe(href);
   });
 });

@@ -8,6 +8,7 @@ import {
   type MissingOutput,
   type Stage,
 } from "../../domain/stages.js";
+import { projectPaths } from "./paths.js";
 import { ACCEPTED_TYPES } from "./upload.js";
 import type { ProjectRow } from "./queries.js";
 
@@ -103,6 +104,25 @@ function approvalText(m: MissingOutput): string {
   const name = kindName(m.output).toLowerCase();
   if (m.version) return `Approve the ${name} (version ${m.version})`;
   return `Approve the ${name}, once it is uploaded`;
+}
+
+/**
+ * Where a missing gate item is done: a document's upload form (set to its kind), the decisions page for
+ * an approval, the EqIA for its screening (App C 1); null where no page does it yet (the award §3.16,
+ * mobilisation §3.18).
+ */
+export function missingHref(projectId: string, m: Pick<MissingOutput, "output" | "kind">): string | null {
+  if (m.kind === "document") {
+    return `${projectPaths.documents(projectId)}?${new URLSearchParams({ kind: m.output }).toString()}#upload`;
+  }
+  if (m.kind === "approval") return `${projectPaths.decisions(projectId)}#record-decision`;
+  if (m.output === "eqia-screening") return projectPaths.eqia(projectId);
+  return null;
+}
+
+/** The gate's missing items, each with the link to where it is done (or none). */
+export function linkedMissing(projectId: string, missing: readonly MissingOutput[]) {
+  return missing.map((m) => ({ ...m, href: missingHref(projectId, m) }));
 }
 
 /** The missing list as a GOV.UK error summary, each item with its paragraph. */

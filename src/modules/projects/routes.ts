@@ -1,31 +1,21 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { PROGRAMME_CODES } from "../../domain/governance.js";
-import { DOCUMENT_KIND_NAMES, DOCUMENT_KINDS, STAGE_NAMES } from "../../domain/stages.js";
 import { REGIME_CODES } from "../../domain/regimes.js";
 import { renderStatus } from "../../web/errors.js";
 import { formState } from "../../web/forms.js";
-import { fragmentFor, permissionsKey, renderFragment } from "../../web/views.js";
-import { admittedActor } from "../../web/guards.js";
 import { NO_PARAMS, pageAction } from "../../web/page-action.js";
 import { pagePath, PROJECT_DATES, projectEditForm, projectForm, STAGE_FILTERS } from "./inputs.js";
 import { pageRoute, projectParams } from "./pages.js";
 import { projectPaths } from "./paths.js";
-import {
-  fileSize,
-  fileTypeName,
-  kindName,
-  money,
-  stageLabel,
-  stageTag,
-  type PresentedProject,
-} from "./presenter.js";
-import type { ProjectsService } from "./service.js";
-import { ACCEPTED_TYPES_TEXT } from "./upload.js";
+import { admittedActor } from "../../web/guards.js";
+import { projectNavigation } from "../../web/project-navigation.js";
+import { overviewContext } from "./page-models.js";
+import { projectPageServer, type ProjectPage } from "./project-page.js";
+import { money, stageTag, type PresentedProject } from "./presenter.js";
 
 const PROGRAMME_ITEMS = PROGRAMME_CODES.map((code) => ({ value: code, text: code }));
 const REGIME_ITEMS = REGIME_CODES.map((code) => ({ value: code, text: code }));
-const KIND_ITEMS = DOCUMENT_KINDS.map((kind) => ({ value: kind, text: DOCUMENT_KIND_NAMES[kind] }));
 const STAGE_ITEMS = STAGE_FILTERS.map((s) => ({ value: s, text: s === "closed" ? "Closed" : `Stage ${s}` }));
 
 function listRow(p: PresentedProject & { overdue?: boolean }) {
@@ -60,90 +50,6 @@ function editValues(p: PresentedProject): Record<string, unknown> {
     "startedOn-month": month,
     "startedOn-year": year,
     version: String(p.version),
-  };
-}
-
-type HomePage = NonNullable<Awaited<ReturnType<ProjectsService["homePage"]>>>;
-type FormState = Awaited<ReturnType<typeof formState>>;
-
-function documentRows(home: HomePage) {
-  return home.documents.map((d) => ({
-    id: d.id,
-    kindName: kindName(d.kind),
-    title: d.title,
-    latestVersion: d.latestVersion,
-    versions: d.versions.map((v) => ({
-      version: v.version,
-      href: projectPaths.documentVersion(home.project.id, d.id, v.version),
-      fileName: v.fileName,
-      type: fileTypeName(v.mediaType),
-      size: fileSize(v.bytes),
-      uploadedAt: v.uploadedAt.toISOString(),
-      uploadedBy: v.uploadedBy ?? "",
-      sha256: v.sha256,
-    })),
-  }));
-}
-
-function decisionRows(home: HomePage) {
-  return home.decisions.map((d) => ({
-    ...d,
-    subjectText:
-      d.subjectType === "project"
-        ? "The project"
-        : `${kindName(d.subjectKind ?? "")} “${d.subjectTitle ?? ""}” (version ${d.subjectVersion ?? "?"})`,
-    decisionText:
-      d.decision === "approved-with-conditions"
-        ? "Approved with conditions"
-        : d.decision === "approved"
-          ? "Approved"
-          : "Rejected",
-  }));
-}
-
-/** The choices of the page's forms: what a decision is on, bodies, members, providers, letters. */
-function formChoices(home: HomePage) {
-  return {
-    subjects: [
-      { value: home.project.id, text: "The project itself (procurement plan, recommendation)" },
-      ...home.documents.map((d) => ({
-        value: d.id,
-        text: `${kindName(d.kind)}: “${d.title}” (version ${d.latestVersion})`,
-      })),
-    ],
-    bodies: home.bodies.map((b) => ({ value: b.code, text: b.name })),
-    members: home.members.map((m) => ({ value: m.userId, text: `${m.name} (${m.bodyName})` })),
-    kinds: KIND_ITEMS,
-    acceptedTypes: ACCEPTED_TYPES_TEXT,
-    providers: home.providers.map((o) => ({ value: o.id, text: o.name })),
-    noticeLetters: home.documents
-      .filter((d) => d.kind === "notice-letter")
-      .map((d) => ({ value: d.id, text: d.title })),
-  };
-}
-
-/** What the project page's content shows (views/show-page.njk). */
-function showContext(home: HomePage, state: FormState) {
-  const { project, gate } = home;
-  const next = gate.nextStage;
-  return {
-    ...state,
-    project,
-    tag: stageTag(project.stage),
-    gate,
-    nextStageLabel: next === null ? null : next === "closed" ? "Close the project" : `Move to stage ${next}`,
-    nextStageName: next === null ? null : STAGE_NAMES[next],
-    nextDecisions: home.nextDecisions,
-    overdueTasks: home.overdueTasks,
-    overdueRiskReviews: home.overdueRiskReviews,
-    value: money(project.estimatedValuePence),
-    documents: documentRows(home),
-    decisions: decisionRows(home),
-    ...formChoices(home),
-    costAvoidancePaper: home.costAvoidancePaper,
-    incumbentContracts: home.incumbentContracts,
-    stageLabel: stageLabel(project.stage),
-    p: projectPaths,
   };
 }
 
@@ -237,44 +143,20 @@ function startPages(app: ZodApp) {
   );
 }
 
-/** The project's home page. */
-function homePage(app: ZodApp) {
-  const { projects, clock } = app.services;
-  // The project page's content, kept per project and set of roles until the next audited change: it
-  // is read far more often than a project changes, and rendering it is most of what a view costs.
-  const projectPages = app.services.changeCache<{ title: string; html: string } | null>(200);
-
+/** The project's overview: its stage, what the gate needs, what is overdue, its details. */
+function overviewPage(app: ZodApp) {
+  const serve = projectPageServer(app);
+  const page: ProjectPage = {
+    section: "overview",
+    key: "overview",
+    template: "projects/views/show-page.njk",
+    title: (title) => title,
+    context: overviewContext,
+  };
   app.get(
     projectPaths.project(),
     pageRoute("projects:read", { params: projectParams }),
-    async (request, reply) => {
-      const { id } = request.params;
-      const actor = admittedActor(request);
-      const state = await formState(request);
-      const render = async () => {
-        const home = await projects.homePage(id);
-        if (!home) return null;
-        const html = await renderFragment(
-          app,
-          actor,
-          "projects/views/show-page.njk",
-          showContext(home, state),
-        );
-        return { title: home.project.title, html };
-      };
-      // What was typed into a refused form is this person's alone: that page is never kept.
-      const typed = Boolean(state.errors) || Object.keys(state.values).length > 0;
-      const content = typed
-        ? await render()
-        : await projectPages.get(`${id} ${clock.today()} ${permissionsKey(actor)}`, render);
-      if (content === null) return renderStatus(reply, 404);
-      return reply.view("projects/views/show.njk", {
-        pageTitle: content.title,
-        ...state,
-        pageHtml: fragmentFor(request, content.html),
-        p: projectPaths,
-      });
-    },
+    async (request, reply) => serve(request, reply, request.params.id, page),
   );
 }
 
@@ -332,12 +214,12 @@ function editPages(app: ZodApp) {
   );
 }
 
-/** Commissioning project pages: list, start, home page, edit and timeline. */
+/** Commissioning project pages: list, start, overview, edit and timeline. */
 export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
   const { projects } = app.services;
   listPage(app);
   startPages(app);
-  homePage(app);
+  overviewPage(app);
   editPages(app);
 
   app.get(
@@ -350,6 +232,7 @@ export const projectRoutes: FastifyPluginAsyncZod = async (app) => {
       return reply.view("projects/views/timeline.njk", {
         pageTitle: `Timeline: ${project.title}`,
         project,
+        projectNav: projectNavigation(admittedActor(request), project.id, "timeline"),
         items,
         p: projectPaths,
       });

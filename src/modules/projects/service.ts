@@ -19,6 +19,7 @@ import { createDocumentsService } from "./documents/service.js";
 import { createIncumbentsService } from "./incumbents/service.js";
 import { defaultRegime, type ProjectCreateInput, type ProjectPatchInput } from "./inputs.js";
 import { createPipelineService } from "./pipeline/service.js";
+import { programmeRows } from "../programmes/queries.js";
 import { nextDecisions, presentProject, presentTimelineItem } from "./presenter.js";
 import {
   commissionerOptions,
@@ -213,25 +214,43 @@ async function update({ db }: Deps, actor: Actor, id: string, input: ProjectPatc
   return present(db, row);
 }
 
+/** Each programme's name by its code (§1), for pages that name programmes rather than code them. */
+async function programmeNames(db: Db): Promise<Map<string, string>> {
+  return new Map((await programmeRows(db)).map((p) => [p.code, p.name]));
+}
+
 type IncumbentsService = ReturnType<typeof createIncumbentsService>;
 
 /** What the home page reads, side by side: on PostgreSQL they run at once on the pool. */
 async function homeReads(db: Db, incumbents: IncumbentsService, row: ProjectRow, today: IsoDate) {
   const id = row.id;
-  const [snapshot, lead, bodies, members, overdue, riskReviews, docs, decisionRows, contracts, providers] =
-    await Promise.all([
-      loadSnapshot(db, row),
-      leadName(db, row.leadCommissionerId),
-      allBodies(db),
-      bodyMembers(db, today),
-      overdueTasks(db, id, today),
-      overdueRiskReviews(db, id, today),
-      documentsWithVersions(db, id),
-      decisionsOf(db, id),
-      incumbents.listOfFound(id),
-      incumbents.providerOptions(),
-    ]);
-  return { snapshot, lead, bodies, members, overdue, riskReviews, docs, decisionRows, contracts, providers };
+  const [
+    snapshot,
+    lead,
+    bodies,
+    members,
+    overdue,
+    riskReviews,
+    docs,
+    decisionRows,
+    contracts,
+    providers,
+    names,
+  ] = await Promise.all([
+    loadSnapshot(db, row),
+    leadName(db, row.leadCommissionerId),
+    allBodies(db),
+    bodyMembers(db, today),
+    overdueTasks(db, id, today),
+    overdueRiskReviews(db, id, today),
+    documentsWithVersions(db, id),
+    decisionsOf(db, id),
+    incumbents.listOfFound(id),
+    incumbents.providerOptions(),
+    programmeNames(db),
+  ]);
+  const reads = { snapshot, lead, bodies, members, overdue, riskReviews, docs, decisionRows, contracts };
+  return { ...reads, providers, programmeNames: names };
 }
 
 /**
@@ -267,6 +286,7 @@ async function homePage(db: Db, incumbents: IncumbentsService, id: string, today
         : null,
     incumbentContracts: read.contracts,
     providers: read.providers,
+    programmeNames: read.programmeNames,
   };
 }
 
@@ -300,6 +320,7 @@ export function createProjectsService(
     /** People who may lead a project, for the project form. */
     formOptions: async () => ({ commissioners: await commissionerOptions(db) }),
     homePage: (id: string) => homePage(db, incumbents, id, clock.today()),
+    programmeNames: () => programmeNames(db),
     documents: createDocumentsService({ db, documents, links, clock }),
     decisions,
     /** Moves through the stages: on when the gate is met, or ended by a rejection (§3.17). */

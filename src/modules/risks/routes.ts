@@ -6,6 +6,7 @@ import { formState } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
 import { pageAction, pathParam, PROJECT_PARAMS } from "../../web/page-action.js";
 import { paths } from "../../web/paths.js";
+import { projectNavigation } from "../../web/project-navigation.js";
 import { IMPACT_NAMES, LIKELIHOOD_NAMES, layoutHeatmap, type RatingCode } from "./heatmap.js";
 import { riskPaths } from "./paths.js";
 import type { PresentedRisk } from "./presenter.js";
@@ -100,6 +101,7 @@ function register(app: App) {
       pageTitle: `Risk register: ${found.project.title}`,
       ...(await formState(request)),
       project: found.project,
+      projectNav: projectNavigation(request.actor ?? null, found.project.id, "risks"),
       projectPath: paths.project(found.project.id),
       riskPaths,
       risks: found.items.map((r) => ({ ...r, ratingClasses: RATING_TAG_CLASSES[r.rating] })),

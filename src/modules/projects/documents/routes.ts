@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { DOCUMENT_KINDS } from "../../../domain/stages.js";
 import { ProblemError } from "../../../errors.js";
 import { renderStatus } from "../../../web/errors.js";
 import { redirectWithErrors, redirectWithSuccess } from "../../../web/forms.js";
@@ -10,7 +11,9 @@ import { formRefusal } from "../../../web/problems.js";
 import { csrfTokenValid } from "../../../web/sessions.js";
 import { pageRoute, projectParams, refusalErrors } from "../pages.js";
 import { projectPaths } from "../paths.js";
+import { documentsContext } from "../page-models.js";
 import { kindName } from "../presenter.js";
+import { projectPageServer, type ProjectPage } from "../project-page.js";
 import { attachmentHeader, receiveUpload, UploadStopped, type ReceivedUpload } from "../upload.js";
 
 const uploads = new WeakMap<FastifyRequest, ReceivedUpload>();
@@ -49,10 +52,37 @@ function receiveDocumentForm(sessionSecret: string) {
   };
 }
 
-/** A project's documents on its page: the upload form's post, and each version's download. */
+const DOCUMENTS_PAGE: ProjectPage = {
+  section: "documents",
+  key: "documents",
+  template: "projects/views/documents-page.njk",
+  title: (title) => `Documents: ${title}`,
+  context: documentsContext,
+};
+
+/** `?kind=` sets the upload form's kind (the overview's "Upload the …" links); anything else is none. */
+const documentsQuery = z.object({ kind: z.enum(DOCUMENT_KINDS).optional().catch(undefined) });
+
+type ZodApp = Parameters<FastifyPluginAsyncZod>[0];
+
+/** The documents page: every document with its versions, and the upload form. */
+function documentsPage(app: ZodApp) {
+  const serve = projectPageServer(app);
+
+  app.get(
+    projectPaths.documents(),
+    pageRoute("projects:read", { params: projectParams, querystring: documentsQuery }),
+    async (request, reply) => {
+      const { kind } = request.query;
+      return serve(request, reply, request.params.id, DOCUMENTS_PAGE, kind ? { kind } : {});
+    },
+  );
+}
+
+/** A project's documents page: the list, the upload form and its post, and each version's download. */
 export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
   const { projects } = app.services;
-
+  documentsPage(app);
   // Uploads are multipart: the permission is checked and the form read before the CSRF check.
   app.post(
     projectPaths.documents(),
@@ -74,11 +104,12 @@ export const documentRoutes: FastifyPluginAsyncZod = async (app) => {
           received?.file ?? null,
         );
         const message = `${kindName(document.kind)} “${document.title}” version ${document.version} has been uploaded`;
-        return await redirectWithSuccess(request, reply, projectPaths.project(id), message);
+        return await redirectWithSuccess(request, reply, projectPaths.documents(id), message);
       } catch (error) {
         const refused = formRefusal(error);
         if (!refused) throw error;
-        return redirectWithErrors(request, reply, projectPaths.project(id), refusalErrors(refused, "file"));
+        const back = projectPaths.documents(id);
+        return redirectWithErrors(request, reply, back, refusalErrors(refused, "file"));
       }
     },
   );

@@ -10,7 +10,9 @@ import { pageAction } from "../../../web/page-action.js";
 import { text, wholeNumber, type FormBody } from "../inputs.js";
 import { zodFieldErrors } from "../../../inputs.js";
 import { formBody, pageRoute, projectParams } from "../pages.js";
+import { incumbentsContext, noticeContext } from "../page-models.js";
 import { projectPaths } from "../paths.js";
+import { projectPageServer, type ProjectPage } from "../project-page.js";
 import { incumbentInput, incumbentPatchInput } from "./inputs.js";
 
 const NOTICE_DATE = "The date notice was given";
@@ -54,17 +56,58 @@ function parseNoticeForm(body: FormBody) {
 
 const contractParams = z.object({ id: z.uuid(), contractId: z.uuid() });
 
-/** The forms of the project page's "Contracts being recommissioned" section (App C 1). */
+const INCUMBENTS_PAGE: ProjectPage = {
+  section: "incumbents",
+  key: "incumbents",
+  template: "projects/views/incumbents-page.njk",
+  title: (title) => `Current contracts: ${title}`,
+  context: incumbentsContext,
+};
+
+/** One contract's "Record notice given" page. */
+function noticePage(contractId: string): ProjectPage {
+  return {
+    section: "incumbents",
+    key: `notice ${contractId}`,
+    template: "projects/views/notice-page.njk",
+    title: (title) => `Record notice given: ${title}`,
+    context: (home) => noticeContext(home, contractId),
+  };
+}
+
+type ZodApp = Parameters<FastifyPluginAsyncZod>[0];
+
+/** The current contracts page, and each contract's "Record notice given" page. */
+function incumbentPages(app: ZodApp) {
+  const serve = projectPageServer(app);
+
+  app.get(
+    projectPaths.incumbents(),
+    pageRoute("projects:read", { params: projectParams }),
+    async (request, reply) => serve(request, reply, request.params.id, INCUMBENTS_PAGE),
+  );
+
+  app.get(
+    projectPaths.incumbentNotice(),
+    pageRoute("projects:update", { params: contractParams }),
+    async (request, reply) => {
+      const { id, contractId } = request.params;
+      return serve(request, reply, id, noticePage(contractId));
+    },
+  );
+}
+
+/** A project's current contracts page (App C 1): the contracts, the form that adds one, each one's notice. */
 export const incumbentRoutes: FastifyPluginAsyncZod = async (app) => {
   const { projects } = app.services;
-
+  incumbentPages(app);
   app.post(
     projectPaths.incumbents(),
     pageRoute("projects:update", { params: projectParams }),
     pageAction({
       params: projectParams,
       load: ({ id }) => projects.find(id),
-      form: (project) => `${projectPaths.project(project.id)}#incumbents`,
+      form: (project) => projectPaths.incumbents(project.id),
       body: incumbentForm,
       dates: { endsOn: "The date the contract ends" },
       pageFields: { name: "incumbentName" },
@@ -72,7 +115,7 @@ export const incumbentRoutes: FastifyPluginAsyncZod = async (app) => {
       run: async ({ actor, loaded: project, input }) => {
         const added = await projects.incumbents.add(actor, project.id, input);
         return {
-          to: `${projectPaths.project(project.id)}#incumbents`,
+          to: projectPaths.incumbents(project.id),
           success: `“${added.name}” has been added: notice must be given by ${added.noticeByOn}`,
         };
       },
@@ -84,7 +127,7 @@ export const incumbentRoutes: FastifyPluginAsyncZod = async (app) => {
     pageRoute("projects:update", { params: contractParams, body: formBody }),
     async (request, reply) => {
       const { id, contractId } = request.params;
-      const back = `${projectPaths.project(id)}#incumbent-${contractId}`;
+      const back = projectPaths.incumbentNotice(id, contractId);
       const parsed = parseNoticeForm(request.body);
       if (!parsed.ok)
         return redirectWithErrors(request, reply, back, noticeFieldErrors(contractId, parsed.errors));
@@ -93,7 +136,8 @@ export const incumbentRoutes: FastifyPluginAsyncZod = async (app) => {
       try {
         const updated = await projects.incumbents.update(admittedActor(request), contractId, parsed.value);
         const message = `Notice to the provider of “${updated.name}” has been recorded`;
-        return await redirectWithSuccess(request, reply, back, message);
+        const done = `${projectPaths.incumbents(id)}#incumbent-${contractId}`;
+        return await redirectWithSuccess(request, reply, done, message);
       } catch (error) {
         const refused = formRefusal(error);
         if (!refused) throw error;

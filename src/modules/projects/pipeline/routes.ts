@@ -34,7 +34,7 @@ function listHref(filter: { programme?: string; stage?: string }) {
 type Dashboard = Awaited<ReturnType<ProjectsService["pipeline"]["dashboard"]>>;
 
 /** What the dashboard's content shows (views/pipeline-page.njk). */
-function dashboardContext(pipeline: Dashboard) {
+function dashboardContext(pipeline: Dashboard, programmeNames: ReadonlyMap<string, string>) {
   return {
     pipeline,
     overdueTasks: firstOf(pipeline.overdueTasks.items, PAGE_LIST_LIMIT),
@@ -47,10 +47,11 @@ function dashboardContext(pipeline: Dashboard) {
     stages: STAGE_COLUMNS,
     rows: pipeline.byProgramme.map((row) => ({
       programmeCode: row.programmeCode,
+      programmeName: programmeNames.get(row.programmeCode) ?? row.programmeCode,
       cells: STAGE_COLUMNS.map((s) => ({
         count: row.stages[s.value],
         href: listHref({ programme: row.programmeCode, stage: s.value }),
-        label: `${row.programmeCode}, ${s.text}`,
+        label: `${programmeNames.get(row.programmeCode) ?? row.programmeCode}, ${s.text}`,
       })),
     })),
     totals: STAGE_COLUMNS.map((s) => ({
@@ -82,7 +83,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
         app,
         actor,
         "projects/views/pipeline-page.njk",
-        dashboardContext(await projects.pipeline.dashboard()),
+        dashboardContext(await projects.pipeline.dashboard(), await projects.programmeNames()),
       ),
     );
     return reply.view("projects/views/pipeline.njk", {
@@ -112,6 +113,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
         items: body.items.slice((requested - 1) * AWAITED_PER_PAGE, requested * AWAITED_PER_PAGE),
         firstShown: (requested - 1) * AWAITED_PER_PAGE + 1,
         pagination: pagination(requested, pages, href),
+        programmeNames: await projects.programmeNames(),
         stageLabel,
         p: projectPaths,
       });
