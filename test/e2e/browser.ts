@@ -95,9 +95,16 @@ async function horizontalScrolling(page: Page): Promise<string | null> {
     const viewport = window.innerWidth;
     const scrollWidth = document.documentElement.scrollWidth;
     if (scrollWidth <= viewport) return null;
+    // Whether a box that scrolls or clips holds the element in: for one positioned absolutely, only
+    // its containing block (the nearest positioned ancestor) and what holds that can.
     const clipped = (element: Element) => {
+      let position = getComputedStyle(element).position;
       for (let a = element.parentElement; a && a !== document.body; a = a.parentElement) {
-        if (getComputedStyle(a).overflowX !== "visible") return true;
+        const style = getComputedStyle(a);
+        if (position === "fixed") return false;
+        if (position === "absolute" && style.position === "static") continue;
+        if (style.overflowX !== "visible") return true;
+        position = style.position;
       }
       return false;
     };

@@ -18,12 +18,13 @@ import { seedWorld } from "./seed.js";
 
 let running: RunningApp;
 let browser: Browser;
+let projectId: string;
 
 beforeAll(async () => {
   running = await startApp();
   browser = await launchBrowser();
   fs.mkdirSync(path.join(ARTEFACTS, "every-page"), { recursive: true });
-  await seedWorld(running);
+  ({ projectId } = await seedWorld(running));
 });
 
 afterAll(async () => {
@@ -32,7 +33,7 @@ afterAll(async () => {
 });
 
 /** Pages of the same shape (one per project, risk, task…) are visited this many times at most. */
-const PER_SHAPE = 2;
+const PER_SHAPE = 3;
 
 /**
  * A page's shape: its path with ids, numbers and codes taken out, and the names of its query's fields.
@@ -53,6 +54,20 @@ function followable(url: URL, origin: string): boolean {
   if (url.origin !== origin) return false;
   if (/^\/(api|sign-out|sign-in)(\/|$)/.test(url.pathname)) return false;
   return !/\/(download|versions)(\/|$)|\.(csv|pdf|json|xlsx|docx|odt|zip|txt)$/i.test(url.pathname);
+}
+
+/**
+ * Home, and pages no link reaches yet: a project's checklist, its print view and its equality screening,
+ * and each framework's indicator values for a period the datasets cover.
+ */
+function startingPages(): string[] {
+  return [
+    "/",
+    `/projects/${projectId}/checklist`,
+    `/projects/${projectId}/checklist/print`,
+    `/projects/${projectId}/eqia`,
+    ...["A", "B", "HIA"].map((f) => `/indicators/values?framework=${f}&periodEnd=2025-03-31`),
+  ];
 }
 
 async function signInAsAdministrator(page: Page) {
@@ -88,10 +103,13 @@ async function checkPage(page: Page, url: URL): Promise<string[]> {
   const response = await page.goto(url.href);
   if (response?.status() !== 200) return [`${where}: status ${String(response?.status())}`];
   const problems = await accessibilityProblems(page);
-  if (problems.length) {
+  // Each failing page at 320 pixels, or every page when E2E_SCREENSHOTS names a folder for them.
+  const folder = process.env.E2E_SCREENSHOTS ?? (problems.length ? path.join(ARTEFACTS, "every-page") : null);
+  if (folder) {
     const name = url.pathname.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "home";
+    fs.mkdirSync(folder, { recursive: true });
     await page.setViewportSize(NARROW);
-    await page.screenshot({ path: path.join(ARTEFACTS, "every-page", `${name}-320.png`), fullPage: true });
+    await page.screenshot({ path: path.join(folder, `${name}-320.png`), fullPage: true });
     await page.setViewportSize(WIDE);
   }
   return problems.map((problem) => `${where} ${problem}`);
@@ -103,8 +121,8 @@ describe("every page an administrator can reach", () => {
     const page = await context.newPage();
     await signInAsAdministrator(page);
     const origin = new URL(running.baseUrl).origin;
-    const queue = [new URL("/", origin)];
-    const seen = new Set([queue[0]?.href]);
+    const queue = startingPages().map((p) => new URL(p, origin));
+    const seen = new Set(queue.map((url) => url.href));
     const shapes = new Map<string, number>();
     const visited: string[] = [];
     const problems: string[] = [];

@@ -13,7 +13,10 @@ import { addMembership, apiTokenFor, createUser, multipartForm } from "../helper
  * screening, a contract being recommissioned and checklist progress. Long unbroken text (a web address,
  * a file name, an email address) is there on purpose: it is what stops a page reflowing at 320 pixels.
  */
-export async function seedWorld(running: { app: FastifyInstance; services: Services }) {
+export async function seedWorld(running: {
+  app: FastifyInstance;
+  services: Services;
+}): Promise<{ projectId: string }> {
   const { app, services } = running;
   const provider = await seedOrganisations(services);
   await seedDatasets(services);
@@ -59,6 +62,7 @@ export async function seedWorld(running: { app: FastifyInstance; services: Servi
     programmeCode: "SP",
     estimatedValuePence: 80_000_000,
   });
+  return { projectId: project.id };
 }
 
 type Method = "POST" | "PUT" | "PATCH" | "GET";
