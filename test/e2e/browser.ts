@@ -117,7 +117,7 @@ async function horizontalScrolling(page: Page): Promise<string | null> {
     const name = (e: Element) => {
       const id = e.id ? `#${e.id}` : "";
       const classes = Array.from(e.classList, (c) => `.${c}`).join("");
-      const text = (e.textContent ?? "").replace(/\s+/g, " ").trim().slice(0, 60);
+      const text = e.textContent.replace(/\s+/g, " ").trim().slice(0, 60);
       return `<${e.tagName.toLowerCase()}${id}${classes}> "${text}"`;
     };
     const culprit = widest ? `; widest: ${name(widest.element)} ${Math.round(widest.width)}px wide` : "";
