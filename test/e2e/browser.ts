@@ -55,29 +55,100 @@ interface AxeViolation {
   nodes: { target: string[] }[];
 }
 
-/** Runs axe-core on the page: zero WCAG 2.2 AA violations (and A), or the test fails naming them. */
-export async function expectAccessible(page: Page, label = page.url()): Promise<void> {
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
+/** The widths every page is checked at: a desktop, and 320 CSS pixels for reflow (WCAG 2.2 1.4.10). */
+export const WIDE = { width: 1280, height: 800 };
+export const NARROW = { width: 320, height: 640 };
+
+/** WCAG 2.2 A and AA, and axe's best practices (landmarks, headings, `region`). */
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
+
+/** axe-core's violations on the page as it is laid out now, one line each. */
+async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async (tags) => {
+    // Let the page lay itself out at the new width before axe reads it.
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
     const axe = (
       window as unknown as {
         axe: { run: (ctx: Document, opts: unknown) => Promise<{ violations: AxeViolation[] }> };
       }
     ).axe;
-    const result = await axe.run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
-    });
+    const result = await axe.run(document, { runOnly: { type: "tag", values: tags } });
     return result.violations.map((v) => ({
       id: v.id,
       impact: v.impact,
       help: v.help,
       nodes: v.nodes.map((n) => ({ target: n.target })),
     }));
-  });
-  const described = violations.map(
+  }, AXE_TAGS);
+  return violations.map(
     (v) => `${v.id} (${v.impact ?? "?"}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
   );
-  expect(described, `accessibility violations on ${label}`).toEqual([]);
+}
+
+/**
+ * Whether the page scrolls sideways (WCAG 2.2 1.4.10): null when it does not, else the widest element
+ * that sticks out past the window and is not inside a box that scrolls or clips it.
+ */
+async function horizontalScrolling(page: Page): Promise<string | null> {
+  return page.evaluate(() => {
+    const viewport = window.innerWidth;
+    const scrollWidth = document.documentElement.scrollWidth;
+    if (scrollWidth <= viewport) return null;
+    // Whether a box that scrolls or clips holds the element in: for one positioned absolutely, only
+    // its containing block (the nearest positioned ancestor) and what holds that can.
+    const clipped = (element: Element) => {
+      let position = getComputedStyle(element).position;
+      for (let a = element.parentElement; a && a !== document.body; a = a.parentElement) {
+        const style = getComputedStyle(a);
+        if (position === "fixed") return false;
+        if (position === "absolute" && style.position === "static") continue;
+        if (style.overflowX !== "visible") return true;
+        position = style.position;
+      }
+      return false;
+    };
+    let widest: { element: Element; width: number } | null = null;
+    for (const element of Array.from(document.body.querySelectorAll("*"))) {
+      const box = element.getBoundingClientRect();
+      if (box.right <= viewport + 0.5 || box.width === 0 || clipped(element)) continue;
+      if (!widest || box.width > widest.width) widest = { element, width: box.width };
+    }
+    const name = (e: Element) => {
+      const id = e.id ? `#${e.id}` : "";
+      const classes = Array.from(e.classList, (c) => `.${c}`).join("");
+      const text = e.textContent.replace(/\s+/g, " ").trim().slice(0, 60);
+      return `<${e.tagName.toLowerCase()}${id}${classes}> "${text}"`;
+    };
+    const culprit = widest ? `; widest: ${name(widest.element)} ${Math.round(widest.width)}px wide` : "";
+    return `the page is ${scrollWidth}px wide in a ${viewport}px window${culprit}`;
+  });
+}
+
+/**
+ * What is wrong with the page as it stands, at 1280 and at 320 CSS pixels wide: axe-core's violations of
+ * WCAG 2.2 A and AA and of its best practices at both, and sideways scrolling at 320 (WCAG 2.2 1.4.10),
+ * naming the widest element that overflows. The viewport is put back as it was.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  const original = page.viewportSize() ?? WIDE;
+  const problems: string[] = [];
+  try {
+    await page.setViewportSize(WIDE);
+    problems.push(...(await axeViolations(page)).map((v) => `at 1280px: ${v}`));
+    await page.setViewportSize(NARROW);
+    problems.push(...(await axeViolations(page)).map((v) => `at 320px: ${v}`));
+    const overflow = await horizontalScrolling(page);
+    if (overflow) problems.push(`at 320px: scrolls sideways: ${overflow}`);
+  } finally {
+    await page.setViewportSize(original);
+  }
+  return problems;
+}
+
+/** The check every journey makes of each page: no accessibilityProblems, or the test fails naming them. */
+export async function expectAccessible(page: Page, label = page.url()): Promise<void> {
+  expect(await accessibilityProblems(page), `accessibility problems on ${label}`).toEqual([]);
 }
 
 /** Collects console errors (a CSP violation shows there) so a test can require there were none. */
