@@ -27,10 +27,13 @@ export async function startServer(
   app.server.headersTimeout = 20_000;
   app.server.keepAliveTimeout = 5_000;
   await app.listen({ port, host: config.host });
-  const shown = config.host === "0.0.0.0" ? "localhost" : config.host;
+  const shown = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   console.log(
-    `\nCommissioner is running at http://${shown}:${port} (${database.kind === "pglite" ? `embedded database in ${config.dataDir}` : "PostgreSQL"})\n`,
+    `\nCommissioner is running at http://${shown}:${port} (${database.kind === "pglite" ? `embedded database in ${config.dataDir}` : "PostgreSQL"})`,
   );
+  if (isLoopback(config.host))
+    console.log("Only this computer can reach it: set HOST=0.0.0.0 to serve your network (README).");
+  console.log("");
 
   let closing = false;
   const shutdown = (signal: string) => {
@@ -52,6 +55,10 @@ export async function startServer(
     shutdown("SIGINT");
   });
   return { app, database };
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
 function printSignIns(signIns: DemoSignIn[]) {
