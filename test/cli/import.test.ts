@@ -11,6 +11,7 @@ import { createProgressReporter, parseImportArguments } from "../../src/cli/impo
 import { CliError, EXIT } from "../../src/cli/errors.js";
 import { buildProgram } from "../../src/cli/program.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
+import { DEMO_ORGANISATIONS } from "../../src/modules/demo/demo.js";
 import { createServices } from "../../src/services.js";
 import { loadConfig, openAndPrepare } from "../../src/startup.js";
 import { withDatabase } from "../global-setup.js";
@@ -63,14 +64,16 @@ async function withDatabaseOfCommand<T>(run: (services: ReturnType<typeof create
 beforeAll(async () => {
   if (adminUrl) await admin(`CREATE DATABASE ${databaseName}`);
   await withDatabaseOfCommand(async (services) => {
-    for (const code of ["TP01", "TP02"])
-      await services.organisations.create(SYSTEM_ACTOR, {
-        name: `Provider ${code}`,
-        kind: "provider",
-        code,
-        companyNumber: undefined,
-        charityNumber: undefined,
-      });
+    await services.organisations.create(SYSTEM_ACTOR, {
+      name: "Provider TP01",
+      kind: "provider",
+      code: "TP01",
+      companyNumber: undefined,
+      charityNumber: undefined,
+    });
+    // The sample files (test/fixtures/datasets) are the demo providers' (README, "Quick start").
+    for (const org of DEMO_ORGANISATIONS.filter((o) => o.kind === "provider"))
+      await services.organisations.create(SYSTEM_ACTOR, org);
   });
 }, 60_000);
 afterAll(async () => {
