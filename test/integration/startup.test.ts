@@ -84,6 +84,8 @@ describe("the server's start on the embedded database", () => {
       const [password] = /demo-[A-Za-z0-9_-]+/.exec(first) ?? [];
       expect(password).toBeTruthy();
       expect(first).toContain("Demo sign-ins");
+      // The demo's work follows the people while the server answers; a stop waits for it.
+      expect(first).toContain("The demo's projects and client-level data are loaded.");
       // With demo data and no HOST, only this computer can reach it (README, "Quick start").
       expect(first).toContain("listening on 127.0.0.1");
       expect(first).toContain("set HOST=0.0.0.0 to serve your network");

@@ -28,7 +28,7 @@ const SUPPORT_PROVIDERS = ["P002", "P005", "P006"];
 const HIA_PROVIDERS = ["P002", "P005"];
 
 /** Rows per file: enough for figures above the suppression of small counts, quick to load at first start. */
-export const DEMO_ROWS = { treatment: 1200, support: 600, hia: 400 } as const;
+const DEMO_ROWS = { treatment: 1200, support: 600, hia: 400 } as const;
 
 const notAfter = (date: IsoDate | null, today: IsoDate) => (date !== null && date > today ? null : date);
 

@@ -39,23 +39,40 @@ async function loadProjects(services: Services, actors: DemoActors) {
   }
 }
 
+/** The demo in two parts: the people, who can sign in at once, then their work, loaded by `rest`. */
+export interface DemoStart {
+  signIns: DemoSignIn[];
+  /** Loads the projects and the providers' client-level data. */
+  rest: () => Promise<void>;
+}
+
 /**
- * Loads the demo data into an empty database, through the same services as everything else (so it is
- * validated and audited as a person's work would be), and returns the sign-ins to print: organisations,
- * people (each with a random password of their own) and their memberships; commissioning projects at
- * each stage with their papers, decisions, risks, EqIA and checklist; a year and a half of the demo
+ * Starts loading the demo data into an empty database, through the same services as everything else
+ * (so it is validated and audited as a person's work would be): organisations, people (each with a
+ * random password of their own) and their memberships now; then, by `rest`, commissioning projects at
+ * each stage with their papers, decisions, risks, EqIA and checklist, and a year and a half of the demo
  * providers' client-level data. Dates count back from the injected clock's today. When the database
  * already has users it returns null: the passwords are printed once, not into the log at every start
  * (they stay in demoSignInsFile).
  */
-export async function ensureDemoData(services: Services, config: Config): Promise<DemoSignIn[] | null> {
+export async function startDemoData(services: Services, config: Config): Promise<DemoStart | null> {
   const db = services.database.db;
   const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
   if ((count?.n ?? 0) > 0) return null;
   const { signIns, actors } = await createDemoAccounts(services);
   fs.mkdirSync(config.dataDir, { recursive: true });
   fs.writeFileSync(demoSignInsFile(config), JSON.stringify(signIns, null, 2), { mode: 0o600 });
-  await loadProjects(services, actors);
-  await loadDemoClientData(services, actor(actors, "commissioner@commissioner.example"));
-  return signIns;
+  const rest = async () => {
+    await loadProjects(services, actors);
+    await loadDemoClientData(services, actor(actors, "commissioner@commissioner.example"));
+  };
+  return { signIns, rest };
+}
+
+/** The whole demo data set at once (the `demo` command, tests); returns the sign-ins, or null as above. */
+export async function ensureDemoData(services: Services, config: Config): Promise<DemoSignIn[] | null> {
+  const started = await startDemoData(services, config);
+  if (!started) return null;
+  await started.rest();
+  return started.signIns;
 }

@@ -155,7 +155,7 @@ async function decide(run: Run, step: Extract<DemoStep, { decide: string }>) {
     bodyCode: step.body,
     decision: step.decision ?? "approved",
     decidedOn,
-    minutesRef: `${recorder.minutes} minutes ${decidedOn}, item ${String(run.minutes + 2)}`,
+    minutesRef: `${recorder.minutes} minutes ${decidedOn}, item ${String(run.minutes)}`,
     conditions: step.conditions,
     memberId: recorder.member ? person(run.actors, recorder.member).id : undefined,
   });
