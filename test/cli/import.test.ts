@@ -64,13 +64,6 @@ async function withDatabaseOfCommand<T>(run: (services: ReturnType<typeof create
 beforeAll(async () => {
   if (adminUrl) await admin(`CREATE DATABASE ${databaseName}`);
   await withDatabaseOfCommand(async (services) => {
-    await services.organisations.create(SYSTEM_ACTOR, {
-      name: "Provider TP01",
-      kind: "provider",
-      code: "TP01",
-      companyNumber: undefined,
-      charityNumber: undefined,
-    });
     // The sample files (test/fixtures/datasets) are the demo providers' (README, "Quick start").
     for (const org of DEMO_ORGANISATIONS.filter((o) => o.kind === "provider"))
       await services.organisations.create(SYSTEM_ACTOR, org);
@@ -129,9 +122,9 @@ describe("commissioner import", () => {
     fs.writeFileSync(
       file,
       "episode_id,client_ref,provider_code,date_of_birth,triage_date,discharge_date,discharge_reason,substances,referral_source,injecting_status,hepb_status,hepc_tested_on\n" +
-        "X-1,C-1,TP01,1980-01-01,2025-01-10,,,opiate,self,,,\n" +
-        "X-2,C-2,TP01,1980-01-01,2025-02-30,,,opiate,self,,,\n" +
-        "TJ-1,C-3,TP01,1980-01-01,2025-01-10,,dropped-out,opiate,police,,,\n",
+        "X-1,C-1,P001,1980-01-01,2025-01-10,,,opiate,self,,,\n" +
+        "X-2,C-2,P001,1980-01-01,2025-02-30,,,opiate,self,,,\n" +
+        "TJ-1,C-3,P001,1980-01-01,2025-01-10,,dropped-out,opiate,police,,,\n",
     );
     const result = await commissioner("import", "treatment-journeys", file);
     expect(result.code).toBe(1);
