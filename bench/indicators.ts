@@ -37,7 +37,7 @@ import {
   generateTreatmentEpisodes,
   providerCodes,
   treatmentCsvRecord,
-} from "../test/generators/indicators.js";
+} from "../src/modules/demo/generator.js";
 import { DUCKDB_CODES, duckdbIndicators, type DuckFigure } from "./duckdb-indicators.js";
 import {
   exited,

@@ -54,6 +54,23 @@ describe("configuration from the environment", () => {
   });
 });
 
+describe("the address the app listens on", () => {
+  it.each<[Record<string, string>, string]>([
+    [{}, "127.0.0.1"],
+    [{ DEMO_DATA: "true" }, "127.0.0.1"],
+    [{ DEMO_DATA: "false" }, "0.0.0.0"],
+    [{ HOST: "0.0.0.0" }, "0.0.0.0"],
+    [{ DEMO_DATA: "false", HOST: "127.0.0.1" }, "127.0.0.1"],
+    [{ HOST: "::" }, "::"],
+  ])("with %o is %s: this computer only with demo data, unless HOST says", (env, host) => {
+    expect(configFromEnvironment(env, () => secret).host).toBe(host);
+  });
+
+  it("refuses an empty HOST", () => {
+    expect(() => configFromEnvironment({ HOST: " " }, () => secret)).toThrow(/HOST: must be an address/);
+  });
+});
+
 describe("mail configuration", () => {
   const key = `commissioner-${"1".repeat(8)}-1111-4111-8111-${"1".repeat(12)}-${"2".repeat(8)}-2222-4222-8222-${"2".repeat(12)}`;
   const templates = {

@@ -10,7 +10,14 @@ import { MESSAGE_TEMPLATE_KEYS, notifyTemplateVariable, type MessageTemplateKey 
  */
 export const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe("port the web app listens on"),
-  HOST: z.string().default("0.0.0.0").describe("address the web app listens on"),
+  HOST: z
+    .string()
+    .trim()
+    .min(1, "must be an address to listen on, like 127.0.0.1 or 0.0.0.0")
+    .optional()
+    .describe(
+      "address the web app listens on; default 127.0.0.1 (this computer only) with demo data, 0.0.0.0 (every network interface) without",
+    ),
   DATA_DIR: z.string().default("./data").describe("folder for the embedded database and stored documents"),
   DATABASE_URL: z
     .string()
@@ -260,6 +267,15 @@ export function fastifyTrustProxy(
   return (_address, hop) => hop < trustProxy;
 }
 
+/**
+ * Where the app listens unless HOST says: with demo data only on this computer (127.0.0.1), since the
+ * demo's accounts and passwords are printed to whoever starts it (README, "Quick start"); without it on
+ * every interface, as a server in a container needs.
+ */
+function defaultHost(e: Environment): string {
+  return e.HOST ?? (e.DEMO_DATA ? "127.0.0.1" : "0.0.0.0");
+}
+
 export function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
   const result = environmentSchema.safeParse(env);
   if (!result.success) {
@@ -296,7 +312,7 @@ export function configFromEnvironment(
   if (problems.length > 0) throw new ConfigError(`Configuration is not valid:\n${problems.join("\n")}`);
   return {
     port: e.PORT,
-    host: e.HOST,
+    host: defaultHost(e),
     dataDir,
     databaseUrl: e.DATABASE_URL,
     sessionSecret:

@@ -22,7 +22,9 @@ export async function runDemo(context: CliContext, output: Output = consoleOutpu
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("load the demo data set (organisations, users, board members) into an empty database")
+    .description(
+      "load the demo data set (organisations, people, board members, projects, providers' client data) into an empty database",
+    )
     .action(async () => {
       await withServices((context) => runDemo(context));
     });

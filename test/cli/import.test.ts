@@ -11,6 +11,7 @@ import { createProgressReporter, parseImportArguments } from "../../src/cli/impo
 import { CliError, EXIT } from "../../src/cli/errors.js";
 import { buildProgram } from "../../src/cli/program.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
+import { DEMO_ORGANISATIONS } from "../../src/modules/demo/demo.js";
 import { createServices } from "../../src/services.js";
 import { loadConfig, openAndPrepare } from "../../src/startup.js";
 import { withDatabase } from "../global-setup.js";
@@ -63,14 +64,9 @@ async function withDatabaseOfCommand<T>(run: (services: ReturnType<typeof create
 beforeAll(async () => {
   if (adminUrl) await admin(`CREATE DATABASE ${databaseName}`);
   await withDatabaseOfCommand(async (services) => {
-    for (const code of ["TP01", "TP02"])
-      await services.organisations.create(SYSTEM_ACTOR, {
-        name: `Provider ${code}`,
-        kind: "provider",
-        code,
-        companyNumber: undefined,
-        charityNumber: undefined,
-      });
+    // The sample files (test/fixtures/datasets) are the demo providers' (README, "Quick start").
+    for (const org of DEMO_ORGANISATIONS.filter((o) => o.kind === "provider"))
+      await services.organisations.create(SYSTEM_ACTOR, org);
   });
 }, 60_000);
 afterAll(async () => {
@@ -126,9 +122,9 @@ describe("commissioner import", () => {
     fs.writeFileSync(
       file,
       "episode_id,client_ref,provider_code,date_of_birth,triage_date,discharge_date,discharge_reason,substances,referral_source,injecting_status,hepb_status,hepc_tested_on\n" +
-        "X-1,C-1,TP01,1980-01-01,2025-01-10,,,opiate,self,,,\n" +
-        "X-2,C-2,TP01,1980-01-01,2025-02-30,,,opiate,self,,,\n" +
-        "TJ-1,C-3,TP01,1980-01-01,2025-01-10,,dropped-out,opiate,police,,,\n",
+        "X-1,C-1,P001,1980-01-01,2025-01-10,,,opiate,self,,,\n" +
+        "X-2,C-2,P001,1980-01-01,2025-02-30,,,opiate,self,,,\n" +
+        "TJ-1,C-3,P001,1980-01-01,2025-01-10,,dropped-out,opiate,police,,,\n",
     );
     const result = await commissioner("import", "treatment-journeys", file);
     expect(result.code).toBe(1);

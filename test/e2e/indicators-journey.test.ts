@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
+import { DEMO_ORGANISATIONS } from "../../src/modules/demo/demo.js";
 import type { DatasetKind } from "../../src/domain/indicators/formats.js";
 import { createUser, TEST_PASSWORD } from "../helpers.js";
 import {
@@ -23,15 +24,9 @@ beforeAll(async () => {
   running = await startApp();
   browser = await launchBrowser();
   fs.mkdirSync(ARTEFACTS, { recursive: true });
-  for (const code of ["TP01", "TP02"]) {
-    await running.services.organisations.create(SYSTEM_ACTOR, {
-      name: `Provider ${code}`,
-      kind: "provider",
-      code,
-      companyNumber: undefined,
-      charityNumber: undefined,
-    });
-  }
+  // The sample files are the demo providers' (README, "Quick start").
+  for (const org of DEMO_ORGANISATIONS.filter((o) => o.kind === "provider"))
+    await running.services.organisations.create(SYSTEM_ACTOR, org);
   for (const kind of ["treatment-journeys", "sp-outcomes", "hia-activity"] satisfies DatasetKind[]) {
     await running.services.datasets.importFile(SYSTEM_ACTOR, {
       kind,

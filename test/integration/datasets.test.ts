@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FORMATS, type DatasetKind } from "../../src/domain/indicators/formats.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
+import { DEMO_ORGANISATIONS } from "../../src/modules/demo/demo.js";
 import { listAudit } from "../../src/modules/audit/service.js";
 import { createServices } from "../../src/services.js";
 import {
@@ -40,6 +41,9 @@ beforeAll(async () => {
       companyNumber: undefined,
       charityNumber: undefined,
     });
+  // The sample files (test/fixtures/datasets) are the demo providers' (README, "Quick start").
+  for (const org of DEMO_ORGANISATIONS.filter((o) => o.kind === "provider"))
+    await t.services.organisations.create(SYSTEM_ACTOR, org);
   const staff = await createUser(t.services, ["commissioner"]);
   staffToken = await apiTokenFor(t.services, staff.id);
   staffCookies = await signIn(t.app, staff.email);

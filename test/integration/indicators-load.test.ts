@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { datasets } from "../../src/db/schema/index.js";
 import { FORMATS } from "../../src/domain/indicators/formats.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
-import { emptyDataset, generateTreatmentEpisodes, providerCodes } from "../generators/indicators.js";
+import { generateTreatmentEpisodes, providerCodes } from "../../src/modules/demo/generator.js";
+import { emptyDataset } from "../generators/indicators.js";
 import { apiTokenFor, buildTestApp, createUser, type TestApp, asFixture } from "../helpers.js";
 import { loadIndicatorData } from "../indicator-data.js";
 

@@ -48,11 +48,11 @@ describe("demo data", () => {
       await database.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
 
 describe("the server's start on the embedded database", () => {
-  /** Starts the real server on `dataDir`, returns what it printed, and stops it. */
+  /** Starts the real server on `dataDir` (no HOST given), returns what it printed and where it listened. */
   async function startAndStop(dataDir: string): Promise<string> {
     const printed: string[] = [];
     const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
@@ -62,13 +62,14 @@ describe("the server's start on the embedded database", () => {
       const config = configFromEnvironment(
         {
           DATA_DIR: dataDir,
-          HOST: "127.0.0.1",
           LOG_LEVEL: "silent",
           JOBS_ENABLED: "false",
         },
         readOrCreateSecret,
       );
       const { app } = await startServer(config, 0);
+      const address = app.server.address();
+      printed.push(`listening on ${typeof address === "object" && address ? address.address : "?"}`);
       await app.close();
     } finally {
       spy.mockRestore();
@@ -83,6 +84,11 @@ describe("the server's start on the embedded database", () => {
       const [password] = /demo-[A-Za-z0-9_-]+/.exec(first) ?? [];
       expect(password).toBeTruthy();
       expect(first).toContain("Demo sign-ins");
+      // The demo's work follows the people while the server answers; a stop waits for it.
+      expect(first).toContain("The demo's projects and client-level data are loaded.");
+      // With demo data and no HOST, only this computer can reach it (README, "Quick start").
+      expect(first).toContain("listening on 127.0.0.1");
+      expect(first).toContain("set HOST=0.0.0.0 to serve your network");
 
       const second = await startAndStop(dataDir);
       expect(second).not.toContain(password);

@@ -15,7 +15,7 @@ import { readOrCreateSecret } from "../../startup.js";
 import { SYSTEM_ACTOR } from "../../domain/policy.js";
 import { createServices, type Services } from "../../services.js";
 import { verifyAuditChain } from "../audit/service.js";
-import { DEMO_USERS, ensureDemoData } from "../demo/demo.js";
+import { DEMO_USERS, startDemoData } from "../demo/demo.js";
 import { loadReferenceData } from "../programmes/service.js";
 import { BackupRefusedError, createBackup, restoreBackup, type RestoreOptions } from "./service.js";
 import { backedUpTables, readExpression, type TableSpec } from "./tables.js";
@@ -87,7 +87,8 @@ const TRICKY_NAME = "Zoë O'Brien — “quoted”, new\nline";
 
 /** Data in every kind of column: text[] arrays, jsonb, exact instants, unicode, a blob, an edited reference row. */
 async function makeData(w: World): Promise<{ sha256: string }> {
-  await ensureDemoData(w.services, w.config);
+  // The demo's people and memberships; its projects and client data would only make the copy slower.
+  await startDemoData(w.services, w.config);
   // A user's name is checked against the audit trail on restore, so the awkward one is made the audited way.
   await w.services.users.create(SYSTEM_ACTOR, {
     email: TRICKY_EMAIL,

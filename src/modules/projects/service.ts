@@ -38,6 +38,9 @@ import {
 import { requireProject, staleProject } from "./refusals.js";
 import { createStagesService } from "./stages/service.js";
 
+/** What the API and the pages check a new project, a decision and a rejection against (the demo too). */
+export { decisionInput, projectCreateInput, rejectInput } from "./inputs.js";
+
 /**
  * Commissioning projects through the five stages: one use case per function, one transaction each,
  * its audit record inside it. The project's documents, decisions, moves between stages, contracts
