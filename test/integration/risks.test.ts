@@ -305,7 +305,7 @@ describe("risk register pages", () => {
     const summary = $(".govuk-error-summary");
     expect(summary.find('a[href="#impact"]').text()).toContain("Select the impact");
     expect(summary.find('a[href="#owner"]').text()).toContain("Enter who owns the risk");
-    expect(summary.find('a[href="#reviewOn-day"]').text()).toContain("Review date must be a real date");
+    expect(summary.find('a[href="#reviewOn-day"]').text()).toContain("Next review must be a real date");
     expect($("#title").val()).toBe("Market has too few providers");
     expect($('input[name="likelihood"][value="4"]').attr("checked")).toBeDefined();
     expect($("#reviewOn-day").val()).toBe("40");

@@ -135,7 +135,7 @@ export const datasetRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!isDatasetKind(body.kind) || !file?.fileName) {
         const errors: FieldError[] = [];
         if (!isDatasetKind(body.kind)) errors.push({ path: "kind", message: "Select what the file holds" });
-        if (!file?.fileName) errors.push({ path: "file", message: "Select a CSV file to upload" });
+        if (!file?.fileName) errors.push({ path: "file", message: "Select a file" });
         file?.stream.resume();
         return redirectWithErrors(request, reply, paths.datasets, errors);
       }

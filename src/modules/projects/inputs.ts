@@ -318,8 +318,8 @@ function pageForm<T>(parse: (body: FormBody) => Parsed<T>) {
 }
 
 /** The GOV.UK date inputs of the project forms, with the words their error names. */
-export const PROJECT_DATES = { startedOn: "The start date" };
-export const DECISION_DATES = { decidedOn: "The meeting date" };
+export const PROJECT_DATES = { startedOn: "Start date" };
+export const DECISION_DATES = { decidedOn: "Date of the meeting" };
 
 /** The page forms, as pageAction takes them. */
 export const projectForm = pageForm(parseProjectForm);
