@@ -11,7 +11,7 @@ import { pageAction, pathParam, PROJECT_PARAMS } from "../../web/page-action.js"
 import { paths } from "../../web/paths.js";
 import { checklistPaths } from "./paths.js";
 import { checklistDocDefinition, checklistPdfFileName, renderPdf } from "./pdf.js";
-import { formatPounds, statusView, TASK_STATUS_NAMES } from "./presenter.js";
+import { annexProject, formatPounds, statusView, TASK_STATUS_NAMES } from "./presenter.js";
 import { taskUpdateInput } from "./service.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -74,6 +74,7 @@ function taskList(app: App) {
       pageTitle: `Procurement checklist: ${found.project.title}`,
       ...(await formState(request)),
       project: found.project,
+      annex: annexProject(found.project),
       projectPath: paths.project(found.project.id),
       checklistPaths,
       progress: found.progress,
@@ -94,6 +95,7 @@ function printAndPdf(app: App) {
     return reply.view("checklist/views/print.njk", {
       pageTitle: `Procurement checklist (annex): ${found.project.title}`,
       project: found.project,
+      annex: annexProject(found.project),
       projectPath: paths.project(found.project.id),
       checklistPaths,
       progress: found.progress,
@@ -108,7 +110,7 @@ function printAndPdf(app: App) {
     if (!found) return renderStatus(reply, 404);
     const pdf = await renderPdf(
       checklistDocDefinition({
-        project: found.project,
+        project: annexProject(found.project),
         estimatedValue: formatPounds(found.project.estimatedValuePence),
         progress: found.progress,
         sections: found.sections,
