@@ -68,10 +68,19 @@ function figureText(value: number | "*" | null, kind: IndicatorDefinition["kind"
   return kind === "count" ? numberText(value) : `${formatPercentage(value)}%`;
 }
 
+/** A provider as pages name it: "Weald Recovery Partnership (P001)"; the code alone when no organisation has it. */
+export function providerLabel(names: ReadonlyMap<string, string>) {
+  return (code: string): string => {
+    const name = names.get(code);
+    return name ? `${name} (${code})` : code;
+  };
+}
+
 /** The values page: one table per indicator, all providers first (presenter, no I/O). */
 export function presentValues(
   definitions: readonly IndicatorDefinition[],
   values: readonly IndicatorValue[],
+  providerName: (code: string) => string = (code) => code,
 ) {
   return definitions
     .map((d) => {
@@ -85,7 +94,7 @@ export function presentValues(
         period: first ? `${longDate(first.periodStart)} to ${longDate(first.periodEnd)}` : "",
         provisional: rows.some((r) => !r.complete),
         rows: rows.map((r) => ({
-          provider: r.providerCode ?? "All providers",
+          provider: r.providerCode === null ? "All providers" : providerName(r.providerCode),
           isAll: r.providerCode === null,
           suppressed: r.suppressed,
           numerator: figureText(r.numerator, "count"),
@@ -114,11 +123,11 @@ const FRAMEWORK_ITEMS = FRAMEWORKS.map((framework) => ({
 function withCharts(
   definitions: readonly IndicatorDefinition[],
   values: readonly IndicatorValue[],
-  tables: ReturnType<typeof presentValues>,
+  providerName: (code: string) => string,
 ) {
-  return tables.map((table) => {
+  return presentValues(definitions, values, providerName).map((table) => {
     const definition = definitions.find((d) => d.code === table.code);
-    const chart = definition ? buildIndicatorChart(definition, values) : null;
+    const chart = definition ? buildIndicatorChart(definition, values, providerName) : null;
     return { ...table, chartSvg: chart ? renderIndicatorChart(chart) : null };
   });
 }
@@ -166,14 +175,16 @@ export const indicatorRoutes: FastifyPluginAsyncZod = async (app) => {
     try {
       const computed = await indicators.values(actor, parsed.data);
       const definitions = indicators.definitions().filter((d) => d.framework === parsed.data.framework);
+      const providerName = providerLabel(await indicators.providerNames());
+      const chosen = parsed.data.providerCode;
       return await view(200, {
         result: {
           frameworkName: FRAMEWORK_NAMES[parsed.data.framework],
           periodEnd: longDate(parsed.data.periodEnd),
-          providerCode: parsed.data.providerCode,
+          provider: chosen ? providerName(chosen) : undefined,
           anySuppressed: computed.some((v) => v.suppressed),
           anyProvisional: computed.some((v) => !v.complete),
-          tables: withCharts(definitions, computed, presentValues(definitions, computed)),
+          tables: withCharts(definitions, computed, providerName),
         },
       });
     } catch (error) {

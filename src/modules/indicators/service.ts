@@ -30,6 +30,7 @@ import {
   datasetsState,
   figureRows,
   providerCodesOf,
+  providerNamesByCode,
   homeImprovementQuery,
   housingSupportQuery,
   substanceMisuseQuery,
@@ -343,6 +344,8 @@ export function createIndicatorsService(database: Database) {
   return {
     definitions: (): readonly IndicatorDefinition[] => INDICATOR_DEFINITIONS,
     values,
+    /** Each provider code's organisation name (pages show "Name (P001)", not the code alone). */
+    providerNames: () => providerNamesByCode(db),
     /** Computations run and results reused, and the queue now (for tests and monitoring). */
     stats: () => ({ ...kept.stats(), ...queue.stats() }),
   };
