@@ -821,7 +821,15 @@ describe("the data files page", () => {
     expect(response.headers.location).toBe("/datasets");
     const $ = html((await t.app.inject({ url: "/datasets", cookies })).body);
     expect($(".govuk-notification-banner--success").text()).toContain("stays-q1.csv: 3 rows imported");
-    expect($("#datasets tbody tr").first().text()).toContain("stays-q1.csv");
+    const newest = $("#datasets tbody tr")
+      .first()
+      .find("td")
+      .toArray()
+      .map((td) => $(td).text().trim());
+    expect(newest).toContain("stays-q1.csv");
+    // Providers by name with their code, and the period in words.
+    expect(newest).toContain("Test provider TP01 (TP01)");
+    expect(newest).toContain("1 January 2025 to 1 March 2025");
   });
 
   it("shows the refusal report: each problem's line, column and message, and the total", async () => {

@@ -69,7 +69,7 @@ async function renderPage(request: FastifyRequest, reply: FastifyReply, extra: P
     ...(extra.values ? { values: extra.values } : {}),
     refusal: extra.refusal,
     kinds: KIND_ITEMS,
-    datasets: presentForPage(list.items),
+    datasets: presentForPage(list.items, await request.server.services.datasets.providerNames()),
     more: list.more,
     limit: PAGE_LIST_LIMIT,
   });

@@ -21,7 +21,7 @@ import { checkIds, lockKind } from "./id-checks.js";
 import { presentDataset } from "./presenter.js";
 import { DatasetRefusedError, refuseUnreadableOrForeign } from "./problems.js";
 import { createPseudonymiser, type Pseudonymiser } from "./pseudonymiser.js";
-import { activeUnderOtherKey, allowedCodesFor, listDatasets, providerCodes } from "./queries.js";
+import { activeUnderOtherKey, allowedCodesFor, listDatasets, namesByCode, providerCodes } from "./queries.js";
 import { CopyIn, FileWriter } from "./row-sinks.js";
 import { datasetFigures, scanFile, type ScanOptions, type ScanResult } from "./scan.js";
 import { spool, type ImportWorkspace } from "./workspace.js";
@@ -389,6 +389,8 @@ export function createDatasetsService(
       const page = await listDatasets(database.db, actor, options);
       return { items: page.rows.map(presentDataset), more: page.more };
     },
+    /** Provider names by code, for pages ("Weald Recovery Partnership (P001)"). */
+    providerNames: () => namesByCode(database.db),
     keyId: pseudonymiser.keyId,
     hashClientRef: pseudonymiser.hash,
   };
