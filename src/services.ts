@@ -69,6 +69,7 @@ export function createServices(database: Database, config: Config, clock: Clock 
       database,
       config.pseudonymisationSecret,
       importWorkspace(path.join(config.dataDir, "tmp", "imports")),
+      clock,
     ),
     // Indicators computed in SQL from that data.
     indicators: createIndicatorsService(database),

@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addDays } from "../../src/domain/dates.js";
 import { FORMATS, type DatasetKind } from "../../src/domain/indicators/formats.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
 import { listAudit } from "../../src/modules/audit/service.js";
@@ -229,6 +230,13 @@ describe("a refused file stores nothing and names each problem's line and column
   it("an unknown provider code", async () => {
     await expectRefused("treatment-journeys", csv(TJ, [episode({ provider_code: "NOPE" })]), [
       [2, "provider_code", /"NOPE" is not the code of a provider organisation/],
+    ]);
+  });
+
+  it("an event dated after today (the clock's), by its line and column", async () => {
+    const tomorrow = addDays(t.services.clock.today(), 1);
+    await expectRefused("treatment-journeys", csv(TJ, [episode(), episode({ hepc_tested_on: tomorrow })]), [
+      [3, "hepc_tested_on", new RegExp(`^hepc_tested_on "${tomorrow}" is after today`)],
     ]);
   });
 
