@@ -72,7 +72,7 @@ export function createServices(database: Database, config: Config, clock: Clock 
       clock,
     ),
     // Indicators computed in SQL from that data.
-    indicators: createIndicatorsService(database),
+    indicators: createIndicatorsService(database, clock),
     projects: createProjectsService(db, documents, changeCache, links, clock),
     /** The outbox and its delivery by SMTP or GOV.UK Notify, when one is configured. */
     notifications: createNotificationsService(db, transportFor(config.mail)),

@@ -6,7 +6,7 @@ import { zodFieldErrors } from "../../inputs.js";
 import { toFormErrors } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
-import { ForbiddenError } from "../../errors.js";
+import { ForbiddenError, ValidationError } from "../../errors.js";
 import { buildIndicatorChart, renderIndicatorChart } from "./charts.js";
 import { FRAMEWORK_NAMES, FRAMEWORKS, valuesQuerySchema, type IndicatorValue } from "./service.js";
 import { PAGE_QUERY } from "../../web/page-action.js";
@@ -190,6 +190,7 @@ export const indicatorRoutes: FastifyPluginAsyncZod = async (app) => {
     } catch (error) {
       if (error instanceof ForbiddenError)
         return view(403, { errors: toFormErrors([{ path: "providerCode", message: error.message }]) });
+      if (error instanceof ValidationError) return view(400, { errors: toFormErrors(error.errors) });
       throw error;
     }
   });

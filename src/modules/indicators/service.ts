@@ -22,9 +22,11 @@ import {
   type DatasetKind,
   type Suppressed,
 } from "../../domain/indicators/terms.js";
+import type { Clock } from "../../domain/clock.js";
 import type { Actor } from "../../domain/policy.js";
 import { isStaff } from "../../domain/roles.js";
-import { ForbiddenError } from "../../errors.js";
+import { periodEndProblem } from "../../domain/sensible-dates.js";
+import { ForbiddenError, ValidationError } from "../../errors.js";
 import { createComputationQueue, createResultCache } from "./computations.js";
 import {
   datasetsState,
@@ -297,7 +299,7 @@ async function dataVersion(db: Executor, kind: DatasetKind): Promise<string> {
     .digest("base64url");
 }
 
-export function createIndicatorsService(database: Database) {
+export function createIndicatorsService(database: Database, clock: Clock) {
   const db = database.db;
   // PGlite computes in this thread: one at a time. PostgreSQL computes elsewhere, but each holds a
   // pooled connection, which pages need too.
@@ -329,6 +331,9 @@ export function createIndicatorsService(database: Database) {
 
   /** The computed values `actor` may see (indicators:read is checked by the caller's guard). */
   async function values(actor: Actor, query: ValuesQuery): Promise<IndicatorValue[]> {
+    // A period still to come has no performance to report (§3.3 h; domain/sensible-dates.ts).
+    const future = periodEndProblem(query.periodEnd, clock.today(), "Period end");
+    if (future) throw new ValidationError([{ path: "periodEnd", message: future }], future);
     const own = await ownProviderCodes(actor);
     if (own !== null && query.providerCode && !own.includes(query.providerCode))
       throw new ForbiddenError(
