@@ -797,8 +797,8 @@ describe("checklist pages", () => {
         .toArray()
         .map((row) => [$(row).find("dt").text().trim(), $(row).find("dd").text().trim()]),
     );
-    expect(facts["Programme"]).toBe("Supporting People");
-    expect(facts["Stage"]).toBe("Stage 1: Needs assessment, contract monitoring and service evaluation");
+    expect(facts.Programme).toBe("Supporting People");
+    expect(facts.Stage).toBe("Stage 1: Needs assessment, contract monitoring and service evaluation");
     const css = await t.app.inject({ url: "/stylesheets/checklist-print.css" });
     expect(css.statusCode).toBe(200);
     expect(css.headers["content-type"]).toContain("text/css");

@@ -25,7 +25,9 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 const auth = () => ({ authorization: `Bearer ${token}` });
-type Problem = { errors: { path: string; message: string }[] };
+interface Problem {
+  errors: { path: string; message: string }[];
+}
 
 describe("a project's start date", () => {
   it.each([

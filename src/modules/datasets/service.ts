@@ -343,7 +343,6 @@ async function importFile(
     const scanOptions: Omit<ScanOptions, "rows"> = {
       kind: request.kind,
       datasetId: randomUUID(),
-      // An event after today has not happened (domain/sensible-dates.ts): "today" is the injected clock's.
       context: { isProviderCode: (code) => known.has(code), today: importer.clock.today() },
       allowedCodes,
       pseudonymiser,
@@ -392,7 +391,6 @@ export function createDatasetsService(
       const page = await listDatasets(database.db, actor, options);
       return { items: page.rows.map(presentDataset), more: page.more };
     },
-    /** Provider names by code, for pages ("Weald Recovery Partnership (P001)"). */
     providerNames: () => namesByCode(database.db),
     keyId: pseudonymiser.keyId,
     hashClientRef: pseudonymiser.hash,

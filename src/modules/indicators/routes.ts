@@ -8,7 +8,13 @@ import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
 import { ForbiddenError, ValidationError } from "../../errors.js";
 import { buildIndicatorChart, renderIndicatorChart } from "./charts.js";
-import { FRAMEWORK_NAMES, FRAMEWORKS, valuesQuerySchema, type IndicatorValue } from "./service.js";
+import {
+  FRAMEWORK_NAMES,
+  FRAMEWORKS,
+  valuesQuerySchema,
+  type IndicatorValue,
+  type ValuesQuery,
+} from "./service.js";
 import { PAGE_QUERY } from "../../web/page-action.js";
 
 /** The capability's own paths, built from the shared one. */
@@ -132,6 +138,25 @@ function withCharts(
   });
 }
 
+/** What the values page shows of a computation: providers by name, each table with its chart (no I/O). */
+function presentResult(
+  all: readonly IndicatorDefinition[],
+  query: ValuesQuery,
+  computed: readonly IndicatorValue[],
+  names: ReadonlyMap<string, string>,
+) {
+  const definitions = all.filter((d) => d.framework === query.framework);
+  const providerName = providerLabel(names);
+  return {
+    frameworkName: FRAMEWORK_NAMES[query.framework],
+    periodEnd: longDate(query.periodEnd),
+    provider: query.providerCode ? providerName(query.providerCode) : undefined,
+    anySuppressed: computed.some((v) => v.suppressed),
+    anyProvisional: computed.some((v) => !v.complete),
+    tables: withCharts(definitions, computed, providerName),
+  };
+}
+
 /** The indicator library and the computed values with their charts. */
 export const indicatorRoutes: FastifyPluginAsyncZod = async (app) => {
   const { indicators } = app.services;
@@ -174,18 +199,9 @@ export const indicatorRoutes: FastifyPluginAsyncZod = async (app) => {
     if (!parsed.success) return view(400, { errors: toFormErrors(zodFieldErrors(parsed.error)) });
     try {
       const computed = await indicators.values(actor, parsed.data);
-      const definitions = indicators.definitions().filter((d) => d.framework === parsed.data.framework);
-      const providerName = providerLabel(await indicators.providerNames());
-      const chosen = parsed.data.providerCode;
+      const names = await indicators.providerNames();
       return await view(200, {
-        result: {
-          frameworkName: FRAMEWORK_NAMES[parsed.data.framework],
-          periodEnd: longDate(parsed.data.periodEnd),
-          provider: chosen ? providerName(chosen) : undefined,
-          anySuppressed: computed.some((v) => v.suppressed),
-          anyProvisional: computed.some((v) => !v.complete),
-          tables: withCharts(definitions, computed, providerName),
-        },
+        result: presentResult(indicators.definitions(), parsed.data, computed, names),
       });
     } catch (error) {
       if (error instanceof ForbiddenError)
