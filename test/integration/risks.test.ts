@@ -331,6 +331,25 @@ describe("risk register pages", () => {
     expect(list('#heatmap-table td[data-likelihood="4"][data-impact="3"]').text()).toBe("1");
   });
 
+  it("shows a date with a box missing once, as that box's error", async () => {
+    const projectId = await createProject();
+    const newPage = `/projects/${projectId}/risks/new`;
+    const bad = await postForm(t.app, newPage, `/projects/${projectId}/risks`, cookies, {
+      title: "Half a date",
+      owner: "Lead",
+      likelihood: "2",
+      impact: "2",
+      "reviewOn-day": "1",
+      "reviewOn-month": "",
+      "reviewOn-year": "2031",
+    });
+    const $ = html((await t.app.inject({ url: newPage, cookies: bad.cookies })).body);
+    const links = $(".govuk-error-summary li a")
+      .toArray()
+      .map((a) => [$(a).attr("href"), $(a).text().trim()]);
+    expect(links).toEqual([["#reviewOn-month", "Next review must include a month"]]);
+  });
+
   it("tells the second of two officers editing a risk that someone else changed it, keeping their input", async () => {
     const projectId = await createProject();
     const created = await addRisk(projectId, { title: "Funding reduced mid-contract" });
