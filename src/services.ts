@@ -71,9 +71,10 @@ export function createServices(database: Database, config: Config, clock: Clock 
       database,
       config.pseudonymisationSecret,
       importWorkspace(path.join(config.dataDir, "tmp", "imports")),
+      clock,
     ),
     // Indicators computed in SQL from that data.
-    indicators: createIndicatorsService(database),
+    indicators: createIndicatorsService(database, clock),
     projects,
     /** What needs the person signed in, on their home page. */
     home: createHomeService(db, clock, projects.pipeline),

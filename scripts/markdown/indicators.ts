@@ -84,7 +84,8 @@ export function indicatorsMarkdown(): string {
     "",
     "CSV files with a header row, imported whole or not at all (a refused file gets every problem's line,",
     "column and reason). Columns required only in some rows (a reason when discharged) are checked by",
-    "the rules of `src/domain/indicators/formats.ts`.",
+    "the rules of `src/domain/indicators/formats.ts`. The files record what has happened: a date after",
+    "today is refused (`src/domain/sensible-dates.ts`).",
     "",
     ...Object.values(FORMATS).flatMap(formatSection),
   ].join("\n");

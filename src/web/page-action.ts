@@ -126,8 +126,9 @@ function parseBody<P, L, B>(
   const parsed = action.body.safeParse(fields);
   const found = parsed.success ? [] : zodFieldErrors(parsed.error);
   const mapped = pagePathsFor(action)(found);
-  const dateErrors = new Set(errors.map((e) => e.path));
-  const all = [...errors, ...mapped.filter((e) => !dateErrors.has(e.path))];
+  // A date whose boxes are wrong shows that once, not again as the use case's complaint of no date.
+  const datesWrong = new Set(errors.map((e) => e.path.split(".")[0]));
+  const all = [...errors, ...mapped.filter((e) => !datesWrong.has(e.path.split(".")[0]))];
   return parsed.success && all.length === 0 ? { ok: true, input: parsed.data } : { ok: false, errors: all };
 }
 

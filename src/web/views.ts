@@ -10,6 +10,7 @@ import { navigationFor } from "./navigation.js";
 import { paths } from "./paths.js";
 import { isRole, ROLE_NAMES } from "../domain/roles.js";
 import { can, type Action, type Actor } from "../domain/policy.js";
+import { summaryInPageOrder } from "./error-summary.js";
 
 declare module "fastify" {
   interface FastifyReply {
@@ -146,6 +147,12 @@ export const viewsPlugin = fp<{ config: Config }>(
         can: (action: Action) => can(actor, action),
         currentPath: request.url,
       };
+    });
+    // A page's error summary lists its errors in the order of the fields on the page (error-summary.ts).
+    app.addHook("onSend", async (_request, reply, payload) => {
+      const html =
+        typeof payload === "string" && String(reply.getHeader("content-type")).startsWith("text/html");
+      return html ? summaryInPageOrder(payload) : payload;
     });
   },
   { name: "views", dependencies: ["sessions", "security-headers"] },

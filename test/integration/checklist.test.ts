@@ -791,6 +791,14 @@ describe("checklist pages", () => {
     expect($("#checklist-annex tbody th[scope=colgroup]")).toHaveLength(8);
     expect($('tr[data-task="4.2"]').text()).toContain("competitive or non-competitive");
     expect($(".app-annex-facts").text()).toContain("£2,500,000.00");
+    // The programme and stage by name, not their codes.
+    const facts = Object.fromEntries(
+      $(".app-annex-facts > div")
+        .toArray()
+        .map((row) => [$(row).find("dt").text().trim(), $(row).find("dd").text().trim()]),
+    );
+    expect(facts.Programme).toBe("Supporting People");
+    expect(facts.Stage).toBe("Stage 1: Needs assessment, contract monitoring and service evaluation");
     const css = await t.app.inject({ url: "/stylesheets/checklist-print.css" });
     expect(css.statusCode).toBe(200);
     expect(css.headers["content-type"]).toContain("text/css");

@@ -153,7 +153,7 @@ describe("today is the clock's day, not the machine's", () => {
     const refused = await recordDecision(TOMORROW, "JCG/2025/06/1");
     expect(refused.statusCode).toBe(400);
     expect(refused.json<{ errors: { path: string; message: string }[] }>().errors).toEqual([
-      { path: "decidedOn", message: "The meeting date must be today or in the past" },
+      { path: "decidedOn", message: "Date of the meeting must be today or in the past" },
     ]);
 
     const [year, month, day] = TOMORROW.split("-");
@@ -170,7 +170,7 @@ describe("today is the clock's day, not the machine's", () => {
     expect(response.statusCode).toBe(303);
     const shown = await t.app.inject({ url: page, cookies: memberCookies });
     const summary = html(shown.body)(".govuk-error-summary");
-    expect(summary.text()).toContain("The meeting date must be today or in the past");
+    expect(summary.text()).toContain("Date of the meeting must be today or in the past");
     expect(summary.find('a[href="#decidedOn-day"]').length).toBe(1);
 
     const taken = await recordDecision(TODAY, "JCG/2025/06/2");

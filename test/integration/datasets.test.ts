@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addDays } from "../../src/domain/dates.js";
 import { FORMATS, type DatasetKind } from "../../src/domain/indicators/formats.js";
 import { SYSTEM_ACTOR } from "../../src/domain/policy.js";
 import { DEMO_ORGANISATIONS } from "../../src/modules/demo/demo.js";
@@ -233,6 +234,13 @@ describe("a refused file stores nothing and names each problem's line and column
   it("an unknown provider code", async () => {
     await expectRefused("treatment-journeys", csv(TJ, [episode({ provider_code: "NOPE" })]), [
       [2, "provider_code", /"NOPE" is not the code of a provider organisation/],
+    ]);
+  });
+
+  it("an event dated after today (the clock's), by its line and column", async () => {
+    const tomorrow = addDays(t.services.clock.today(), 1);
+    await expectRefused("treatment-journeys", csv(TJ, [episode(), episode({ hepc_tested_on: tomorrow })]), [
+      [3, "hepc_tested_on", new RegExp(`^hepc_tested_on "${tomorrow}" is after today`)],
     ]);
   });
 
@@ -825,7 +833,15 @@ describe("the data files page", () => {
     expect(response.headers.location).toBe("/datasets");
     const $ = html((await t.app.inject({ url: "/datasets", cookies })).body);
     expect($(".govuk-notification-banner--success").text()).toContain("stays-q1.csv: 3 rows imported");
-    expect($("#datasets tbody tr").first().text()).toContain("stays-q1.csv");
+    const newest = $("#datasets tbody tr")
+      .first()
+      .find("td")
+      .toArray()
+      .map((td) => $(td).text().trim());
+    expect(newest).toContain("stays-q1.csv");
+    // Providers by name with their code, and the period in words.
+    expect(newest).toContain("Test provider TP01 (TP01)");
+    expect(newest).toContain("1 January 2025 to 1 March 2025");
   });
 
   it("shows the refusal report: each problem's line, column and message, and the total", async () => {
@@ -869,7 +885,7 @@ describe("the data files page", () => {
     expect(response.statusCode).toBe(303);
     const $ = html((await t.app.inject({ url: "/datasets", cookies })).body);
     expect($(".govuk-error-summary").text()).toContain("Select what the file holds");
-    expect($(".govuk-error-summary").text()).toContain("Select a CSV file to upload");
+    expect($(".govuk-error-summary").text()).toContain("Select a file");
   });
 
   it("refuses a form without its CSRF token", async () => {

@@ -355,7 +355,7 @@ describe("what a decision is about, and bad input", () => {
     expect(response.statusCode).toBe(400);
     expect(response.json<{ errors: { path: string; message: string }[] }>().errors[0]).toMatchObject({
       path: "decidedOn",
-      message: "The meeting date must be today or in the past",
+      message: "Date of the meeting must be today or in the past",
     });
   });
 

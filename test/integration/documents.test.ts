@@ -429,6 +429,19 @@ describe("document upload page", () => {
     expect(download.rawPayload.subarray(0, 5).toString()).toBe("%PDF-");
   });
 
+  it("asks for a file when the file input was left empty", async () => {
+    const before = await storedCounts();
+    const { response, cookies } = await pageUpload([
+      { name: "kind", value: "consultation-report" },
+      { name: "title", value: "Nothing chosen" },
+      { name: "file", filename: "", contentType: "application/octet-stream", data: Buffer.alloc(0) },
+    ]);
+    expect(response.statusCode).toBe(303);
+    const $ = html((await t.app.inject({ url: `/projects/${projectId}`, cookies })).body);
+    expect($('.govuk-error-summary a[href="#file"]').text().trim()).toBe("Select a file");
+    expect(await storedCounts()).toEqual(before);
+  });
+
   it("shows a refused file in the error summary and keeps the kind and title", async () => {
     const before = await storedCounts();
     const { response, cookies } = await pageUpload([

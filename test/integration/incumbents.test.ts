@@ -137,6 +137,10 @@ describe("contracts being recommissioned: API", () => {
   it("refuses bad input and a provider that is not a provider", async () => {
     const bad = await addContract({ name: "", endsOn: "2026-02-30", noticeDays: -1 });
     expect(bad.statusCode).toBe(400);
+    expect(bad.json<{ errors: { path: string; message: string }[] }>().errors).toContainEqual({
+      path: "noticeDays",
+      message: "Notice period must be 0 or more",
+    });
     const notProvider = await addContract({
       name: "X",
       providerOrganisationId: "00000000-0000-4000-8000-000000000000",
@@ -264,6 +268,26 @@ describe("contracts being recommissioned: the current contracts page", () => {
     const shown = html((await t.app.inject({ url: page, cookies })).body);
     expect(shown(".govuk-error-summary").text()).toContain("notice period");
     expect(shown("#incumbentName").val()).toBe("Half typed");
+  });
+
+  it("says what is wrong in the words of the form's own fields, in the order they appear", async () => {
+    const page = `/projects/${otherProjectId}`;
+    const { cookies } = await postForm(t.app, page, `${page}/incumbent-contracts`, commissioner, {
+      incumbentName: "",
+      "endsOn-day": "31",
+      "endsOn-month": "2",
+      "endsOn-year": "2030",
+      noticeDays: "-5",
+    });
+    const shown = html((await t.app.inject({ url: page, cookies })).body);
+    const summary = shown(".govuk-error-summary li a")
+      .toArray()
+      .map((a) => [shown(a).attr("href"), shown(a).text().trim()]);
+    expect(summary).toEqual([
+      ["#incumbentName", "Enter the contract's name"],
+      ["#endsOn-day", "Date the contract ends must be a real date, for example 27 3 2025"],
+      ["#noticeDays", "Notice period must be 0 or more"],
+    ]);
   });
 
   it("records notice given through the form", async () => {

@@ -317,8 +317,8 @@ describe("indicator values page", () => {
       );
     expect(sm01).toEqual([
       ["All providers", "3"],
-      ["IP1", "2"],
-      ["IP2", "1"],
+      ["Indicator provider IP1 (IP1)", "2"],
+      ["Indicator provider IP2 (IP2)", "1"],
     ]);
     const sm03 = $("#values-sm03 tbody tr")
       .first()
@@ -360,11 +360,21 @@ describe("indicator values page", () => {
     expect(charted).toBeGreaterThan(0);
     const sm03 = $("svg#chart-sm03");
     expect(sm03.attr("aria-label")).toContain("All providers 33.3%");
+    expect(sm03.attr("aria-label")).toContain("Indicator provider IP1 (IP1)");
     expect(sm03.find("text").text()).toContain("33.3%");
     expect($("svg#chart-sm01").length).toBe(0);
     // The CSP forbids inline styles: the charts carry presentation attributes only.
     expect($("svg [style]").length).toBe(0);
     expect($("svg style").length).toBe(0);
+  });
+
+  it("names the provider asked for, not its code alone", async () => {
+    const response = await t.app.inject({
+      url: `/indicators/values?framework=A&periodEnd=${PERIOD_END}&providerCode=IP2`,
+      cookies: staffCookies,
+    });
+    expect(response.statusCode).toBe(200);
+    expect(html(response.body)("#results h2").text()).toContain(", Indicator provider IP2 (IP2)");
   });
 
   it("says what is wrong with a date that does not exist", async () => {
@@ -389,7 +399,7 @@ describe("indicator values page", () => {
     const providers = $("#values-sm01 tbody tr th")
       .map((_, c) => $(c).text().trim())
       .get();
-    expect(providers).toEqual(["All providers", "IP1"]);
+    expect(providers).toEqual(["All providers", "Indicator provider IP1 (IP1)"]);
     expect($("#values-sm01 tbody tr").first().find("td").text().trim()).toBe("*");
     const refused = await t.app.inject({
       url: `/indicators/values?framework=A&periodEnd=${PERIOD_END}&providerCode=IP2`,

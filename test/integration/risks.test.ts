@@ -305,7 +305,7 @@ describe("risk register pages", () => {
     const summary = $(".govuk-error-summary");
     expect(summary.find('a[href="#impact"]').text()).toContain("Select the impact");
     expect(summary.find('a[href="#owner"]').text()).toContain("Enter who owns the risk");
-    expect(summary.find('a[href="#reviewOn-day"]').text()).toContain("Review date must be a real date");
+    expect(summary.find('a[href="#reviewOn-day"]').text()).toContain("Next review must be a real date");
     expect($("#title").val()).toBe("Market has too few providers");
     expect($('input[name="likelihood"][value="4"]').attr("checked")).toBeDefined();
     expect($("#reviewOn-day").val()).toBe("40");
@@ -329,6 +329,25 @@ describe("risk register pages", () => {
     );
     expect(list("#risks tbody tr").text()).toContain("1 February 2031");
     expect(list('#heatmap-table td[data-likelihood="4"][data-impact="3"]').text()).toBe("1");
+  });
+
+  it("shows a date with a box missing once, as that box's error", async () => {
+    const projectId = await createProject();
+    const newPage = `/projects/${projectId}/risks/new`;
+    const bad = await postForm(t.app, newPage, `/projects/${projectId}/risks`, cookies, {
+      title: "Half a date",
+      owner: "Lead",
+      likelihood: "2",
+      impact: "2",
+      "reviewOn-day": "1",
+      "reviewOn-month": "",
+      "reviewOn-year": "2031",
+    });
+    const $ = html((await t.app.inject({ url: newPage, cookies: bad.cookies })).body);
+    const links = $(".govuk-error-summary li a")
+      .toArray()
+      .map((a) => [$(a).attr("href"), $(a).text().trim()]);
+    expect(links).toEqual([["#reviewOn-month", "Next review must include a month"]]);
   });
 
   it("tells the second of two officers editing a risk that someone else changed it, keeping their input", async () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { FORMATS, readHeader, validateRow, type DatasetKind, type HeaderMap } from "./formats.js";
 
-const context = { isProviderCode: (code: string) => ["P001", "P002"].includes(code) };
+/** Today, for the files checked here: every date of the good rows is on or before it. */
+const TODAY = "2025-12-31";
+const context = { isProviderCode: (code: string) => ["P001", "P002"].includes(code), today: TODAY };
 
 function header(kind: DatasetKind): HeaderMap {
   const read = readHeader(
@@ -307,12 +309,29 @@ describe("validateRow", () => {
       /"gardening" is not one of: hia, handyperson/,
     ],
     ["a bad contact date", "hia-activity", { contacted_on: "2025-13-01" }, "contacted_on", /not a real date/],
+    [
+      "a contact after today (an event that has not happened)",
+      "hia-activity",
+      { contacted_on: "2026-01-01" },
+      "contacted_on",
+      /^contacted_on "2026-01-01" is after today, 31 December 2025: the file records only what has happened$/,
+    ],
   ])("refuses %s", (_case, kind, changes, column, message) => {
     const { row, errors } = validateRow(header(kind), fields(kind, changes), 7, context);
     expect(row).toBeNull();
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ line: 7, column });
     expect(errors[0]?.message).toMatch(message);
+  });
+
+  it("accepts an event dated today", () => {
+    const { errors } = validateRow(
+      header("hia-activity"),
+      fields("hia-activity", { contacted_on: TODAY }),
+      7,
+      context,
+    );
+    expect(errors).toEqual([]);
   });
 
   it("reports every bad cell of a row, each in its own column", () => {

@@ -1,4 +1,4 @@
-import { compareDates, isRealDate } from "../dates.js";
+import { compareDates, isRealDate, type IsoDate } from "../dates.js";
 import {
   ACCOMMODATIONS,
   DATASET_KINDS,
@@ -14,6 +14,7 @@ import {
   type DatasetKind,
 } from "./terms.js";
 import { isOneOf } from "../codes.js";
+import { eventDateProblem, isAfterToday } from "../sensible-dates.js";
 
 /**
  * The three client-level data formats of docs/indicators.md ("treatment-journeys", "sp-outcomes",
@@ -267,6 +268,8 @@ export function readHeader(
 /** What a row check needs to know beyond the row: which provider codes exist. */
 export interface RowContext {
   isProviderCode(code: string): boolean;
+  /** Today's date: a date column after it is refused (domain/sensible-dates.ts). */
+  today: IsoDate;
 }
 
 /** The allowed codes of a code column as a set, made once per column (a row looks up several). */
@@ -315,10 +318,12 @@ function checkCell(
         return `${name} ${quote(raw)} is not a provider code; did you mean ${quote(raw.trim().toUpperCase())}?`;
       return `${name} ${quote(raw)} is not the code of a provider organisation`;
     case "date":
-      if (isRealDate(raw)) break;
-      return /^\d{4}-\d{2}-\d{2}$/.test(raw)
-        ? `${name} ${quote(raw)} is not a real date`
-        : `${name} ${quote(raw)} is not a date in the form YYYY-MM-DD`;
+      if (!isRealDate(raw))
+        return /^\d{4}-\d{2}-\d{2}$/.test(raw)
+          ? `${name} ${quote(raw)} is not a real date`
+          : `${name} ${quote(raw)} is not a date in the form YYYY-MM-DD`;
+      if (isAfterToday(raw, context.today)) return eventDateProblem(name, raw, context.today) ?? undefined;
+      break;
     case "code":
       if (allowed(column).has(raw)) break;
       return `${name} ${quote(raw)} is not one of: ${column.values.join(", ")}`;

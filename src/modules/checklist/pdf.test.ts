@@ -25,7 +25,11 @@ const task = (key: string, extra: Partial<ChecklistPdfTask> = {}): ChecklistPdfT
 });
 
 const DATA: ChecklistPdfData = {
-  project: { title: "Substance misuse treatment", programmeCode: "KDAAT", stage: "needs-assessment" },
+  project: {
+    title: "Substance misuse treatment",
+    programme: "Drug and Alcohol Action Team",
+    stage: "Stage 1: Needs assessment, contract monitoring and service evaluation",
+  },
   estimatedValue: "£2,500,000.00",
   progress: { completed: 1, applicable: 2 },
   printedOn: "2025-06-02",

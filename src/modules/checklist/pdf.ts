@@ -21,7 +21,7 @@ export interface ChecklistPdfTask {
 }
 
 export interface ChecklistPdfData {
-  project: { title: string; programmeCode: string; stage: string };
+  project: { title: string; programme: string; stage: string };
   estimatedValue: string;
   progress: { completed: number; applicable: number };
   sections: readonly { number: number; title: string; tasks: readonly ChecklistPdfTask[] }[];
@@ -126,7 +126,7 @@ export function checklistDocDefinition(data: ChecklistPdfData): TDocumentDefinit
 /** The facts above the table, as name and value. */
 function factRows(data: ChecklistPdfData): [string, string][] {
   return [
-    ["Programme", data.project.programmeCode],
+    ["Programme", data.project.programme],
     ["Estimated whole-life value", data.estimatedValue],
     ["Stage", data.project.stage],
     ["Tasks completed", `${data.progress.completed} of ${data.progress.applicable}`],

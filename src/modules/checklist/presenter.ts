@@ -9,6 +9,7 @@ import {
 } from "../../domain/checklist-template.js";
 import type { IsoDate } from "../../domain/dates.js";
 import { isTaskOverdue } from "../../domain/overdue.js";
+import { parseStage, STAGE_NAMES } from "../../domain/stages.js";
 import type { ProjectContext } from "./queries.js";
 
 /** View models of the checklist: what its pages, print, PDF and API show of a project's tasks. */
@@ -128,4 +129,20 @@ export function evidenceChoices(
       label: `Decision: ${d.bodyCode} ${d.decision} on ${d.decidedOn} (minutes ${d.minutesRef})`,
     })),
   ];
+}
+
+/** The project as the annex names it: its programme and stage in words, not their codes (§3.3–3.19). */
+export function annexProject(project: ProjectContext): { title: string; programme: string; stage: string } {
+  const stage = parseStage(project.stage);
+  const stageName =
+    stage === null
+      ? project.stage
+      : stage === "closed"
+        ? STAGE_NAMES.closed
+        : `Stage ${stage}: ${STAGE_NAMES[stage]}`;
+  return {
+    title: project.title,
+    programme: project.programmeName ?? project.programmeCode,
+    stage: stageName,
+  };
 }

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Executor } from "../../db/client.js";
-import { checklistTasks, decisions, projectDocuments, projects } from "../../db/schema/index.js";
+import { checklistTasks, decisions, programmes, projectDocuments, projects } from "../../db/schema/index.js";
 import type { EvidenceItem } from "../../domain/checklist-template.js";
 import type { IsoDate } from "../../domain/dates.js";
 import { OPEN_TASK_STATUSES } from "../../domain/overdue.js";
@@ -26,6 +26,8 @@ export interface ProjectContext {
   id: string;
   title: string;
   programmeCode: string;
+  /** The lead programme's name, as pages show it (null only for a code the programmes table lacks). */
+  programmeName: string | null;
   estimatedValuePence: number;
   stage: string;
 }
@@ -37,10 +39,12 @@ export async function findProject(db: Executor, id: string): Promise<ProjectCont
       id: projects.id,
       title: projects.title,
       programmeCode: projects.programmeCode,
+      programmeName: programmes.name,
       estimatedValuePence: projects.estimatedValuePence,
       stage: projects.stage,
     })
     .from(projects)
+    .leftJoin(programmes, eq(programmes.code, projects.programmeCode))
     .where(eq(projects.id, id));
   return row ?? null;
 }

@@ -12,7 +12,7 @@ import { paths } from "../../web/paths.js";
 import { projectNavigation } from "../../web/project-navigation.js";
 import { checklistPaths } from "./paths.js";
 import { checklistDocDefinition, checklistPdfFileName, renderPdf } from "./pdf.js";
-import { formatPounds, statusView, TASK_STATUS_NAMES } from "./presenter.js";
+import { annexProject, formatPounds, statusView, TASK_STATUS_NAMES } from "./presenter.js";
 import { taskUpdateInput } from "./service.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -76,6 +76,7 @@ function taskList(app: App) {
       ...(await formState(request)),
       project: found.project,
       projectNav: projectNavigation(request.actor ?? null, found.project.id, "checklist"),
+      annex: annexProject(found.project),
       projectPath: paths.project(found.project.id),
       checklistPaths,
       progress: found.progress,
@@ -96,6 +97,7 @@ function printAndPdf(app: App) {
     return reply.view("checklist/views/print.njk", {
       pageTitle: `Procurement checklist (annex): ${found.project.title}`,
       project: found.project,
+      annex: annexProject(found.project),
       projectPath: paths.project(found.project.id),
       checklistPaths,
       progress: found.progress,
@@ -110,7 +112,7 @@ function printAndPdf(app: App) {
     if (!found) return renderStatus(reply, 404);
     const pdf = await renderPdf(
       checklistDocDefinition({
-        project: found.project,
+        project: annexProject(found.project),
         estimatedValue: formatPounds(found.project.estimatedValuePence),
         progress: found.progress,
         sections: found.sections,

@@ -39,12 +39,28 @@ export const DATASET_KIND_NAMES: Record<DatasetKind, { name: string; hint: strin
   },
 };
 
-/** The page's table rows (presenter, no I/O). */
-export function presentForPage(items: PresentedDataset[]) {
+const dateFormat = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  timeZone: "UTC",
+});
+const longDate = (iso: string) => dateFormat.format(new Date(`${iso}T00:00:00Z`));
+
+/** The page's table rows (presenter, no I/O): providers by name with their code, dates in words. */
+export function presentForPage(items: PresentedDataset[], providerNames: ReadonlyMap<string, string>) {
+  const provider = (code: string) => {
+    const name = providerNames.get(code);
+    return name ? `${name} (${code})` : code;
+  };
   return items.map((d) => ({
     ...d,
     kindName: DATASET_KIND_NAMES[d.kind].name,
-    period: d.periodStart === d.periodEnd ? d.periodStart : `${d.periodStart} to ${d.periodEnd}`,
+    providers: d.providerCodes.map(provider).join(", "),
+    period:
+      d.periodStart === d.periodEnd
+        ? longDate(d.periodStart)
+        : `${longDate(d.periodStart)} to ${longDate(d.periodEnd)}`,
     rowsText:
       d.activeRows === d.rows
         ? d.rows.toLocaleString("en-GB")

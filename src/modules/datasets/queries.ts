@@ -28,6 +28,17 @@ export async function providerCodes(db: Executor): Promise<Set<string>> {
   return new Set(rows.map((r) => r.code).filter((c): c is string => c !== null));
 }
 
+/** Each provider organisation's name by its code, so that pages name providers rather than show codes. */
+export async function namesByCode(db: Executor): Promise<Map<string, string>> {
+  const rows = await db
+    .select({ code: organisations.code, name: organisations.name })
+    .from(organisations)
+    .where(isNotNull(organisations.code));
+  const names = new Map<string, string>();
+  for (const row of rows) if (row.code) names.set(row.code, row.name);
+  return names;
+}
+
 /** Whether an active dataset was pseudonymised under a key other than `keyId`. */
 export async function activeUnderOtherKey(db: Executor, keyId: string): Promise<boolean> {
   const [other] = await db

@@ -69,7 +69,7 @@ async function renderPage(request: FastifyRequest, reply: FastifyReply, extra: P
     ...(extra.values ? { values: extra.values } : {}),
     refusal: extra.refusal,
     kinds: KIND_ITEMS,
-    datasets: presentForPage(list.items),
+    datasets: presentForPage(list.items, await request.server.services.datasets.providerNames()),
     more: list.more,
     limit: PAGE_LIST_LIMIT,
   });
@@ -135,7 +135,7 @@ export const datasetRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!isDatasetKind(body.kind) || !file?.fileName) {
         const errors: FieldError[] = [];
         if (!isDatasetKind(body.kind)) errors.push({ path: "kind", message: "Select what the file holds" });
-        if (!file?.fileName) errors.push({ path: "file", message: "Select a CSV file to upload" });
+        if (!file?.fileName) errors.push({ path: "file", message: "Select a file" });
         file?.stream.resume();
         return redirectWithErrors(request, reply, paths.datasets, errors);
       }

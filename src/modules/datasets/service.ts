@@ -13,6 +13,7 @@ import { executeRows, type Database, type Db, type Executor } from "../../db/cli
 import * as schema from "../../db/schema/index.js";
 import { datasets } from "../../db/schema/index.js";
 import { DATASET_KINDS, FORMATS, type DatasetKind } from "../../domain/indicators/formats.js";
+import type { Clock } from "../../domain/clock.js";
 import { can, isStaff, type Actor } from "../../domain/policy.js";
 import { ConflictError, ForbiddenError } from "../../errors.js";
 import { recordAudit } from "../audit/service.js";
@@ -21,7 +22,7 @@ import { checkIds, lockKind } from "./id-checks.js";
 import { presentDataset } from "./presenter.js";
 import { DatasetRefusedError, refuseUnreadableOrForeign } from "./problems.js";
 import { createPseudonymiser, type Pseudonymiser } from "./pseudonymiser.js";
-import { activeUnderOtherKey, allowedCodesFor, listDatasets, providerCodes } from "./queries.js";
+import { activeUnderOtherKey, allowedCodesFor, listDatasets, namesByCode, providerCodes } from "./queries.js";
 import { CopyIn, FileWriter } from "./row-sinks.js";
 import { datasetFigures, scanFile, type ScanOptions, type ScanResult } from "./scan.js";
 import { spool, type ImportWorkspace } from "./workspace.js";
@@ -324,7 +325,7 @@ async function importStreaming(run: ImportRun): Promise<ImportOutcome> {
  * (403) when a provider's file has rows of other providers, ConflictError (409) when the key changed.
  */
 async function importFile(
-  importer: { database: Database; pseudonymiser: Pseudonymiser; workspace: ImportWorkspace },
+  importer: { database: Database; pseudonymiser: Pseudonymiser; workspace: ImportWorkspace; clock: Clock },
   actor: Actor,
   request: ImportRequest,
 ): Promise<ImportOutcome> {
@@ -342,7 +343,7 @@ async function importFile(
     const scanOptions: Omit<ScanOptions, "rows"> = {
       kind: request.kind,
       datasetId: randomUUID(),
-      context: { isProviderCode: (code) => known.has(code) },
+      context: { isProviderCode: (code) => known.has(code), today: importer.clock.today() },
       allowedCodes,
       pseudonymiser,
       idsFile: path.join(work, "ids.copy"),
@@ -377,11 +378,12 @@ export function createDatasetsService(
   database: Database,
   installationSecret: string,
   workspace: ImportWorkspace,
+  clock: Clock,
 ) {
   const pseudonymiser = createPseudonymiser(installationSecret);
   // At start: what imports killed mid-way left behind goes before any new import begins.
   workspace.clean();
-  const importer = { database, pseudonymiser, workspace };
+  const importer = { database, pseudonymiser, workspace, clock };
   return {
     importFile: (actor: Actor, request: ImportRequest) => importFile(importer, actor, request),
     /** Datasets, newest first; a provider's users see those holding only their own provider codes. */
@@ -389,6 +391,7 @@ export function createDatasetsService(
       const page = await listDatasets(database.db, actor, options);
       return { items: page.rows.map(presentDataset), more: page.more };
     },
+    providerNames: () => namesByCode(database.db),
     keyId: pseudonymiser.keyId,
     hashClientRef: pseudonymiser.hash,
   };

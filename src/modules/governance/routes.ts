@@ -111,7 +111,7 @@ function addMember(app: App) {
       load: ({ code }) => governance.listMembers(code),
       form: (found) => `${governancePaths.body(found.body.code)}#add-member`,
       body: addMemberForm,
-      dates: { from: "The first day in the body" },
+      dates: { from: "First day in the body" },
       refusalField: "userId",
       pageFields: pageFieldOr("userId"),
       run: async ({ actor, loaded: found, input }) => {
@@ -153,7 +153,7 @@ function endMembership(app: App) {
       load: ({ code, id }) => governance.findMembership(code, id),
       form: (found, { id }) => governancePaths.endMembership(found.body.code, id),
       body: endMembershipForm,
-      dates: { to: "The last day in the body" },
+      dates: { to: "Last day in the body" },
       refusalField: "to.day",
       pageFields: pageFieldOr("to.day"),
       run: async ({ actor, loaded: found, params, input }) => {

@@ -78,7 +78,8 @@ export const indicatorsApi: FastifyPluginAsyncZod = async (app) => {
           "GET /indicators, all providers first (providerCode null), then each provider by code; with providerCode, " +
           "that provider's only. The whole set is returned at once (no cursor). Staff see every figure; a provider's " +
           "users see their own provider code's, and the all-providers figures with small numbers suppressed (403 for " +
-          "another provider's code). `complete` is false while any item still waits for follow-up data.",
+          "another provider's code). `complete` is false while any item still waits for follow-up data. A " +
+          "periodEnd after today is refused (400, naming periodEnd): a period still to come has no values.",
         querystring: valuesQuerySchema,
         response: {
           200: z.object({ items: z.array(indicatorValueSchema), complete: z.boolean() }),

@@ -19,7 +19,9 @@ export const CHART_COLOURS = {
 } as const;
 
 export const CHART_WIDTH = 640;
-const ROW_HEIGHT = 32;
+/** Room for a provider's name over two lines ("Weald Recovery Partnership (P001)"). */
+const ROW_HEIGHT = 40;
+const LABEL_WIDTH = 200;
 const TOP = 10;
 const BOTTOM = 34;
 const FONT_FAMILY = "arial, sans-serif";
@@ -54,8 +56,10 @@ function figureFor(value: IndicatorValue["value"]): string {
 export function buildIndicatorChart(
   definition: Pick<IndicatorDefinition, "code" | "name" | "kind">,
   values: readonly IndicatorValue[],
+  providerName: (code: string) => string = (code) => code,
 ): IndicatorChart | null {
   if (definition.kind === "count") return null;
+  const nameOf = (code: string | null) => (code === null ? "All providers" : providerName(code));
   const rows = values
     .filter((v) => v.code === definition.code)
     .sort((a, b) =>
@@ -67,13 +71,13 @@ export function buildIndicatorChart(
     );
   const bars: ChartBar[] = rows.flatMap((r) =>
     typeof r.value === "number"
-      ? [{ provider: r.providerCode ?? "All providers", isAll: r.providerCode === null, value: r.value }]
+      ? [{ provider: nameOf(r.providerCode), isAll: r.providerCode === null, value: r.value }]
       : [],
   );
   if (bars.length === 0) return null;
   const label =
     `${definition.code}: ${definition.name}. Bar chart of the percentage for each provider: ` +
-    rows.map((r) => `${r.providerCode ?? "All providers"} ${figureFor(r.value)}`).join(", ") +
+    rows.map((r) => `${nameOf(r.providerCode)} ${figureFor(r.value)}`).join(", ") +
     ".";
   return {
     code: definition.code,
@@ -93,7 +97,7 @@ function chartOption(bars: readonly ChartBar[]): echarts.EChartsCoreOption {
     animation: false,
     aria: { enabled: false },
     textStyle,
-    grid: { left: 130, right: 70, top: TOP, bottom: BOTTOM },
+    grid: { left: LABEL_WIDTH + 10, right: 70, top: TOP, bottom: BOTTOM },
     xAxis: {
       type: "value",
       min: 0,
@@ -109,7 +113,7 @@ function chartOption(bars: readonly ChartBar[]): echarts.EChartsCoreOption {
         value: b.provider,
         textStyle: { ...textStyle, fontWeight: b.isAll ? "bold" : "normal" },
       })),
-      axisLabel: textStyle,
+      axisLabel: { ...textStyle, width: LABEL_WIDTH, overflow: "break", lineHeight: 16 },
       axisLine: { lineStyle: { color: CHART_COLOURS.text } },
       axisTick: { show: false },
     },

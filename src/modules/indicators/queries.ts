@@ -1,4 +1,4 @@
-import { eq, sql, type SQL } from "drizzle-orm";
+import { eq, isNotNull, sql, type SQL } from "drizzle-orm";
 import { executeRows, type Executor } from "../../db/client.js";
 import { organisations } from "../../db/schema/index.js";
 import { hiaReferrals, spStays } from "../../db/schema/indicators.js";
@@ -198,4 +198,15 @@ export async function providerCodesOf(ex: Executor, organisationId: string): Pro
     .from(organisations)
     .where(eq(organisations.id, organisationId));
   return row?.code ? [row.code] : [];
+}
+
+/** Each provider code's organisation name, so that pages name providers rather than show their codes. */
+export async function providerNamesByCode(ex: Executor): Promise<Map<string, string>> {
+  const rows = await ex
+    .select({ code: organisations.code, name: organisations.name })
+    .from(organisations)
+    .where(isNotNull(organisations.code));
+  const names = new Map<string, string>();
+  for (const row of rows) if (row.code) names.set(row.code, row.name);
+  return names;
 }

@@ -6,9 +6,15 @@ import { zodFieldErrors } from "../../inputs.js";
 import { toFormErrors } from "../../web/forms.js";
 import { requirePage } from "../../web/guards.js";
 import { paths } from "../../web/paths.js";
-import { ForbiddenError } from "../../errors.js";
+import { ForbiddenError, ValidationError } from "../../errors.js";
 import { buildIndicatorChart, renderIndicatorChart } from "./charts.js";
-import { FRAMEWORK_NAMES, FRAMEWORKS, valuesQuerySchema, type IndicatorValue } from "./service.js";
+import {
+  FRAMEWORK_NAMES,
+  FRAMEWORKS,
+  valuesQuerySchema,
+  type IndicatorValue,
+  type ValuesQuery,
+} from "./service.js";
 import { PAGE_QUERY } from "../../web/page-action.js";
 
 /** The capability's own paths, built from the shared one. */
@@ -68,10 +74,19 @@ function figureText(value: number | "*" | null, kind: IndicatorDefinition["kind"
   return kind === "count" ? numberText(value) : `${formatPercentage(value)}%`;
 }
 
+/** A provider as pages name it: "Weald Recovery Partnership (P001)"; the code alone when no organisation has it. */
+export function providerLabel(names: ReadonlyMap<string, string>) {
+  return (code: string): string => {
+    const name = names.get(code);
+    return name ? `${name} (${code})` : code;
+  };
+}
+
 /** The values page: one table per indicator, all providers first (presenter, no I/O). */
 export function presentValues(
   definitions: readonly IndicatorDefinition[],
   values: readonly IndicatorValue[],
+  providerName: (code: string) => string = (code) => code,
 ) {
   return definitions
     .map((d) => {
@@ -85,7 +100,7 @@ export function presentValues(
         period: first ? `${longDate(first.periodStart)} to ${longDate(first.periodEnd)}` : "",
         provisional: rows.some((r) => !r.complete),
         rows: rows.map((r) => ({
-          provider: r.providerCode ?? "All providers",
+          provider: r.providerCode === null ? "All providers" : providerName(r.providerCode),
           isAll: r.providerCode === null,
           suppressed: r.suppressed,
           numerator: figureText(r.numerator, "count"),
@@ -114,13 +129,32 @@ const FRAMEWORK_ITEMS = FRAMEWORKS.map((framework) => ({
 function withCharts(
   definitions: readonly IndicatorDefinition[],
   values: readonly IndicatorValue[],
-  tables: ReturnType<typeof presentValues>,
+  providerName: (code: string) => string,
 ) {
-  return tables.map((table) => {
+  return presentValues(definitions, values, providerName).map((table) => {
     const definition = definitions.find((d) => d.code === table.code);
-    const chart = definition ? buildIndicatorChart(definition, values) : null;
+    const chart = definition ? buildIndicatorChart(definition, values, providerName) : null;
     return { ...table, chartSvg: chart ? renderIndicatorChart(chart) : null };
   });
+}
+
+/** What the values page shows of a computation: providers by name, each table with its chart (no I/O). */
+function presentResult(
+  all: readonly IndicatorDefinition[],
+  query: ValuesQuery,
+  computed: readonly IndicatorValue[],
+  names: ReadonlyMap<string, string>,
+) {
+  const definitions = all.filter((d) => d.framework === query.framework);
+  const providerName = providerLabel(names);
+  return {
+    frameworkName: FRAMEWORK_NAMES[query.framework],
+    periodEnd: longDate(query.periodEnd),
+    provider: query.providerCode ? providerName(query.providerCode) : undefined,
+    anySuppressed: computed.some((v) => v.suppressed),
+    anyProvisional: computed.some((v) => !v.complete),
+    tables: withCharts(definitions, computed, providerName),
+  };
 }
 
 /** The indicator library and the computed values with their charts. */
@@ -165,20 +199,14 @@ export const indicatorRoutes: FastifyPluginAsyncZod = async (app) => {
     if (!parsed.success) return view(400, { errors: toFormErrors(zodFieldErrors(parsed.error)) });
     try {
       const computed = await indicators.values(actor, parsed.data);
-      const definitions = indicators.definitions().filter((d) => d.framework === parsed.data.framework);
+      const names = await indicators.providerNames();
       return await view(200, {
-        result: {
-          frameworkName: FRAMEWORK_NAMES[parsed.data.framework],
-          periodEnd: longDate(parsed.data.periodEnd),
-          providerCode: parsed.data.providerCode,
-          anySuppressed: computed.some((v) => v.suppressed),
-          anyProvisional: computed.some((v) => !v.complete),
-          tables: withCharts(definitions, computed, presentValues(definitions, computed)),
-        },
+        result: presentResult(indicators.definitions(), parsed.data, computed, names),
       });
     } catch (error) {
       if (error instanceof ForbiddenError)
         return view(403, { errors: toFormErrors([{ path: "providerCode", message: error.message }]) });
+      if (error instanceof ValidationError) return view(400, { errors: toFormErrors(error.errors) });
       throw error;
     }
   });

@@ -22,14 +22,17 @@ import {
   type DatasetKind,
   type Suppressed,
 } from "../../domain/indicators/terms.js";
+import type { Clock } from "../../domain/clock.js";
 import type { Actor } from "../../domain/policy.js";
 import { isStaff } from "../../domain/roles.js";
-import { ForbiddenError } from "../../errors.js";
+import { periodEndProblem } from "../../domain/sensible-dates.js";
+import { ForbiddenError, ValidationError } from "../../errors.js";
 import { createComputationQueue, createResultCache } from "./computations.js";
 import {
   datasetsState,
   figureRows,
   providerCodesOf,
+  providerNamesByCode,
   homeImprovementQuery,
   housingSupportQuery,
   substanceMisuseQuery,
@@ -296,7 +299,7 @@ async function dataVersion(db: Executor, kind: DatasetKind): Promise<string> {
     .digest("base64url");
 }
 
-export function createIndicatorsService(database: Database) {
+export function createIndicatorsService(database: Database, clock: Clock) {
   const db = database.db;
   // PGlite computes in this thread: one at a time. PostgreSQL computes elsewhere, but each holds a
   // pooled connection, which pages need too.
@@ -328,6 +331,9 @@ export function createIndicatorsService(database: Database) {
 
   /** The computed values `actor` may see (indicators:read is checked by the caller's guard). */
   async function values(actor: Actor, query: ValuesQuery): Promise<IndicatorValue[]> {
+    // A period still to come has no performance to report (§3.3 h; domain/sensible-dates.ts).
+    const future = periodEndProblem(query.periodEnd, clock.today(), "Period end");
+    if (future) throw new ValidationError([{ path: "periodEnd", message: future }], future);
     const own = await ownProviderCodes(actor);
     if (own !== null && query.providerCode && !own.includes(query.providerCode))
       throw new ForbiddenError(
@@ -343,6 +349,8 @@ export function createIndicatorsService(database: Database) {
   return {
     definitions: (): readonly IndicatorDefinition[] => INDICATOR_DEFINITIONS,
     values,
+    /** Each provider code's organisation name (pages show "Name (P001)", not the code alone). */
+    providerNames: () => providerNamesByCode(db),
     /** Computations run and results reused, and the queue now (for tests and monitoring). */
     stats: () => ({ ...kept.stats(), ...queue.stats() }),
   };

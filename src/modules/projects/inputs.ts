@@ -3,6 +3,7 @@ import { isIsoDate, type IsoDate } from "../../domain/dates.js";
 import { MAX_PENCE, parsePounds, type PoundsError } from "../../domain/money.js";
 import { REGIME_CODES, regimeInForceOn, type RegimeCode } from "../../domain/regimes.js";
 import { PROGRAMME_CODES } from "../../domain/governance.js";
+import { startDateProblem } from "../../domain/sensible-dates.js";
 import { DOCUMENT_KINDS } from "../../domain/stages.js";
 import type { FieldError } from "../../errors.js";
 import { zodFieldErrors } from "../../inputs.js";
@@ -27,6 +28,12 @@ const isoDate = (label: string) =>
     .refine(isIsoDate, {
       message: `${label[0]?.toUpperCase() ?? ""}${label.slice(1)} must be a real date in the form YYYY-MM-DD`,
     });
+
+/** A procurement starts under a regime held: not before the earliest (domain/sensible-dates.ts, §3.12). */
+const startDate = isoDate("the start date").superRefine((startedOn, context) => {
+  const problem = startDateProblem(startedOn, "Start date");
+  if (problem) context.addIssue({ code: "custom", message: problem });
+});
 
 const title = z
   .string({ error: "Enter the project's title" })
@@ -66,7 +73,7 @@ export const projectCreateInput = z.object({
     .enum(REGIME_CODES, { error: "Select a procurement regime" })
     .optional()
     .describe("default: the regime in force on startedOn"),
-  startedOn: isoDate("the start date").optional().describe("YYYY-MM-DD; default today"),
+  startedOn: startDate.optional().describe("YYYY-MM-DD; default today"),
 });
 export type ProjectCreateInput = z.output<typeof projectCreateInput>;
 
@@ -82,7 +89,7 @@ export const projectPatchInput = z.object({
   estimatedValuePence: value.optional(),
   contractMonths: contractMonths.nullable().optional(),
   regime: z.enum(REGIME_CODES, { error: "Select a procurement regime" }).optional(),
-  startedOn: isoDate("the start date").optional(),
+  startedOn: startDate.optional(),
   version: z
     .number({ error: "Send the version you last read" })
     .int()
@@ -318,8 +325,8 @@ function pageForm<T>(parse: (body: FormBody) => Parsed<T>) {
 }
 
 /** The GOV.UK date inputs of the project forms, with the words their error names. */
-export const PROJECT_DATES = { startedOn: "The start date" };
-export const DECISION_DATES = { decidedOn: "The meeting date" };
+export const PROJECT_DATES = { startedOn: "Start date" };
+export const DECISION_DATES = { decidedOn: "Date of the meeting" };
 
 /** The page forms, as pageAction takes them. */
 export const projectForm = pageForm(parseProjectForm);

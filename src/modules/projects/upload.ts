@@ -100,7 +100,8 @@ async function readParts(
       if (typeof part.value === "string" && !(part.fieldname in fields)) fields[part.fieldname] = part.value;
       continue;
     }
-    if (part.fieldname !== "file" || received.file) {
+    // A file input left empty is sent as a part with no name and no bytes: no file was selected.
+    if (part.fieldname !== "file" || received.file || part.filename === "") {
       part.file.resume();
       continue;
     }

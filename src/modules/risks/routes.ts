@@ -56,7 +56,7 @@ export const riskEditForm = z.preprocess(
   }),
 );
 
-const RISK_DATES = { reviewOn: "Review date" };
+const RISK_DATES = { reviewOn: "Next review" };
 
 const SCALE_ITEMS = {
   likelihood: LIKELIHOOD_NAMES.map((name, i) => ({ value: String(i + 1), text: `${i + 1} ${name}` })),

@@ -181,7 +181,7 @@ async function record({ db, clock }: Deps, actor: Actor, projectId: string, inpu
   const today = clock.today();
   if (input.decidedOn > today) {
     throw new ValidationError([
-      { path: "decidedOn", message: "The meeting date must be today or in the past" },
+      { path: "decidedOn", message: "Date of the meeting must be today or in the past" },
     ]);
   }
   const actorId = actor.id;

@@ -18,7 +18,7 @@ const name = z
 const noticeDays = z
   .number({ error: "Enter the notice period in days" })
   .int("Notice period must be a whole number of days")
-  .min(0, "Notice period cannot be negative")
+  .min(0, "Notice period must be 0 or more")
   .max(3650, "Notice period must be 3,650 days or fewer");
 
 export const incumbentInput = z.object({

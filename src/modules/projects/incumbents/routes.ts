@@ -15,7 +15,7 @@ import { projectPaths } from "../paths.js";
 import { projectPageServer, type ProjectPage } from "../project-page.js";
 import { incumbentInput, incumbentPatchInput } from "./inputs.js";
 
-const NOTICE_DATE = "The date notice was given";
+const NOTICE_DATE = "Date notice was given";
 
 function noticeFieldErrors(contractId: string, errors: FieldError[]): FieldError[] {
   return errors.map((e) => ({
@@ -23,6 +23,9 @@ function noticeFieldErrors(contractId: string, errors: FieldError[]): FieldError
     path: e.path === "noticeDocumentId" ? `noticeDocumentId-${contractId}` : `notice-${contractId}.day`,
   }));
 }
+
+/** A whole number as typed, its sign kept so that a negative one is told it must be 0 or more. */
+const signedWholeNumber = (typed: string) => (/^-?\d+$/.test(typed) ? Number(typed) : Number.NaN);
 
 /** The "Add a contract" form, as the API's input (its date input already folded by pageAction). */
 const incumbentForm = z.preprocess((posted) => {
@@ -32,7 +35,7 @@ const incumbentForm = z.preprocess((posted) => {
     name: text(body, "incumbentName"),
     providerOrganisationId: text(body, "providerOrganisationId") || null,
     endsOn: text(body, "endsOn") || undefined,
-    noticeDays: days === "" ? undefined : (wholeNumber(days) ?? Number.NaN),
+    noticeDays: days === "" ? undefined : signedWholeNumber(days),
   };
 }, incumbentInput);
 
@@ -109,7 +112,7 @@ export const incumbentRoutes: FastifyPluginAsyncZod = async (app) => {
       load: ({ id }) => projects.find(id),
       form: (project) => projectPaths.incumbents(project.id),
       body: incumbentForm,
-      dates: { endsOn: "The date the contract ends" },
+      dates: { endsOn: "Date the contract ends" },
       pageFields: { name: "incumbentName" },
       refusalField: "incumbentName",
       run: async ({ actor, loaded: project, input }) => {
