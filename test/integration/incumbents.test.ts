@@ -271,8 +271,8 @@ describe("contracts being recommissioned: the current contracts page", () => {
   });
 
   it("says what is wrong in the words of the form's own fields, in the order they appear", async () => {
-    const page = `/projects/${otherProjectId}`;
-    const { cookies } = await postForm(t.app, page, `${page}/incumbent-contracts`, commissioner, {
+    const page = `/projects/${otherProjectId}/incumbent-contracts`;
+    const { cookies } = await postForm(t.app, page, page, commissioner, {
       incumbentName: "",
       "endsOn-day": "31",
       "endsOn-month": "2",
