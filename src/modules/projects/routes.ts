@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { PROGRAMME_CODES } from "../../domain/governance.js";
-import { REGIME_CODES } from "../../domain/regimes.js";
+import { getRegime, isRegimeCode, REGIME_CODES } from "../../domain/regimes.js";
 import { renderStatus } from "../../web/errors.js";
 import { formState } from "../../web/forms.js";
 import { NO_PARAMS, pageAction } from "../../web/page-action.js";
@@ -14,8 +14,11 @@ import { overviewContext } from "./page-models.js";
 import { projectPageServer, type ProjectPage } from "./project-page.js";
 import { money, stageTag, type PresentedProject } from "./presenter.js";
 
-const PROGRAMME_ITEMS = PROGRAMME_CODES.map((code) => ({ value: code, text: code }));
-const REGIME_ITEMS = REGIME_CODES.map((code) => ({ value: code, text: code }));
+/** Programmes offered by name (their code kept as the value integrators send). */
+function programmeItems(names: ReadonlyMap<string, string>) {
+  return PROGRAMME_CODES.map((code) => ({ value: code, text: names.get(code) ?? code }));
+}
+const REGIME_ITEMS = REGIME_CODES.map((code) => ({ value: code, text: getRegime(code).name }));
 const STAGE_ITEMS = STAGE_FILTERS.map((s) => ({ value: s, text: s === "closed" ? "Closed" : `Stage ${s}` }));
 
 function listRow(p: PresentedProject & { overdue?: boolean }) {
@@ -90,7 +93,7 @@ function listPage(app: ZodApp) {
         projects: result.items.map(listRow),
         total: result.total,
         filter: { programme: programme ?? "", stage: stage ?? "", overdue },
-        programmes: PROGRAMME_ITEMS,
+        programmes: programmeItems(await projects.programmeNames()),
         stages: STAGE_ITEMS,
         next: result.nextCursor ? projectPaths.list + query(result.nextCursor) : null,
         previous:
@@ -115,7 +118,7 @@ function startPages(app: ZodApp) {
       mode: "create",
       action: projectPaths.list,
       commissioners: options.commissioners,
-      programmes: PROGRAMME_ITEMS,
+      programmes: programmeItems(options.programmeNames),
       regimes: REGIME_ITEMS,
       p: projectPaths,
     });
@@ -181,9 +184,11 @@ function editPages(app: ZodApp) {
         stale,
         current: project,
         currentValue: money(project.estimatedValuePence),
+        currentProgramme: options.programmeNames.get(project.programmeCode) ?? project.programmeCode,
+        currentRegime: isRegimeCode(project.regime) ? getRegime(project.regime).name : project.regime,
         action: projectPaths.edit(project.id),
         commissioners: options.commissioners,
-        programmes: PROGRAMME_ITEMS,
+        programmes: programmeItems(options.programmeNames),
         regimes: REGIME_ITEMS,
         p: projectPaths,
       });

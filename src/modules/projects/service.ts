@@ -321,7 +321,10 @@ export function createProjectsService(
       return { items: (await timelineRows(db, projectId)).map(presentTimelineItem) };
     },
     /** People who may lead a project, for the project form. */
-    formOptions: async () => ({ commissioners: await commissionerOptions(db) }),
+    formOptions: async () => ({
+      commissioners: await commissionerOptions(db),
+      programmeNames: await programmeNames(db),
+    }),
     homePage: (id: string) => homePage(db, incumbents, id, clock.today()),
     programmeNames: () => programmeNames(db),
     documents: createDocumentsService({ db, documents, links, clock }),
