@@ -255,7 +255,8 @@ function pa2023Kpis({ add, duty }: Duties, asked: Asked, notRequired: Flag[]) {
 export function regimeDuties(regime: Regime, threshold: Threshold | null, asked: Asked): Found {
   const duties = dutyFlags(regime);
   const notRequired: Flag[] = [];
-  // Duties that turn on the threshold are left out when none is held (THRESHOLD_NOT_HELD says so).
+  // Duties that turn on the threshold are left out when none is held: only on a day the regime is not
+  // in force, as every in-force day has its figure (THRESHOLD_NOT_HELD says so).
   const above = threshold ? asked.valuePence >= threshold.valuePence : null;
   const belowWords = threshold
     ? `${asked.value} is below the threshold of ${formatPence(threshold.valuePence)}`
