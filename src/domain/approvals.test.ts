@@ -75,8 +75,8 @@ describe("the programme's governance (§3.4, §3.6, §3.15)", () => {
     expect(rows).toEqual([
       [group, "Needs assessment", "§3.4"],
       [board, "Needs assessment", "§3.4"],
-      [group, "Business case, procurement proposal and equality impact assessment", "§3.6, App C 1"],
-      [board, "Business case, procurement proposal and equality impact assessment", "§3.6, App C 1"],
+      [group, "Business case, procurement proposal and equality impact assessment", "§3.5–3.6, App C 1"],
+      [board, "Business case, procurement proposal and equality impact assessment", "§3.5–3.6, App C 1"],
       ["EQUALITIES_TEAM", "Equality impact assessment, updated after consultation", "App C 3"],
       [
         group,
