@@ -342,6 +342,15 @@ function valueRules(valuePence: number, programmeCode: ProgrammeCode): Found {
 }
 
 /**
+ * The flags the value alone sets off, and those it does not (§3.10, App C 1, App C 7): the checklist's
+ * relevance rules (checklist-template.ts) read them, as approvalsFor does.
+ */
+export function valueFlags(valuePence: number): { applies: FlagCode[]; notRequired: Flag[] } {
+  const rules = valueRules(valuePence, "SP");
+  return { applies: rules.flags.map((f) => f.code), notRequired: rules.notRequired };
+}
+
+/**
  * The approvals a project of this value and programme needs, in the order of the cycle: what
  * `approvalsFor` lists, and what the gates (stages.ts) ask for, so the two cannot disagree.
  */

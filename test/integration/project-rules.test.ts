@@ -70,7 +70,7 @@ beforeAll(async () => {
   const user = await createUser(t.services, ["commissioner"]);
   commissionerToken = await apiTokenFor(t.services, user.id);
   commissioner = await signIn(t.app, user.email);
-  const supplier = await createUser(t.services, ["supplier"]);
+  const supplier = await createUser(t.services, ["supplier-user"]);
   supplierToken = await apiTokenFor(t.services, supplier.id);
   const member = await createUser(t.services, ["board-member"]);
   await addMembership(t.database, "JCG", member.id, "member");

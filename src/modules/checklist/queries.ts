@@ -27,6 +27,8 @@ export interface ProjectContext {
   title: string;
   programmeCode: string;
   estimatedValuePence: number;
+  regime: string;
+  startedOn: string;
   stage: string;
 }
 
@@ -38,6 +40,8 @@ export async function findProject(db: Executor, id: string): Promise<ProjectCont
       title: projects.title,
       programmeCode: projects.programmeCode,
       estimatedValuePence: projects.estimatedValuePence,
+      regime: projects.regime,
+      startedOn: projects.startedOn,
       stage: projects.stage,
     })
     .from(projects)

@@ -41,9 +41,10 @@ export const STALE_TASK_MESSAGE = "Someone else changed this task while you were
  */
 export async function instantiateChecklist(
   tx: Executor,
-  input: { projectId: string; estimatedValuePence: number },
+  input: { projectId: string; estimatedValuePence: number; regime?: string; startedOn?: string },
 ): Promise<number> {
-  const rows = checklistFor(input.estimatedValuePence).flatMap((section) =>
+  const facts = { valuePence: input.estimatedValuePence, regime: input.regime, on: input.startedOn };
+  const rows = checklistFor(facts).flatMap((section) =>
     section.tasks.map((task) => ({
       projectId: input.projectId,
       taskKey: task.key,
@@ -68,14 +69,21 @@ export async function instantiateChecklist(
  */
 export async function revalueChecklist(
   tx: Executor,
-  input: { projectId: string; estimatedValuePence: number; actor?: Actor },
+  input: {
+    projectId: string;
+    estimatedValuePence: number;
+    regime?: string;
+    startedOn?: string;
+    actor?: Actor;
+  },
 ): Promise<string[]> {
+  const facts = { valuePence: input.estimatedValuePence, regime: input.regime, on: input.startedOn };
   const rows = await tx.select().from(checklistTasks).where(eq(checklistTasks.projectId, input.projectId));
   const changed: string[] = [];
   for (const row of rows) {
     const task = templateTask(row.taskKey);
     if (!task?.relevance) continue;
-    const { applicable, reason } = relevanceAt(task, input.estimatedValuePence);
+    const { applicable, reason } = relevanceAt(task, facts);
     let next: { status: TaskStatus; notApplicableReason: string | null } | null = null;
     if (!applicable && row.status === "not-started")
       next = { status: "not-applicable", notApplicableReason: reason };
@@ -190,6 +198,8 @@ async function ensureChecklist(tx: Executor, project: ProjectContext) {
   await instantiateChecklist(tx, {
     projectId: project.id,
     estimatedValuePence: project.estimatedValuePence,
+    regime: project.regime,
+    startedOn: project.startedOn,
   });
   await recordAudit(tx, SYSTEM_ACTOR, {
     entityType: "checklist",
