@@ -1,7 +1,7 @@
 import { approvalsFor, PROCUREMENT_BOARD_ABOVE_PENCE, valueFlags } from "./approvals.js";
 import { isOneOf } from "./codes.js";
 import type { IsoDate } from "./dates.js";
-import { isRegimeCode, type RegimeCode } from "./regimes.js";
+import { isRegimeCode } from "./regimes.js";
 
 /**
  * The procurement checklist of the framework's Appendix C, as data: its eight sections, every task
@@ -107,7 +107,8 @@ export interface Relevance {
 /** What a task's relevance turns on: the project's value, and its regime and start date when known. */
 export interface RelevanceFacts {
   valuePence: number;
-  regime?: RegimeCode | string | undefined;
+  /** A regime code (regimes.ts); anything else is read as unknown. */
+  regime?: string | undefined;
   on?: IsoDate | undefined;
 }
 
