@@ -80,7 +80,16 @@ export type EvidenceMatcher =
   | { type: "document"; kind: EvidenceDocumentKind }
   /** An approval (with or without conditions) of one of `kinds`, by one of `bodyCodes` when given. */
   | { type: "decision"; kinds: readonly DecisionSubjectKind[]; bodyCodes?: readonly string[] }
-  | { type: "record"; code: EvidenceRecordCode };
+  | { type: "record"; code: EvidenceRecordCode }
+  /**
+   * Every approval of these documents that the project needs (approvalsFor: its programme's bodies, and
+   * the Procurement Board over £1m), each on the latest version: the gates' own check (stages.ts
+   * `documentsApproved`), passed in as `GovernanceCheck`. Without it, any approval of them matches.
+   */
+  | { type: "approvals"; kinds: readonly EvidenceDocumentKind[] };
+
+/** Whether every approval the project needs of these documents is met (stages.ts `documentsApproved`). */
+export type GovernanceCheck = (kinds: readonly EvidenceDocumentKind[]) => boolean;
 
 /** The evidence that completes a task: any one of the matchers, or all of them. */
 export interface Completion {
@@ -200,7 +209,8 @@ const SECTION_DATA: { title: string; tasks: TaskData[] }[] = [
       {
         text: "Submit a business case, procurement proposal and equalities impact assessment for approval through Commissioned Services Governance process. Proposed contracts over £1m must be approved by the Procurement Board. (This must be evidenced as it is essential for sealing of contracts and may consist of Cabinet approval or the business plan documentation)",
         evidencedBy: "Approval documented in minutes/email",
-        completedBy: any(approval(["business-case"])),
+        // Every body approvalsFor names: the group and the board, and over £1m the Procurement Board.
+        completedBy: all({ type: "approvals", kinds: ["business-case"] }),
         overOneMillionNote:
           "This project is over £1m: the Procurement Board must approve the proposed contract, and the approval is needed for sealing.",
       },
@@ -558,6 +568,13 @@ export interface EvidenceItem {
 }
 
 export function matches(matcher: EvidenceMatcher, item: EvidenceItem): boolean {
+  if (matcher.type === "approvals")
+    return (
+      item.type === "decision" &&
+      item.decision !== "rejected" &&
+      item.kind !== undefined &&
+      isOneOf(matcher.kinds, item.kind)
+    );
   if (matcher.type !== item.type) return false;
   switch (matcher.type) {
     case "document":
@@ -571,8 +588,13 @@ export function matches(matcher: EvidenceMatcher, item: EvidenceItem): boolean {
   }
 }
 
-function satisfied(completion: Completion, items: readonly EvidenceItem[]): boolean {
-  const met = (m: EvidenceMatcher) => items.some((item) => matches(m, item));
+function satisfied(
+  completion: Completion,
+  items: readonly EvidenceItem[],
+  governance?: GovernanceCheck,
+): boolean {
+  const met = (m: EvidenceMatcher) =>
+    m.type === "approvals" && governance ? governance(m.kinds) : items.some((item) => matches(m, item));
   return completion.match === "all" ? completion.evidence.every(met) : completion.evidence.some(met);
 }
 
@@ -586,9 +608,19 @@ function isEvidenceList(
   return Array.isArray(evidence);
 }
 
-export function tasksCompletedBy(evidence: EvidenceItem | readonly EvidenceItem[]): string[] {
+export function tasksCompletedBy(
+  evidence: EvidenceItem | readonly EvidenceItem[],
+  governance?: GovernanceCheck,
+): string[] {
   const items = isEvidenceList(evidence) ? evidence : [evidence];
-  return TEMPLATE_TASKS.filter((t) => t.completedBy && satisfied(t.completedBy, items)).map((t) => t.key);
+  return TEMPLATE_TASKS.filter((t) => t.completedBy && satisfied(t.completedBy, items, governance)).map(
+    (t) => t.key,
+  );
+}
+
+/** The task completes on every approval the project needs (a `GovernanceCheck`), not on any one. */
+export function needsGovernance(task: TemplateTask | undefined): boolean {
+  return task?.completedBy?.evidence.some((m) => m.type === "approvals") ?? false;
 }
 
 /** The keys of the tasks that this one item is (part of) the evidence for. */
@@ -604,6 +636,8 @@ function describeMatcher(m: EvidenceMatcher): string {
       return `${EVIDENCE_DOCUMENT_KINDS[m.kind]} is uploaded`;
     case "record":
       return EVIDENCE_RECORD_CODES[m.code];
+    case "approvals":
+      return `every approval it needs of ${m.kinds.map((k) => EVIDENCE_DOCUMENT_KINDS[k]).join(" and ")} is recorded (the operational group and the board, and over £1m the Procurement Board)`;
     case "decision": {
       const what = m.kinds
         .map((k) => (k === "procurement-plan" ? "the procurement plan" : EVIDENCE_DOCUMENT_KINDS[k]))

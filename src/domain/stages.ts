@@ -340,6 +340,17 @@ export function stageApprovals(
   return out;
 }
 
+/**
+ * Whether every approval of these documents that the project needs (approvalsFor, each programme) is met
+ * on their latest versions: the checklist reads it (App C 1 task 1.5), so it cannot complete on one.
+ */
+export function documentsApproved(p: ProjectSnapshot, kinds: readonly string[]): boolean {
+  const needed = STAGE_NUMBERS.flatMap((stage) => stageApprovals(p, stage)).filter(
+    (a) => a.subject.type === "documents" && a.subject.kinds.some((k) => kinds.includes(k)),
+  );
+  return needed.length > 0 && needed.every((a) => approvalStatus(p, a).met);
+}
+
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -23,6 +23,8 @@ let commissionerToken: string;
 let commissioner: Record<string, string>;
 let supplierToken: string;
 let jcgToken: string;
+let boardToken: string;
+let procurementBoardToken: string;
 
 const auth = (bearer: string) => ({ authorization: `Bearer ${bearer}` });
 
@@ -75,7 +77,36 @@ beforeAll(async () => {
   const member = await createUser(t.services, ["board-member"]);
   await addMembership(t.database, "JCG", member.id, "member");
   jcgToken = await apiTokenFor(t.services, member.id);
+  const boardMember = await createUser(t.services, ["board-member"]);
+  await addMembership(t.database, "KDAAT_BOARD", boardMember.id, "member");
+  boardToken = await apiTokenFor(t.services, boardMember.id);
+  const pbMember = await createUser(t.services, ["board-member"]);
+  await addMembership(t.database, "PROCUREMENT_BOARD", pbMember.id, "member");
+  procurementBoardToken = await apiTokenFor(t.services, pbMember.id);
 });
+
+async function approve(token: string, projectId: string, subjectId: string, bodyCode: string) {
+  const response = await t.app.inject({
+    method: "POST",
+    url: `/api/v1/projects/${projectId}/decisions`,
+    headers: auth(token),
+    payload: {
+      subjectId,
+      bodyCode,
+      decision: "approved",
+      decidedOn: "2025-05-01",
+      minutesRef: `${bodyCode}/5`,
+    },
+  });
+  expect(response.statusCode, response.body).toBe(201);
+}
+
+async function checklistTask(projectId: string, key: string) {
+  const checklist = await get<{ sections: { tasks: { key: string; status: string }[] }[] }>(
+    `/api/v1/projects/${projectId}/checklist`,
+  );
+  return checklist.sections.flatMap((s) => s.tasks).find((task) => task.key === key);
+}
 afterAll(async () => t.close());
 
 describe("GET /api/v1/projects/:id/rules answers as /rules/approvals does for the same project", () => {
@@ -190,6 +221,44 @@ describe("GET /api/v1/projects/:id/rules answers as /rules/approvals does for th
     const refused = await t.app.inject({ url: `/api/v1/projects/${id}/rules`, headers: auth(supplierToken) });
     expect(refused.statusCode).toBe(403);
     expect((await t.app.inject({ url: `/api/v1/projects/${id}/rules` })).statusCode).toBe(401);
+  });
+});
+
+describe("one reading of approvals: the rules, the gate and the checklist agree", () => {
+  it("over £1,000,000, task 1.5 completes only when the group, the board and the Procurement Board approve the business case (App C 1)", async () => {
+    const { id } = await createProjectThroughApi(t.app, commissionerToken, {
+      programmeCode: "KDAAT",
+      estimatedValuePence: 200_000_000,
+      regime: "PA2023",
+      startedOn: "2025-06-02",
+    });
+    const businessCase = await upload(id, "business-case");
+    await approve(jcgToken, id, businessCase, "JCG");
+    expect((await checklistTask(id, "1.5"))?.status).toBe("not-started");
+    await approve(boardToken, id, businessCase, "KDAAT_BOARD");
+    // Not yet: over £1m the Procurement Board approves the proposed contract too.
+    expect((await checklistTask(id, "1.5"))?.status).toBe("not-started");
+    let rules = await get<Rules>(`/api/v1/projects/${id}/rules`);
+    const proposed = () => rules.approvals.find((a) => a.what === "Proposed contract");
+    expect(proposed()?.status).toBe("open");
+    await approve(procurementBoardToken, id, businessCase, "PROCUREMENT_BOARD");
+    expect((await checklistTask(id, "1.5"))?.status).toBe("completed");
+    rules = await get<Rules>(`/api/v1/projects/${id}/rules`);
+    expect(proposed()?.status).toBe("met");
+    // The procurement plan is still to be signed off: the flag stays open until both are met.
+    expect(rules.flags.find((f) => f.code === "PROCUREMENT_BOARD_REQUIRED")?.status).toBe("open");
+  });
+
+  it("at £1,000,000 the group and the board complete task 1.5", async () => {
+    const { id } = await createProjectThroughApi(t.app, commissionerToken, {
+      programmeCode: "KDAAT",
+      estimatedValuePence: 100_000_000,
+    });
+    const businessCase = await upload(id, "business-case");
+    await approve(boardToken, id, businessCase, "KDAAT_BOARD");
+    expect((await checklistTask(id, "1.5"))?.status).toBe("not-started");
+    await approve(jcgToken, id, businessCase, "JCG");
+    expect((await checklistTask(id, "1.5"))?.status).toBe("completed");
   });
 });
 

@@ -11,6 +11,8 @@ import {
   tasksCompletedBy,
   tasksTouchedBy,
   templateTask,
+  needsGovernance,
+  type GovernanceCheck,
   type EvidenceItem,
   type EvidenceType,
   type TaskStatus,
@@ -18,6 +20,8 @@ import {
 import type { IsoDate } from "../../domain/dates.js";
 import { SYSTEM_ACTOR, type Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
+import { documentsApproved } from "../../domain/stages.js";
+import { findProject as findProjectRow, loadSnapshot } from "../projects/queries.js";
 import { NotFoundError, StaleVersionError, ValidationError, type FieldError } from "../../errors.js";
 import { isoDateField } from "../../inputs.js";
 import { presentChecklist, presentTask, type PresentedTask } from "./presenter.js";
@@ -39,10 +43,15 @@ export const STALE_TASK_MESSAGE = "Someone else changed this task while you were
  * reason when the value makes it irrelevant. Call it inside the transaction that creates the project.
  * Safe to call again: tasks that exist are left alone. Returns how many tasks it created.
  */
-export async function instantiateChecklist(
-  tx: Executor,
-  input: { projectId: string; estimatedValuePence: number; regime?: string; startedOn?: string },
-): Promise<number> {
+/** What the checklist's relevance turns on: the value, regime and start date (checklist-template.ts). */
+interface ProjectFacts {
+  projectId: string;
+  estimatedValuePence: number;
+  regime?: string;
+  startedOn?: string;
+}
+
+export async function instantiateChecklist(tx: Executor, input: ProjectFacts): Promise<number> {
   const facts = { valuePence: input.estimatedValuePence, regime: input.regime, on: input.startedOn };
   const rows = checklistFor(facts).flatMap((section) =>
     section.tasks.map((task) => ({
@@ -69,13 +78,7 @@ export async function instantiateChecklist(
  */
 export async function revalueChecklist(
   tx: Executor,
-  input: {
-    projectId: string;
-    estimatedValuePence: number;
-    regime?: string;
-    startedOn?: string;
-    actor?: Actor;
-  },
+  input: ProjectFacts & { actor?: Actor },
 ): Promise<string[]> {
   const facts = { valuePence: input.estimatedValuePence, regime: input.regime, on: input.startedOn };
   const rows = await tx.select().from(checklistTasks).where(eq(checklistTasks.projectId, input.projectId));
@@ -139,8 +142,10 @@ export async function recordEvidence(tx: Executor, input: EvidenceInput): Promis
   const touched = tasksTouchedBy(item);
   if (touched.length === 0) return [];
   const needsAll = touched.some((key) => templateTask(key)?.completedBy?.match === "all");
+  const byGovernance = touched.some((key) => needsGovernance(templateTask(key)));
+  const governance = byGovernance ? await governanceCheck(tx, input.projectId) : undefined;
   const complete = needsAll
-    ? tasksCompletedBy([...(await heldEvidence(tx, input.projectId)), item])
+    ? tasksCompletedBy([...(await heldEvidence(tx, input.projectId)), item], governance)
     : touched;
   const keys = touched.filter((key) => complete.includes(key));
   if (keys.length === 0) return [];
@@ -180,6 +185,13 @@ export async function recordEvidence(tx: Executor, input: EvidenceInput): Promis
     });
   }
   return doneKeys;
+}
+
+/** The gates' check of the project's approvals (stages.ts `documentsApproved`), on this transaction. */
+async function governanceCheck(tx: Executor, projectId: string): Promise<GovernanceCheck> {
+  const row = await findProjectRow(tx, projectId);
+  const snapshot = row ? await loadSnapshot(tx, row) : null;
+  return (kinds) => (snapshot ? documentsApproved(snapshot, kinds) : false);
 }
 
 function compareKeys(a: string, b: string): number {
