@@ -1,6 +1,7 @@
 import type { IsoDate } from "./dates.js";
 import { formatPence, percentOf } from "./money.js";
 import { getRegime, SSP_CLOSE, thresholdOn, type RegimeCode, type Threshold } from "./regimes.js";
+import { belowBoardRules, procurementBoardRules } from "./plan-rules.js";
 import {
   found,
   noThresholdFlag,
@@ -132,9 +133,8 @@ interface Governance {
 }
 
 /**
- * What the programme's own governance approves whatever the value: the needs assessment (§3.4), the
- * business case with the procurement proposal and the EqIA (§3.6, App C 1), the EqIA's sign-off after
- * consultation (App C 3), and the final specification, strategy and evaluation plan (§3.9, App C 3–4).
+ * What the programme's own governance approves whatever the value: the needs assessment (§3.4), and the
+ * business case with the procurement proposal and the EqIA (§3.5–3.6, App C 1).
  */
 function governanceApprovals({
   programmeCode,
@@ -176,6 +176,15 @@ function governanceApprovals({
       stage: 2,
       subject: documents("business-case"),
     },
+  ];
+}
+
+/**
+ * What the programme's governance approves at Stage 4 whatever the value: the EqIA's sign-off after
+ * consultation (App C 3), and the final specification, strategy and evaluation plan (§3.9, App C 3–4).
+ */
+function finalApprovals({ group, board, groupWords, boardWords }: Governance): Approval[] {
+  return [
     {
       bodyCode: "EQUALITIES_TEAM",
       what: "Equality impact assessment, updated after consultation",
@@ -202,93 +211,6 @@ function governanceApprovals({
       subject: FINAL_DOCUMENTS,
     },
   ];
-}
-
-/**
- * Over £1,000,000 (strictly): the Procurement Board signs off the procurement plan and approves the
- * contract (§3.10, App C 1), the contract is sealed (App C 7), and a rejection needs a cost avoidance
- * paper (§3.17).
- */
-function procurementBoardRules(value: string): Found {
-  return found({
-    approvals: [
-      {
-        bodyCode: "PROCUREMENT_BOARD",
-        what: "Procurement plan, before the procurement begins",
-        reason: `${value} is over £1,000,000: the procurement plan must be signed off at the Procurement Board before the procurement can begin.`,
-        paragraph: "§3.10",
-        stage: 4,
-        subject: { type: "procurement-plan" },
-      },
-      {
-        bodyCode: "PROCUREMENT_BOARD",
-        what: "Proposed contract",
-        reason: `${value} is over £1,000,000: proposed contracts over £1m must be approved by the Procurement Board; the approval is evidence needed to seal the contract.`,
-        paragraph: "App C 1",
-        stage: 4,
-        // App C 1: evidenced with the business case and procurement proposal it approves.
-        subject: documents("business-case"),
-      },
-    ],
-    flags: [
-      {
-        code: "PROCUREMENT_BOARD_REQUIRED",
-        reason: `${value} is over £1,000,000: the Procurement Board signs off the procurement plan and approves the contract.`,
-        paragraph: "§3.10, App C 1",
-      },
-      {
-        code: "SEAL_REQUIRED",
-        reason: `${value} is over £1,000,000: the contract is affixed with the common seal of the Council and attested by one authorised officer, or signed by at least two authorised officers.`,
-        paragraph: "App C 7",
-      },
-      {
-        code: "COST_AVOIDANCE_PAPER_IF_REJECTED",
-        reason:
-          "The Procurement Board approved this procurement: if the recommendation is rejected, its results are reported in a cost avoidance paper (SSP advises or completes it).",
-        paragraph: "§3.17",
-      },
-    ],
-  });
-}
-
-/**
- * Not over £1,000,000: no Procurement Board and no seal (§3.10, App C 7); the Procurement Manager
- * approves the plan over £50,000, and below that nobody beyond the programme's governance (§3.10).
- */
-function belowBoardRules(value: string, planApprover: PlanApprover | null): Found {
-  const notRequired: Flag[] = [
-    {
-      code: "PROCUREMENT_BOARD_REQUIRED",
-      reason: `${value} is not over £1,000,000: the Procurement Board is needed only for specifications over £1,000,000.`,
-      paragraph: "§3.10",
-    },
-    {
-      code: "SEAL_REQUIRED",
-      reason: `${value} is not over £1,000,000: sealing, or signature by two authorised officers, is for contracts over £1m.`,
-      paragraph: "App C 7",
-    },
-  ];
-  if (planApprover === "PROCUREMENT_MANAGER") {
-    return found({
-      approvals: [
-        {
-          bodyCode: "PROCUREMENT_MANAGER",
-          what: "Procurement plan",
-          reason: `${value} is over £50,000 and not over £1,000,000: the procurement plan is submitted for approval to the Procurement Manager.`,
-          paragraph: "§3.10",
-          stage: 4,
-          subject: { type: "procurement-plan" },
-        },
-      ],
-      notRequired,
-    });
-  }
-  notRequired.push({
-    code: "PROCUREMENT_PLAN_APPROVAL",
-    reason: `${value} is not over £50,000: no procurement plan approval is needed beyond the programme's own governance.`,
-    paragraph: "§3.10",
-  });
-  return found({ notRequired });
 }
 
 /** The evaluation recommendation to the Director (§3.14) and the board's decision to award (§3.15). */
@@ -335,7 +257,12 @@ function valueRules(valuePence: number, programmeCode: ProgrammeCode): Found {
       ? procurementBoardRules(value)
       : belowBoardRules(value, planApprover);
   return {
-    approvals: [...governanceApprovals(governance), ...plan.approvals, ...awardApprovals(governance)],
+    approvals: [
+      ...governanceApprovals(governance),
+      ...finalApprovals(governance),
+      ...plan.approvals,
+      ...awardApprovals(governance),
+    ],
     flags: plan.flags,
     notRequired: plan.notRequired,
   };

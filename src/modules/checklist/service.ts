@@ -12,7 +12,6 @@ import {
   tasksTouchedBy,
   templateTask,
   needsGovernance,
-  type GovernanceCheck,
   type EvidenceItem,
   type EvidenceType,
   type TaskStatus,
@@ -20,8 +19,7 @@ import {
 import type { IsoDate } from "../../domain/dates.js";
 import { SYSTEM_ACTOR, type Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
-import { documentsApproved } from "../../domain/stages.js";
-import { findProject as findProjectRow, loadSnapshot } from "../projects/queries.js";
+import { governanceCheck } from "../projects/queries.js";
 import { NotFoundError, StaleVersionError, ValidationError, type FieldError } from "../../errors.js";
 import { isoDateField } from "../../inputs.js";
 import { presentChecklist, presentTask, type PresentedTask } from "./presenter.js";
@@ -38,11 +36,6 @@ import {
 
 export const STALE_TASK_MESSAGE = "Someone else changed this task while you were editing it";
 
-/**
- * Creates the project's Appendix C tasks (46), each "not started", or "not applicable" with the
- * reason when the value makes it irrelevant. Call it inside the transaction that creates the project.
- * Safe to call again: tasks that exist are left alone. Returns how many tasks it created.
- */
 /** What the checklist's relevance turns on: the value, regime and start date (checklist-template.ts). */
 interface ProjectFacts {
   projectId: string;
@@ -50,6 +43,12 @@ interface ProjectFacts {
   regime?: string;
   startedOn?: string;
 }
+
+/**
+ * Creates the project's Appendix C tasks (46), each "not started", or "not applicable" with the reason
+ * when its value, regime and start date make it irrelevant. Call it inside the transaction that creates
+ * the project. Safe to call again: tasks that exist are left alone. Returns how many tasks it created.
+ */
 
 export async function instantiateChecklist(tx: Executor, input: ProjectFacts): Promise<number> {
   const facts = { valuePence: input.estimatedValuePence, regime: input.regime, on: input.startedOn };
@@ -185,13 +184,6 @@ export async function recordEvidence(tx: Executor, input: EvidenceInput): Promis
     });
   }
   return doneKeys;
-}
-
-/** The gates' check of the project's approvals (stages.ts `documentsApproved`), on this transaction. */
-async function governanceCheck(tx: Executor, projectId: string): Promise<GovernanceCheck> {
-  const row = await findProjectRow(tx, projectId);
-  const snapshot = row ? await loadSnapshot(tx, row) : null;
-  return (kinds) => (snapshot ? documentsApproved(snapshot, kinds) : false);
 }
 
 function compareKeys(a: string, b: string): number {

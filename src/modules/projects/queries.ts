@@ -16,7 +16,9 @@ import {
   risks,
   users,
 } from "../../db/schema/index.js";
+import type { GovernanceCheck } from "../../domain/checklist-template.js";
 import {
+  documentsApproved,
   isDocumentKind,
   parseStage,
   type DecisionSnapshot,
@@ -234,6 +236,16 @@ export async function loadSnapshot(ex: Executor, row: SnapshotRow): Promise<Proj
   const snapshot = (await loadSnapshots(ex, [row])).get(row.id);
   if (!snapshot) throw new Error("project snapshot missing");
   return snapshot;
+}
+
+/**
+ * The gates' check of the project's approvals (stages.ts `documentsApproved`) on the caller's
+ * transaction: the checklist completes App C 1 task 1.5 on it, not on any one approval.
+ */
+export async function governanceCheck(ex: Executor, projectId: string): Promise<GovernanceCheck> {
+  const row = await findProject(ex, projectId);
+  const snapshot = row ? await loadSnapshot(ex, row) : null;
+  return (kinds) => (snapshot ? documentsApproved(snapshot, kinds) : false);
 }
 
 /**
