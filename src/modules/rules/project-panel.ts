@@ -103,4 +103,3 @@ export function presentProjectRulesPanel(facts: ProjectRulesFacts) {
     },
   };
 }
-export type ProjectRulesPanel = ReturnType<typeof presentProjectRulesPanel>;
