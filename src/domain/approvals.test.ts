@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { approvalsFor, type ApprovalsQuery, procurementPlanApprover } from "./approvals.js";
-import type { RegimeCode } from "./regimes.js";
+import { getRegime, type RegimeCode } from "./regimes.js";
+import { addDays } from "./dates.js";
 
 describe("procurement plan approver (§3.10)", () => {
   it.each([
@@ -74,8 +75,8 @@ describe("the programme's governance (§3.4, §3.6, §3.15)", () => {
     expect(rows).toEqual([
       [group, "Needs assessment", "§3.4"],
       [board, "Needs assessment", "§3.4"],
-      [group, "Business case, procurement proposal and equality impact assessment", "§3.6, App C 1"],
-      [board, "Business case, procurement proposal and equality impact assessment", "§3.6, App C 1"],
+      [group, "Business case, procurement proposal and equality impact assessment", "§3.5–3.6, App C 1"],
+      [board, "Business case, procurement proposal and equality impact assessment", "§3.5–3.6, App C 1"],
       ["EQUALITIES_TEAM", "Equality impact assessment, updated after consultation", "App C 3"],
       [
         group,
@@ -138,13 +139,27 @@ describe("thresholds and SSP engagement at 80% (§3.13; docs/rules.md, regimes)"
     expect(flag?.reason).toContain("£139,147.20");
   });
 
-  it("says when no threshold is held for the date, and asks SSP", () => {
-    const answer = approvalsFor({ ...base, regime: "PCR2015", on: "2018-05-01", valuePence: 60_000_000 });
+  it("holds a threshold on the regime's days, and says none is held only outside them (asking SSP)", () => {
+    const held = approvalsFor({ ...base, regime: "PCR2015", on: "2018-05-01", valuePence: 60_000_000 });
+    expect(held.threshold?.valuePence).toBe(61_527_800);
+    expect(held.flags.map((f) => f.code)).not.toContain("THRESHOLD_NOT_HELD");
+    const answer = approvalsFor({ ...base, regime: "PCR2015", on: "2010-05-01", valuePence: 60_000_000 });
     expect(answer.threshold).toBeNull();
     const flag = answer.flags.find((f) => f.code === "THRESHOLD_NOT_HELD");
-    expect(flag?.reason).toContain("No PCR 2015 threshold for these services is held for 1 May 2018");
+    expect(flag?.reason).toContain("No PCR 2015 threshold for these services is held for 1 May 2010");
     expect(flag?.check).toBeTruthy();
+    expect(answer.flags.map((f) => f.code)).toEqual(expect.arrayContaining(["REGIME_NOT_IN_FORCE"]));
     expect(answer.flags.map((f) => f.code)).not.toContain("ABOVE_THRESHOLD");
+  });
+
+  it("never says THRESHOLD_NOT_HELD on a day the regime is in force (each day, PCR 2006 to 2030)", () => {
+    for (const regime of ["PCR2006", "PCR2015", "PA2023"] as const) {
+      const { appliesFrom, appliesTo } = getRegime(regime);
+      for (let on = appliesFrom; on <= (appliesTo ?? "2030-12-31"); on = addDays(on, 1)) {
+        const flags = approvalsFor({ ...base, regime, on, valuePence: 20_000_000 }).flags;
+        if (flags.some((f) => f.code === "THRESHOLD_NOT_HELD")) throw new Error(`${regime} on ${on}`);
+      }
+    }
   });
 
   it("flags a regime that was not in force on the date", () => {
@@ -157,8 +172,10 @@ describe("thresholds and SSP engagement at 80% (§3.13; docs/rules.md, regimes)"
   });
 
   it("marks (check) thresholds as such", () => {
-    const answer = approvalsFor({ ...base, regime: "PCR2015", on: "2015-06-01", valuePence: 70_000_000 });
-    expect(answer.flags.find((f) => f.code === "ABOVE_THRESHOLD")?.check).toContain("2015 only");
+    const answer = approvalsFor({ ...base, regime: "PCR2006", on: "2007-06-01", valuePence: 20_000_000 });
+    expect(answer.flags.find((f) => f.code === "ABOVE_THRESHOLD")?.check).toContain("£144,371");
+    const confirmed = approvalsFor({ ...base, regime: "PCR2006", on: "2010-06-01", valuePence: 20_000_000 });
+    expect(confirmed.flags.find((f) => f.code === "ABOVE_THRESHOLD")?.check).toBeUndefined();
   });
 });
 

@@ -1,6 +1,7 @@
 import type { IsoDate } from "./dates.js";
 import { formatPence, percentOf } from "./money.js";
 import { getRegime, SSP_CLOSE, thresholdOn, type RegimeCode, type Threshold } from "./regimes.js";
+import { belowBoardRules, procurementBoardRules } from "./plan-rules.js";
 import {
   found,
   noThresholdFlag,
@@ -11,6 +12,7 @@ import {
   type Found,
 } from "./regime-rules.js";
 import { bodyName, PROGRAMME_GOVERNANCE, type ProgrammeCode } from "./governance.js";
+import type { DocumentKind } from "./stages.js";
 
 /**
  * Approvals by value (docs/rules.md, governance routes). Money is integer pence.
@@ -34,14 +36,33 @@ export function procurementPlanApprover(valuePence: number): PlanApprover | null
   return null;
 }
 
+/**
+ * What the body's approval is recorded on: its decision on the latest version of each of these
+ * documents, its decision on the project (the procurement plan, §3.10), or a record another capability
+ * keeps (the Equalities team's sign-off of the EqIA, App C 3). The gates (stages.ts `approvalStatus`)
+ * read it to say whether the approval is met.
+ */
+export type ApprovalSubject =
+  | { type: "documents"; kinds: readonly DocumentKind[] }
+  | { type: "procurement-plan" }
+  | { type: "eqia-sign-off" };
+
 export interface Approval {
   bodyCode: string;
   what: string;
   reason: string;
   paragraph: string;
-  /** The stage of the cycle it belongs to (§3.3). */
+  /** The stage of the cycle it belongs to (§3.3): the gate out of that stage asks for it. */
   stage: 1 | 2 | 3 | 4 | 5;
+  subject: ApprovalSubject;
 }
+
+const documents = (...kinds: DocumentKind[]): ApprovalSubject => ({ type: "documents", kinds });
+const FINAL_DOCUMENTS = documents(
+  "service-specification-final",
+  "procurement-strategy",
+  "tender-evaluation-plan",
+);
 
 export const FLAG_CODES = [
   "REGIME_NOT_IN_FORCE",
@@ -112,9 +133,8 @@ interface Governance {
 }
 
 /**
- * What the programme's own governance approves whatever the value: the needs assessment (§3.4), the
- * business case with the procurement proposal and the EqIA (§3.6, App C 1), the EqIA's sign-off after
- * consultation (App C 3), and the final specification, strategy and evaluation plan (§3.9, App C 3–4).
+ * What the programme's own governance approves whatever the value: the needs assessment (§3.4), and the
+ * business case with the procurement proposal and the EqIA (§3.5–3.6, App C 1).
  */
 function governanceApprovals({
   programmeCode,
@@ -130,6 +150,7 @@ function governanceApprovals({
       reason: `Needs assessments are approved by the programme's operational group, ${groupWords} for ${programmeCode}, and then by its executive board.`,
       paragraph: "§3.4",
       stage: 1,
+      subject: documents("needs-assessment"),
     },
     {
       bodyCode: board,
@@ -137,21 +158,33 @@ function governanceApprovals({
       reason: `Needs assessments are approved by the programme's executive board, ${boardWords} for ${programmeCode}, after its operational group.`,
       paragraph: "§3.4",
       stage: 1,
+      subject: documents("needs-assessment"),
     },
     {
       bodyCode: group,
       what: "Business case, procurement proposal and equality impact assessment",
       reason: `They are submitted for approval through the Commissioned Services governance process, starting with the programme's operational group, ${groupWords}.`,
-      paragraph: "§3.6, App C 1",
+      paragraph: "§3.5–3.6, App C 1",
       stage: 2,
+      subject: documents("business-case"),
     },
     {
       bodyCode: board,
       what: "Business case, procurement proposal and equality impact assessment",
       reason: `The business case is driven by the priorities of ${boardWords}, which approves it with the procurement proposal and the EqIA.`,
-      paragraph: "§3.6, App C 1",
+      paragraph: "§3.5–3.6, App C 1",
       stage: 2,
+      subject: documents("business-case"),
     },
+  ];
+}
+
+/**
+ * What the programme's governance approves at Stage 4 whatever the value: the EqIA's sign-off after
+ * consultation (App C 3), and the final specification, strategy and evaluation plan (§3.9, App C 3–4).
+ */
+function finalApprovals({ group, board, groupWords, boardWords }: Governance): Approval[] {
+  return [
     {
       bodyCode: "EQUALITIES_TEAM",
       what: "Equality impact assessment, updated after consultation",
@@ -159,6 +192,7 @@ function governanceApprovals({
         "The EqIA is updated with the changes made after consultation and sent to the Equalities team for sign-off.",
       paragraph: "App C 3",
       stage: 4,
+      subject: { type: "eqia-sign-off" },
     },
     {
       bodyCode: group,
@@ -166,6 +200,7 @@ function governanceApprovals({
       reason: `Signed off through the programme's governance structures, ${groupWords} first, and documented in minutes.`,
       paragraph: "§3.9, App C 3–4",
       stage: 4,
+      subject: FINAL_DOCUMENTS,
     },
     {
       bodyCode: board,
@@ -173,91 +208,9 @@ function governanceApprovals({
       reason: `Signed off through the programme's governance structures, then ${boardWords}, and documented in minutes.`,
       paragraph: "§3.9, App C 3–4",
       stage: 4,
+      subject: FINAL_DOCUMENTS,
     },
   ];
-}
-
-/**
- * Over £1,000,000 (strictly): the Procurement Board signs off the procurement plan and approves the
- * contract (§3.10, App C 1), the contract is sealed (App C 7), and a rejection needs a cost avoidance
- * paper (§3.17).
- */
-function procurementBoardRules(value: string): Found {
-  return found({
-    approvals: [
-      {
-        bodyCode: "PROCUREMENT_BOARD",
-        what: "Procurement plan, before the procurement begins",
-        reason: `${value} is over £1,000,000: the procurement plan must be signed off at the Procurement Board before the procurement can begin.`,
-        paragraph: "§3.10",
-        stage: 4,
-      },
-      {
-        bodyCode: "PROCUREMENT_BOARD",
-        what: "Proposed contract",
-        reason: `${value} is over £1,000,000: proposed contracts over £1m must be approved by the Procurement Board; the approval is evidence needed to seal the contract.`,
-        paragraph: "App C 1",
-        stage: 4,
-      },
-    ],
-    flags: [
-      {
-        code: "PROCUREMENT_BOARD_REQUIRED",
-        reason: `${value} is over £1,000,000: the Procurement Board signs off the procurement plan and approves the contract.`,
-        paragraph: "§3.10, App C 1",
-      },
-      {
-        code: "SEAL_REQUIRED",
-        reason: `${value} is over £1,000,000: the contract is affixed with the common seal of the Council and attested by one authorised officer, or signed by at least two authorised officers.`,
-        paragraph: "App C 7",
-      },
-      {
-        code: "COST_AVOIDANCE_PAPER_IF_REJECTED",
-        reason:
-          "The Procurement Board approved this procurement: if the recommendation is rejected, its results are reported in a cost avoidance paper (SSP advises or completes it).",
-        paragraph: "§3.17",
-      },
-    ],
-  });
-}
-
-/**
- * Not over £1,000,000: no Procurement Board and no seal (§3.10, App C 7); the Procurement Manager
- * approves the plan over £50,000, and below that nobody beyond the programme's governance (§3.10).
- */
-function belowBoardRules(value: string, planApprover: PlanApprover | null): Found {
-  const notRequired: Flag[] = [
-    {
-      code: "PROCUREMENT_BOARD_REQUIRED",
-      reason: `${value} is not over £1,000,000: the Procurement Board is needed only for specifications over £1,000,000.`,
-      paragraph: "§3.10",
-    },
-    {
-      code: "SEAL_REQUIRED",
-      reason: `${value} is not over £1,000,000: sealing, or signature by two authorised officers, is for contracts over £1m.`,
-      paragraph: "App C 7",
-    },
-  ];
-  if (planApprover === "PROCUREMENT_MANAGER") {
-    return found({
-      approvals: [
-        {
-          bodyCode: "PROCUREMENT_MANAGER",
-          what: "Procurement plan",
-          reason: `${value} is over £50,000 and not over £1,000,000: the procurement plan is submitted for approval to the Procurement Manager.`,
-          paragraph: "§3.10",
-          stage: 4,
-        },
-      ],
-      notRequired,
-    });
-  }
-  notRequired.push({
-    code: "PROCUREMENT_PLAN_APPROVAL",
-    reason: `${value} is not over £50,000: no procurement plan approval is needed beyond the programme's own governance.`,
-    paragraph: "§3.10",
-  });
-  return found({ notRequired });
 }
 
 /** The evaluation recommendation to the Director (§3.14) and the board's decision to award (§3.15). */
@@ -270,6 +223,7 @@ function awardApprovals({ board, boardWords }: Governance): Approval[] {
         "The evaluation team recommends to the Director the most economically advantageous bid(s) after all quality requirements have been met.",
       paragraph: "§3.14",
       stage: 4,
+      subject: documents("evaluation-report"),
     },
     {
       bodyCode: board,
@@ -277,8 +231,58 @@ function awardApprovals({ board, boardWords }: Governance): Approval[] {
       reason: `Representatives of ${boardWords} authorised to award contracts may question the evaluation team and then accept or reject the recommendation; a rejection ends the procurement (§3.17).`,
       paragraph: "§3.15",
       stage: 4,
+      subject: documents("evaluation-report"),
     },
   ];
+}
+
+/**
+ * The approvals of a value and programme, whatever the regime and date, with the flags that turn on the
+ * value alone: the programme's governance (§3.4, §3.6, §3.9), the procurement plan and Procurement
+ * Board (§3.10, App C 1), sealing (App C 7), and the award (§3.14–3.15).
+ */
+function valueRules(valuePence: number, programmeCode: ProgrammeCode): Found {
+  const { operationalGroup: group, executiveBoard: board } = PROGRAMME_GOVERNANCE[programmeCode];
+  const governance = {
+    programmeCode,
+    group,
+    board,
+    groupWords: bodyName(group),
+    boardWords: bodyName(board),
+  };
+  const planApprover = procurementPlanApprover(valuePence);
+  const value = formatPence(valuePence);
+  const plan =
+    planApprover === "PROCUREMENT_BOARD"
+      ? procurementBoardRules(value)
+      : belowBoardRules(value, planApprover);
+  return {
+    approvals: [
+      ...governanceApprovals(governance),
+      ...finalApprovals(governance),
+      ...plan.approvals,
+      ...awardApprovals(governance),
+    ],
+    flags: plan.flags,
+    notRequired: plan.notRequired,
+  };
+}
+
+/**
+ * The flags the value alone sets off, and those it does not (§3.10, App C 1, App C 7): the checklist's
+ * relevance rules (checklist-template.ts) read them, as approvalsFor does.
+ */
+export function valueFlags(valuePence: number): { applies: FlagCode[]; notRequired: Flag[] } {
+  const rules = valueRules(valuePence, "SP");
+  return { applies: rules.flags.map((f) => f.code), notRequired: rules.notRequired };
+}
+
+/**
+ * The approvals a project of this value and programme needs, in the order of the cycle: what
+ * `approvalsFor` lists, and what the gates (stages.ts) ask for, so the two cannot disagree.
+ */
+export function approvalsNeeded(valuePence: number, programmeCode: ProgrammeCode): Approval[] {
+  return valueRules(valuePence, programmeCode).approvals;
 }
 
 /**
@@ -293,22 +297,8 @@ export function approvalsFor(query: ApprovalsQuery): ApprovalsAnswer {
     throw new RangeError(`value must be a whole number of pence, not ${valuePence}`);
   const lightTouch = query.lightTouch ?? true;
   const regime = getRegime(query.regime);
-  const { operationalGroup: group, executiveBoard: board } = PROGRAMME_GOVERNANCE[programmeCode];
-  const governance = {
-    programmeCode,
-    group,
-    board,
-    groupWords: bodyName(group),
-    boardWords: bodyName(board),
-  };
   const asked: Asked = { valuePence, value: formatPence(valuePence), on, lightTouch };
-
-  // Procurement plan and Procurement Board (§3.10, App C 1), sealing (App C 7).
-  const planApprover = procurementPlanApprover(valuePence);
-  const plan =
-    planApprover === "PROCUREMENT_BOARD"
-      ? procurementBoardRules(asked.value)
-      : belowBoardRules(asked.value, planApprover);
+  const plan = valueRules(valuePence, programmeCode);
 
   // The regime: is it in force, what is its threshold on that date (docs/rules.md, regimes).
   const thresholdKind = lightTouch ? "for-these-services" : regime.otherServicesThreshold;
@@ -328,7 +318,7 @@ export function approvalsFor(query: ApprovalsQuery): ApprovalsAnswer {
     lightTouch,
     threshold,
     sspEngagementFromPence,
-    approvals: [...governanceApprovals(governance), ...plan.approvals, ...awardApprovals(governance)],
+    approvals: plan.approvals,
     flags: [...plan.flags, ...regimeFlags(regime, on), ...byValue.flags, ...duties.flags],
     notRequired: [...plan.notRequired, ...byValue.notRequired, ...duties.notRequired],
   };

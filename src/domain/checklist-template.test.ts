@@ -10,6 +10,7 @@ import {
   tasksTouchedBy,
   templateTask,
   type EvidenceItem,
+  type RelevanceFacts,
 } from "./checklist-template.js";
 
 function task(key: string) {
@@ -104,52 +105,106 @@ describe("Appendix C as data", () => {
   });
 });
 
-describe("relevance by value", () => {
-  const applicable = (value: number, key: string) =>
-    checklistFor(value)
+describe("relevance against the framework's words (App C: the checklist applies to all procurements)", () => {
+  const taskFor = (facts: number | RelevanceFacts, key: string) =>
+    checklistFor(facts)
       .flatMap((s) => s.tasks)
       .find((t) => t.key === key);
 
-  it.each([
-    // [value in pence, task, applies?] — Procurement Board over £1m (§3.10, App C 4); sealing over £1m (App C 7)
-    [100_000_000, "4.3", false], // £1,000,000: not over £1m
-    [100_000_001, "4.3", true], // £1,000,000.01
-    [5_000_000, "4.3", false],
-    [100_000_000, "7.1", false],
-    [100_000_001, "7.1", true],
-    [100_000_000, "7.7", false],
-    [100_000_001, "7.7", true],
-    [100_000_000, "7.9", false],
-    [100_000_001, "7.9", true],
-    [100_000_000, "1.5", true],
-    [0, "1.1", true],
-  ])("at %i pence task %s applies: %s", (value, key, expected) => {
-    expect(applicable(value, key)?.applicable).toBe(expected);
-  });
+  /**
+   * Each task the framework makes conditional, quoting it, and the projects for which it does not
+   * apply; every other task applies to every project ("must be followed in all Commissioned Services
+   * procurement projects", App C).
+   */
+  const CONDITIONAL: Record<
+    string,
+    { seed: string; notApplicable: RelevanceFacts[]; applicable: RelevanceFacts[] }
+  > = {
+    "4.3": {
+      seed: "for specifications exceeding £1 million pounds",
+      notApplicable: [{ valuePence: 0 }, { valuePence: 5_000_000 }, { valuePence: 100_000_000 }],
+      applicable: [{ valuePence: 100_000_001 }, { valuePence: 500_000_000 }],
+    },
+    "7.1": {
+      seed: "Any contract with value in excess of £1m is: (1) affixed with the common seal",
+      notApplicable: [{ valuePence: 100_000_000 }],
+      applicable: [{ valuePence: 100_000_001 }],
+    },
+    "7.7": {
+      seed: "Any contract with value in excess of £1m is: (1) affixed with the common seal",
+      notApplicable: [{ valuePence: 100_000_000 }],
+      applicable: [{ valuePence: 100_000_001 }],
+    },
+    "7.9": {
+      seed: "Any contract with value in excess of £1m is: (1) affixed with the common seal",
+      notApplicable: [{ valuePence: 100_000_000 }],
+      applicable: [{ valuePence: 100_000_001 }],
+    },
+    "8.4": {
+      seed: "Ensure that OJEU notice is completed if required within 48 days of contract award",
+      notApplicable: [
+        // Below the threshold held on the day (docs/rules.md): no contract award notice.
+        { valuePence: 17_393_300, regime: "PCR2006", on: "2013-06-03" }, // £173,933 < £173,934
+        { valuePence: 17_251_300, regime: "PCR2006", on: "2015-02-25" }, // < £172,514
+        { valuePence: 58_914_700, regime: "PCR2015", on: "2017-12-31" }, // < £589,148
+        { valuePence: 66_353_900, regime: "PA2023", on: "2025-06-02" }, // < £663,540
+      ],
+      applicable: [
+        { valuePence: 17_393_400, regime: "PCR2006", on: "2013-06-03" }, // at the threshold
+        { valuePence: 58_914_800, regime: "PCR2015", on: "2017-12-31" },
+        { valuePence: 66_354_000, regime: "PA2023", on: "2025-06-02" },
+        { valuePence: 0, regime: "PSR", on: "2025-06-02" }, // no threshold: its own notices
+        { valuePence: 0 }, // regime and date unknown: "if required" is not ruled out
+      ],
+    },
+  };
 
-  it("says why the Procurement Board task does not apply at £1,000,000", () => {
-    const task = applicable(100_000_000, "4.3");
-    expect(task?.notApplicableReason).toMatch(/Procurement Board approves procurements over £1,000,000 only/);
-    expect(task?.notApplicableReason).toContain("§3.10");
-    expect(applicable(100_000_001, "4.3")?.notApplicableReason).toBeNull();
-    expect(applicable(100_000_000, "7.7")?.notApplicableReason).toContain("App C 7");
-  });
-
-  it("adds the Procurement Board note to the approval task only over £1m", () => {
-    expect(applicable(100_000_000, "1.5")?.note).toBeNull();
-    expect(applicable(100_000_001, "1.5")?.note).toMatch(/Procurement Board must approve/);
-  });
-
-  it("leaves every other task applicable at any value", () => {
-    const valueBound = new Set(["4.3", "7.1", "7.7", "7.9"]);
-    for (const t of checklistFor(0).flatMap((s) => s.tasks)) {
-      expect(t.applicable, t.key).toBe(!valueBound.has(t.key));
+  it("quotes the framework for every conditional task, and the template carries the rule", () => {
+    for (const [key, { seed }] of Object.entries(CONDITIONAL)) {
+      const t = templateTask(key);
+      expect(t?.relevance, key).not.toBeNull();
+      expect(`${t?.text ?? ""} ${t?.relevance?.seed ?? ""}`, key).toContain(seed);
     }
+  });
+
+  it.each(
+    Object.entries(CONDITIONAL).flatMap(([key, c]) => [
+      ...c.notApplicable.map((facts) => [key, facts, false] as const),
+      ...c.applicable.map((facts) => [key, facts, true] as const),
+    ]),
+  )("task %s for %j applies: %s", (key, facts, expected) => {
+    const found = taskFor(facts, key);
+    expect(found?.applicable).toBe(expected);
+    expect(found?.notApplicableReason ?? null).toBe(
+      expected ? null : (templateTask(key)?.relevance?.reason ?? ""),
+    );
+  });
+
+  it.each(TEMPLATE_TASKS.filter((t) => !(t.key in CONDITIONAL)).map((t) => [t.key, t.text] as const))(
+    "task %s applies to every project: %s",
+    (key) => {
+      expect(templateTask(key)?.relevance).toBeNull();
+      for (const facts of [
+        { valuePence: 0 },
+        { valuePence: 100_000_000, regime: "PCR2006", on: "2010-03-23" },
+        { valuePence: 500_000_000, regime: "PA2023", on: "2025-06-02" },
+        { valuePence: 1, regime: "PSR", on: "2025-06-02" },
+      ]) {
+        expect(taskFor(facts, key)?.applicable).toBe(true);
+      }
+    },
+  );
+
+  it("says why, with the framework's paragraph, and notes the Procurement Board on 1.5 over £1m", () => {
+    expect(taskFor(100_000_000, "4.3")?.notApplicableReason).toMatch(
+      /Procurement Board approves procurements over £1,000,000 only \(§3.10, App C 1\)/,
+    );
+    expect(taskFor(100_000_000, "7.7")?.notApplicableReason).toContain("App C 7");
     expect(
-      checklistFor(500_000_000)
-        .flatMap((s) => s.tasks)
-        .every((t) => t.applicable),
-    ).toBe(true);
+      taskFor({ valuePence: 1, regime: "PA2023", on: "2025-06-02" }, "8.4")?.notApplicableReason,
+    ).toContain("App C 8");
+    expect(taskFor(100_000_000, "1.5")?.note).toBeNull();
+    expect(taskFor(100_000_001, "1.5")?.note).toMatch(/Procurement Board must approve/);
   });
 });
 

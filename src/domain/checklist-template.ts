@@ -1,5 +1,7 @@
-import { PROCUREMENT_BOARD_ABOVE_PENCE, SEAL_ABOVE_PENCE } from "./approvals.js";
+import { approvalsFor, PROCUREMENT_BOARD_ABOVE_PENCE, valueFlags } from "./approvals.js";
 import { isOneOf } from "./codes.js";
+import type { IsoDate } from "./dates.js";
+import { isRegimeCode } from "./regimes.js";
 
 /**
  * The procurement checklist of the framework's Appendix C, as data: its eight sections, every task
@@ -78,7 +80,16 @@ export type EvidenceMatcher =
   | { type: "document"; kind: EvidenceDocumentKind }
   /** An approval (with or without conditions) of one of `kinds`, by one of `bodyCodes` when given. */
   | { type: "decision"; kinds: readonly DecisionSubjectKind[]; bodyCodes?: readonly string[] }
-  | { type: "record"; code: EvidenceRecordCode };
+  | { type: "record"; code: EvidenceRecordCode }
+  /**
+   * Every approval of these documents that the project needs (approvalsFor: its programme's bodies, and
+   * the Procurement Board over £1m), each on the latest version: the gates' own check (stages.ts
+   * `documentsApproved`), passed in as `GovernanceCheck`. Without it, any approval of them matches.
+   */
+  | { type: "approvals"; kinds: readonly EvidenceDocumentKind[] };
+
+/** Whether every approval the project needs of these documents is met (stages.ts `documentsApproved`). */
+export type GovernanceCheck = (kinds: readonly EvidenceDocumentKind[]) => boolean;
 
 /** The evidence that completes a task: any one of the matchers, or all of them. */
 export interface Completion {
@@ -86,11 +97,28 @@ export interface Completion {
   evidence: readonly EvidenceMatcher[];
 }
 
-/** A task the project's value makes irrelevant: it applies only over `abovePence`. */
-export interface ValueRelevance {
-  abovePence: number;
-  /** Why it does not apply at or below that value (stable text: it is stored with the task). */
+/**
+ * Where the framework says a task applies only to some procurements (App C: the checklist "must be
+ * followed in all Commissioned Services procurement projects"), the rule that says which, read from the
+ * same functions as `/rules/approvals` (approvals.ts): the Procurement Board (§3.10, App C 1), sealing
+ * (App C 7), the OJEU / contract award notice "if required" (App C 8). Every other task applies to all.
+ */
+export type RelevanceRule = "procurement-board" | "seal" | "award-notice";
+
+export interface Relevance {
+  rule: RelevanceRule;
+  /** Why it does not apply (stable text: it is stored with the task). */
   reason: string;
+  /** The framework's words that make the task conditional. */
+  seed: string;
+}
+
+/** What a task's relevance turns on: the project's value, and its regime and start date when known. */
+export interface RelevanceFacts {
+  valuePence: number;
+  /** A regime code (regimes.ts); anything else is read as unknown. */
+  regime?: string | undefined;
+  on?: IsoDate | undefined;
 }
 
 export interface TemplateTask {
@@ -102,7 +130,7 @@ export interface TemplateTask {
   details: readonly string[];
   evidencedBy: string;
   completedBy: Completion | null;
-  relevance: ValueRelevance | null;
+  relevance: Relevance | null;
   /** Said beside the task when the value is over £1m (App C 1). */
   overOneMillionNote?: string;
 }
@@ -120,6 +148,25 @@ const PROCUREMENT_BOARD_NOT_NEEDED =
 const SEALING_NOT_NEEDED =
   "Not needed: only contracts over £1,000,000 are sealed or signed by two authorised officers (App C 7).";
 
+const AWARD_NOTICE_NOT_NEEDED =
+  "Not needed: below the threshold its regime holds for these services on the day it started, no contract award notice is required (App C 8; docs/rules.md).";
+
+const PROCUREMENT_BOARD_RELEVANCE: Relevance = {
+  rule: "procurement-board",
+  reason: PROCUREMENT_BOARD_NOT_NEEDED,
+  seed: "Proposed contracts over £1m must be approved by the Procurement Board (App C 1); for specifications exceeding £1 million pounds ... a Procurement Plan must be signed off at Procurement Board (§3.10)",
+};
+const SEAL_RELEVANCE: Relevance = {
+  rule: "seal",
+  reason: SEALING_NOT_NEEDED,
+  seed: "Any contract with value in excess of £1m is: (1) affixed with the common seal of the Council and attested by one authorised officer, or (2) signed by at least two authorised officers (App C 7)",
+};
+const AWARD_NOTICE_RELEVANCE: Relevance = {
+  rule: "award-notice",
+  reason: AWARD_NOTICE_NOT_NEEDED,
+  seed: "Ensure that OJEU notice is completed if required within 48 days of contract award (App C 8)",
+};
+
 const doc = (kind: EvidenceDocumentKind): EvidenceMatcher => ({ type: "document", kind });
 const record = (code: EvidenceRecordCode): EvidenceMatcher => ({ type: "record", code });
 const approval = (kinds: DecisionSubjectKind[], bodyCodes?: string[]): EvidenceMatcher =>
@@ -132,7 +179,7 @@ type TaskData = Omit<
   "key" | "section" | "position" | "details" | "relevance" | "completedBy"
 > & {
   details?: readonly string[];
-  relevance?: ValueRelevance;
+  relevance?: Relevance;
   completedBy?: Completion;
 };
 
@@ -162,7 +209,8 @@ const SECTION_DATA: { title: string; tasks: TaskData[] }[] = [
       {
         text: "Submit a business case, procurement proposal and equalities impact assessment for approval through Commissioned Services Governance process. Proposed contracts over £1m must be approved by the Procurement Board. (This must be evidenced as it is essential for sealing of contracts and may consist of Cabinet approval or the business plan documentation)",
         evidencedBy: "Approval documented in minutes/email",
-        completedBy: any(approval(["business-case"])),
+        // Every body approvalsFor names: the group and the board, and over £1m the Procurement Board.
+        completedBy: all({ type: "approvals", kinds: ["business-case"] }),
         overOneMillionNote:
           "This project is over £1m: the Procurement Board must approve the proposed contract, and the approval is needed for sealing.",
       },
@@ -245,7 +293,7 @@ const SECTION_DATA: { title: string; tasks: TaskData[] }[] = [
         text: "Secure approval from Procurement Board",
         evidencedBy: "Approval from Procurement Board",
         completedBy: any(approval(["procurement-strategy", "procurement-plan"], ["PROCUREMENT_BOARD"])),
-        relevance: { abovePence: PROCUREMENT_BOARD_ABOVE_PENCE, reason: PROCUREMENT_BOARD_NOT_NEEDED },
+        relevance: PROCUREMENT_BOARD_RELEVANCE,
       },
       {
         text: "Develop tender evaluation plan setting out:",
@@ -351,7 +399,7 @@ const SECTION_DATA: { title: string; tasks: TaskData[] }[] = [
       {
         text: "Book appointment with Corporate Director to obtain consent for sealing of the contract. She will require evidence that it was included in a business plan or agreed by cabinet (in minutes)",
         evidencedBy: "Appointment booked and supporting evidence prepared",
-        relevance: { abovePence: SEAL_ABOVE_PENCE, reason: SEALING_NOT_NEEDED },
+        relevance: SEAL_RELEVANCE,
       },
       {
         text: "Notify all bidders of evaluation outcome including bidders own score, score of the winning bid and identity of the successful tender.",
@@ -381,7 +429,7 @@ const SECTION_DATA: { title: string; tasks: TaskData[] }[] = [
         text: "Meet with Corporate Director to obtain signature and permission to seal. Any contract with value in excess of £1m is: (1) affixed with the common seal of the Council and attested by one authorised officer, or (2) signed by at least two authorised officers",
         evidencedBy: "Sealed and/or Signed Contract",
         completedBy: any(record("contract-sealed")),
-        relevance: { abovePence: SEAL_ABOVE_PENCE, reason: SEALING_NOT_NEEDED },
+        relevance: SEAL_RELEVANCE,
       },
       {
         text: "Inform stakeholders of the results of the procurement.",
@@ -390,7 +438,7 @@ const SECTION_DATA: { title: string; tasks: TaskData[] }[] = [
       {
         text: "Send Contract to legal to be sealed and return a copy of the sealed contract to the provider",
         evidencedBy: "Sealed by legal and one copy returned to provider",
-        relevance: { abovePence: SEAL_ABOVE_PENCE, reason: SEALING_NOT_NEEDED },
+        relevance: SEAL_RELEVANCE,
       },
     ],
   },
@@ -416,6 +464,7 @@ const SECTION_DATA: { title: string; tasks: TaskData[] }[] = [
         text: "Ensure that OJEU notice is completed if required within 48 days of contract award",
         evidencedBy: "OJEU notice confirmation",
         completedBy: any(record("award-notice-published")),
+        relevance: AWARD_NOTICE_RELEVANCE,
       },
     ],
   },
@@ -454,26 +503,50 @@ export interface ChecklistTaskForValue extends TemplateTask {
   note: string | null;
 }
 
-/** Whether a task applies at this value, and why not when it does not. */
+function factsOf(facts: number | RelevanceFacts): RelevanceFacts {
+  return typeof facts === "number" ? { valuePence: facts } : facts;
+}
+
+/** Whether the rule finds the task applies: approvalsFor's flags and notRequired decide (approvals.ts). */
+function ruleApplies(rule: RelevanceRule, { valuePence, regime, on }: RelevanceFacts): boolean {
+  switch (rule) {
+    case "procurement-board":
+      return valueFlags(valuePence).applies.includes("PROCUREMENT_BOARD_REQUIRED");
+    case "seal":
+      return valueFlags(valuePence).applies.includes("SEAL_REQUIRED");
+    case "award-notice": {
+      // "If required": only approvalsFor saying it is not (below the threshold held that day) sets it aside.
+      if (!regime || !on || !isRegimeCode(regime)) return true;
+      const answer = approvalsFor({ regime, on, valuePence, programmeCode: "SP" });
+      return !answer.notRequired.some((f) => f.code === "CONTRACT_AWARD_NOTICE");
+    }
+  }
+}
+
+/**
+ * Whether a task applies to this project, and why not when it does not: a value alone (a number), or
+ * the value with the regime and start date (the award notice turns on the threshold held that day).
+ */
 export function relevanceAt(
   task: TemplateTask,
-  valuePence: number,
+  facts: number | RelevanceFacts,
 ): { applicable: boolean; reason: string | null } {
-  if (task.relevance && valuePence <= task.relevance.abovePence) {
+  if (task.relevance && !ruleApplies(task.relevance.rule, factsOf(facts))) {
     return { applicable: false, reason: task.relevance.reason };
   }
   return { applicable: true, reason: null };
 }
 
-/** The checklist for a project of this whole-life value (pence): every task, each saying whether it applies. */
+/** The checklist for a project: every task, each saying whether it applies (value in pence, or the facts). */
 export function checklistFor(
-  valuePence: number,
+  facts: number | RelevanceFacts,
 ): { number: number; title: string; tasks: ChecklistTaskForValue[] }[] {
+  const { valuePence } = factsOf(facts);
   return CHECKLIST_TEMPLATE.map((section) => ({
     number: section.number,
     title: section.title,
     tasks: section.tasks.map((task) => {
-      const { applicable, reason } = relevanceAt(task, valuePence);
+      const { applicable, reason } = relevanceAt(task, facts);
       const note =
         task.overOneMillionNote && valuePence > PROCUREMENT_BOARD_ABOVE_PENCE
           ? task.overOneMillionNote
@@ -495,6 +568,13 @@ export interface EvidenceItem {
 }
 
 export function matches(matcher: EvidenceMatcher, item: EvidenceItem): boolean {
+  if (matcher.type === "approvals")
+    return (
+      item.type === "decision" &&
+      item.decision !== "rejected" &&
+      item.kind !== undefined &&
+      isOneOf(matcher.kinds, item.kind)
+    );
   if (matcher.type !== item.type) return false;
   switch (matcher.type) {
     case "document":
@@ -508,8 +588,13 @@ export function matches(matcher: EvidenceMatcher, item: EvidenceItem): boolean {
   }
 }
 
-function satisfied(completion: Completion, items: readonly EvidenceItem[]): boolean {
-  const met = (m: EvidenceMatcher) => items.some((item) => matches(m, item));
+function satisfied(
+  completion: Completion,
+  items: readonly EvidenceItem[],
+  governance?: GovernanceCheck,
+): boolean {
+  const met = (m: EvidenceMatcher) =>
+    m.type === "approvals" && governance ? governance(m.kinds) : items.some((item) => matches(m, item));
   return completion.match === "all" ? completion.evidence.every(met) : completion.evidence.some(met);
 }
 
@@ -523,9 +608,19 @@ function isEvidenceList(
   return Array.isArray(evidence);
 }
 
-export function tasksCompletedBy(evidence: EvidenceItem | readonly EvidenceItem[]): string[] {
+export function tasksCompletedBy(
+  evidence: EvidenceItem | readonly EvidenceItem[],
+  governance?: GovernanceCheck,
+): string[] {
   const items = isEvidenceList(evidence) ? evidence : [evidence];
-  return TEMPLATE_TASKS.filter((t) => t.completedBy && satisfied(t.completedBy, items)).map((t) => t.key);
+  return TEMPLATE_TASKS.filter((t) => t.completedBy && satisfied(t.completedBy, items, governance)).map(
+    (t) => t.key,
+  );
+}
+
+/** The task completes on every approval the project needs (a `GovernanceCheck`), not on any one. */
+export function needsGovernance(task: TemplateTask | undefined): boolean {
+  return task?.completedBy?.evidence.some((m) => m.type === "approvals") ?? false;
 }
 
 /** The keys of the tasks that this one item is (part of) the evidence for. */
@@ -541,6 +636,8 @@ function describeMatcher(m: EvidenceMatcher): string {
       return `${EVIDENCE_DOCUMENT_KINDS[m.kind]} is uploaded`;
     case "record":
       return EVIDENCE_RECORD_CODES[m.code];
+    case "approvals":
+      return `every approval it needs of ${m.kinds.map((k) => EVIDENCE_DOCUMENT_KINDS[k]).join(" and ")} is recorded (the operational group and the board, and over £1m the Procurement Board)`;
     case "decision": {
       const what = m.kinds
         .map((k) => (k === "procurement-plan" ? "the procurement plan" : EVIDENCE_DOCUMENT_KINDS[k]))

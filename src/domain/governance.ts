@@ -31,6 +31,8 @@ export const BODY_NAMES: Record<string, string> = {
   SP_COMMISSIONING_BODY: "the SP Commissioning Body",
   PROCUREMENT_BOARD: "the Procurement Board",
   PROCUREMENT_MANAGER: "the Procurement Manager",
+  DIRECTOR: "the Director of Service Improvement, Customer and Communities",
+  EQUALITIES_TEAM: "the Equalities team",
 };
 
 export function bodyName(code: string): string {

@@ -174,13 +174,25 @@ function pcr2006Duties({ add }: Duties, above: boolean | null, belowWords: strin
 }
 
 /** PCR 2015: the contract award notice at or above the threshold, and Contracts Finder from its figure. */
-function pcr2015Duties({ add }: Duties, above: boolean | null, asked: Asked) {
+function pcr2015Duties(
+  { add }: Duties,
+  above: boolean | null,
+  asked: Asked,
+  belowWords: string,
+  notRequired: Flag[],
+) {
   const { valuePence, value, on } = asked;
   if (above)
     add(
       "CONTRACT_AWARD_NOTICE",
       "A light touch contract at or above the threshold: publish a contract award notice within 30 days of award.",
     );
+  else if (above === false)
+    notRequired.push({
+      code: "CONTRACT_AWARD_NOTICE",
+      reason: `${belowWords}: no contract award notice is required (Contracts Finder may still apply).`,
+      paragraph: "PCR 2015 regs 50, 75",
+    });
   const finder = contractsFinderOn(on);
   if (finder && valuePence >= finder.valuePence)
     add(
@@ -196,6 +208,7 @@ function pa2023Notices(
   above: boolean | null,
   asked: Asked,
   belowWords: string,
+  notRequired: Flag[],
 ) {
   const { add, flags } = duties;
   if (above) {
@@ -222,11 +235,17 @@ function pa2023Notices(
           "A light touch contract: the mandatory standstill does not apply; a voluntary standstill of 8 working days may be used.",
         paragraph: regime.standstill.source,
       });
-  } else if (above === false && asked.valuePence >= BELOW_THRESHOLD_NOTICE_FROM_PENCE) {
-    add(
-      "BELOW_THRESHOLD_CONTRACT_DETAILS_NOTICE",
-      `${belowWords} and at or above £30,000 including VAT: publish a below-threshold contract details notice after entering into the contract.`,
-    );
+  } else if (above === false) {
+    notRequired.push({
+      code: "CONTRACT_AWARD_NOTICE",
+      reason: `${belowWords}: not a covered procurement, so no contract award notice is required.`,
+      paragraph: "PA 2023 s.50",
+    });
+    if (asked.valuePence >= BELOW_THRESHOLD_NOTICE_FROM_PENCE)
+      add(
+        "BELOW_THRESHOLD_CONTRACT_DETAILS_NOTICE",
+        `${belowWords} and at or above £30,000 including VAT: publish a below-threshold contract details notice after entering into the contract.`,
+      );
   }
 }
 
@@ -255,7 +274,8 @@ function pa2023Kpis({ add, duty }: Duties, asked: Asked, notRequired: Flag[]) {
 export function regimeDuties(regime: Regime, threshold: Threshold | null, asked: Asked): Found {
   const duties = dutyFlags(regime);
   const notRequired: Flag[] = [];
-  // Duties that turn on the threshold are left out when none is held (THRESHOLD_NOT_HELD says so).
+  // Duties that turn on the threshold are left out when none is held: only on a day the regime is not
+  // in force, as every in-force day has its figure (THRESHOLD_NOT_HELD says so).
   const above = threshold ? asked.valuePence >= threshold.valuePence : null;
   const belowWords = threshold
     ? `${asked.value} is below the threshold of ${formatPence(threshold.valuePence)}`
@@ -265,10 +285,10 @@ export function regimeDuties(regime: Regime, threshold: Threshold | null, asked:
       pcr2006Duties(duties, above, belowWords, notRequired);
       break;
     case "PCR2015":
-      pcr2015Duties(duties, above, asked);
+      pcr2015Duties(duties, above, asked, belowWords, notRequired);
       break;
     case "PA2023":
-      pa2023Notices(duties, regime, above, asked, belowWords);
+      pa2023Notices(duties, regime, above, asked, belowWords, notRequired);
       pa2023Kpis(duties, asked, notRequired);
       break;
     case "PSR":

@@ -1,4 +1,4 @@
-import { dateInLondon } from "./dates.js";
+import { addDays, dateInLondon } from "./dates.js";
 import { describe, expect, it } from "vitest";
 import {
   appliesOn,
@@ -34,22 +34,66 @@ describe("the regime in force on a date (docs/rules.md, regimes: applies to proc
 });
 
 describe("thresholds by date, in pence (docs/rules.md, threshold for these services)", () => {
+  // Every year boundary of docs/rules.md: the last day of one figure and the first of the next.
   it.each([
-    ["PCR2006", "2011-12-31", null],
+    ["PCR2006", "2006-01-30", null], // before PCR 2006
+    ["PCR2006", "2006-01-31", 14_437_100], // £144,371 from 31 Jan 2006 (check)
+    ["PCR2006", "2007-12-31", 14_437_100],
+    ["PCR2006", "2008-01-01", 13_989_300], // £139,893 from 1 Jan 2008 (check)
+    ["PCR2006", "2009-12-31", 13_989_300],
+    ["PCR2006", "2010-01-01", 15_644_200], // £156,442 from 1 Jan 2010
+    ["PCR2006", "2011-12-31", 15_644_200],
     ["PCR2006", "2012-01-01", 17_393_400], // £173,934; the framework quotes £173,935
     ["PCR2006", "2013-12-31", 17_393_400],
-    ["PCR2006", "2014-01-01", null],
-    ["PCR2015", "2015-02-26", 62_505_000], // light touch £625,050 net (2015)
+    ["PCR2006", "2014-01-01", 17_251_400], // £172,514 from 1 Jan 2014
+    ["PCR2006", "2015-02-25", 17_251_400], // the last day of PCR 2006
+    ["PCR2006", "2015-02-26", null], // PCR 2006 no longer in force
+    ["PCR2015", "2015-02-25", null], // before PCR 2015
+    ["PCR2015", "2015-02-26", 62_505_000], // light touch £625,050 from 26 Feb 2015
     ["PCR2015", "2015-12-31", 62_505_000],
-    ["PCR2015", "2016-01-01", null],
-    ["PCR2015", "2021-12-31", null],
+    ["PCR2015", "2016-01-01", 58_914_800], // £589,148 from 1 Jan 2016
+    ["PCR2015", "2017-12-31", 58_914_800],
+    ["PCR2015", "2018-01-01", 61_527_800], // £615,278 from 1 Jan 2018
+    ["PCR2015", "2019-12-31", 61_527_800],
+    ["PCR2015", "2020-01-01", 66_354_000], // £663,540 from 1 Jan 2020 (net)
+    ["PCR2015", "2021-12-31", 66_354_000],
     ["PCR2015", "2022-01-01", 66_354_000], // £663,540 incl. VAT from 1 Jan 2022
-    ["PCR2015", "2025-02-23", 66_354_000],
+    ["PCR2015", "2025-02-23", 66_354_000], // the last day of PCR 2015
+    ["PCR2015", "2025-02-24", null], // PCR 2015 no longer in force
     ["PA2023", "2025-02-24", 66_354_000], // light touch £663,540 incl. VAT
     ["PA2023", "2027-06-01", 66_354_000],
     ["PSR", "2025-06-01", null], // none
   ] as const)("%s on %s → %s", (regime, date, pence) => {
     expect(thresholdOn(regime, date)?.valuePence ?? null).toBe(pence);
+  });
+
+  it.each([
+    ["PCR2015", "2021-12-31", "net"],
+    ["PCR2015", "2022-01-01", "incl-vat"],
+    ["PCR2006", "2015-02-25", "net"],
+  ] as const)("%s on %s is %s", (regime, date, vat) => {
+    expect(thresholdOn(regime, date)?.vat).toBe(vat);
+  });
+
+  it("holds a threshold for these services on every day each regime is in force, from its first day to 2030", () => {
+    for (const regime of REGIMES.filter((r) => !r.chosenOnly)) {
+      let day = regime.appliesFrom;
+      const last = regime.appliesTo ?? "2030-12-31";
+      while (day <= last) {
+        if (!thresholdOn(regime.code, day)) throw new Error(`${regime.code} has no threshold on ${day}`);
+        day = addDays(day, 1);
+      }
+    }
+  });
+
+  it("holds the figures of each regime end to end: each starts the day after the one before ends", () => {
+    for (const regime of REGIMES) {
+      const figures = regime.thresholds.filter((t) => t.forTheseServices);
+      for (const [i, t] of figures.entries()) {
+        const next = figures[i + 1];
+        if (next) expect([regime.code, t.to && addDays(t.to, 1)]).toEqual([regime.code, next.from]);
+      }
+    }
   });
 
   it.each([

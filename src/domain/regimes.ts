@@ -106,6 +106,76 @@ const WORKING_DAY_E_AND_W =
 const PCR_STANDSTILL_TEXT =
   "10 calendar days after the notices are sent electronically (15 by other means), ending at midnight at the end of the last day; a last day that is not a working day moves to the end of the next working day; App C 7: at least 10 calendar days";
 
+/**
+ * PCR 2006: Part B services followed the services threshold for sub-central authorities, revised every
+ * two years on 1 January (docs/rules.md, regimes). Each figure applies from its date to the day before
+ * the next, the last to the regime's end (25 February 2015); every in-force day has one.
+ */
+type DatedFigure = Pick<Threshold, "from" | "valuePence" | "rulesText"> & Partial<Threshold>;
+
+const PCR2006_THRESHOLDS: Threshold[] = (
+  [
+    {
+      from: "2006-01-31",
+      to: "2007-12-31",
+      valuePence: 14_437_100,
+      rulesText: "£144,371 from 31 Jan 2006 (check)",
+      check: "The services threshold for sub-central authorities from 31 January 2006, £144,371.",
+    },
+    {
+      from: "2008-01-01",
+      to: "2009-12-31",
+      valuePence: 13_989_300,
+      rulesText: "£139,893 from 1 Jan 2008 (check)",
+      check: "The services threshold for sub-central authorities from 1 January 2008, £139,893.",
+    },
+    { from: "2010-01-01", to: "2011-12-31", valuePence: 15_644_200, rulesText: "£156,442 from 1 Jan 2010" },
+    {
+      from: "2012-01-01",
+      to: "2013-12-31",
+      valuePence: 17_393_400,
+      rulesText: "£173,934 from 1 Jan 2012 (the framework quotes £173,935)",
+      source: "§3.13; PCR 2006 reg 8",
+      note: "The framework (§3.13) quotes £173,935; the regulations' figure, £173,934, is the one held.",
+    },
+    { from: "2014-01-01", to: "2015-02-25", valuePence: 17_251_400, rulesText: "£172,514 from 1 Jan 2014" },
+  ] satisfies DatedFigure[]
+).map((t): Threshold => ({
+  kind: "part-b-services",
+  label: "Services threshold for sub-central authorities",
+  vat: "net",
+  forTheseServices: true,
+  source: "PCR 2006 reg 8",
+  ...t,
+}));
+
+/**
+ * PCR 2015: the light touch threshold (docs/rules.md, regimes), revised every two years on 1 January;
+ * from 1 January 2022 it includes VAT. The last figure applies to the regime's end (23 February 2025).
+ */
+const PCR2015_THRESHOLDS: Threshold[] = (
+  [
+    { from: "2015-02-26", to: "2015-12-31", valuePence: 62_505_000, rulesText: "£625,050 from 26 Feb 2015" },
+    { from: "2016-01-01", to: "2017-12-31", valuePence: 58_914_800, rulesText: "£589,148 from 1 Jan 2016" },
+    { from: "2018-01-01", to: "2019-12-31", valuePence: 61_527_800, rulesText: "£615,278 from 1 Jan 2018" },
+    { from: "2020-01-01", to: "2021-12-31", valuePence: 66_354_000, rulesText: "£663,540 from 1 Jan 2020" },
+    {
+      from: "2022-01-01",
+      to: "2025-02-23",
+      valuePence: 66_354_000,
+      vat: "incl-vat",
+      rulesText: "£663,540 incl. VAT from 1 Jan 2022",
+    },
+  ] satisfies DatedFigure[]
+).map((t): Threshold => ({
+  kind: "light-touch",
+  label: "Light touch threshold",
+  vat: "net",
+  forTheseServices: true,
+  source: "PCR 2015 reg 5",
+  ...t,
+}));
+
 export const REGIMES: readonly Regime[] = [
   {
     code: "PCR2006",
@@ -125,21 +195,7 @@ export const REGIMES: readonly Regime[] = [
       rulesText: "Part B (health and social services): no full OJEU procedure (§3.13)",
       source: "§3.13",
     },
-    thresholds: [
-      {
-        kind: "part-b-services",
-        label: "Services threshold for sub-central authorities",
-        valuePence: 17_393_400,
-        vat: "net",
-        from: "2012-01-01",
-        to: "2013-12-31",
-        forTheseServices: true,
-        rulesText:
-          "£173,934 for sub-central authorities, 1 Jan 2012 – 31 Dec 2013 (the framework quotes £173,935)",
-        source: "§3.13; PCR 2006",
-        note: "The framework (§3.13) quotes £173,935; the regulations' figure, £173,934, is the one held. the rules register holds no value for other years of PCR 2006.",
-      },
-    ],
+    thresholds: PCR2006_THRESHOLDS,
     otherServicesThreshold: "part-b-services",
     standstill: {
       dayKind: "calendar",
@@ -190,31 +246,7 @@ export const REGIMES: readonly Regime[] = [
       rulesText: "light touch regime",
       source: "PCR 2015 regs 74–77",
     },
-    thresholds: [
-      {
-        kind: "light-touch",
-        label: "Light touch threshold",
-        valuePence: 62_505_000,
-        vat: "net",
-        from: "2015-02-26",
-        to: "2015-12-31",
-        forTheseServices: true,
-        rulesText: "light touch £625,050 net (2015)",
-        source: "PCR 2015 reg 5",
-        check:
-          "The rules register gives this value for 2015 only; no value is held for 1 January 2016 – 31 December 2021 (thresholds were revised every two years).",
-      },
-      {
-        kind: "light-touch",
-        label: "Light touch threshold",
-        valuePence: 66_354_000,
-        vat: "incl-vat",
-        from: "2022-01-01",
-        forTheseServices: true,
-        rulesText: "£663,540 incl. VAT from 1 Jan 2022",
-        source: "PCR 2015 reg 5",
-      },
-    ],
+    thresholds: PCR2015_THRESHOLDS,
     otherServicesThreshold: "goods-and-services",
     standstill: {
       dayKind: "calendar",

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { approvalsFor } from "./approvals.js";
 import {
   evaluateGate,
   governanceFor,
@@ -287,14 +288,24 @@ describe("Stage 3 → 4: the consultation report presented to commissioners (§3
   });
 });
 
-const stage4Docs = docs("service-specification-final", "procurement-strategy", "tender-evaluation-plan");
+const stage4Docs = docs(
+  "business-case",
+  "service-specification-final",
+  "procurement-strategy",
+  "tender-evaluation-plan",
+  "evaluation-report",
+);
+const FINAL = ["service-specification-final", "procurement-strategy", "tender-evaluation-plan"] as const;
+/** Everything stage 4 asks of the programme's governance whatever the value (approvalsFor, stage 4). */
 const stage4Approvals = [
-  approval("service-specification-final", "KDAAT_BOARD"),
-  approval("procurement-strategy", "KDAAT_BOARD"),
-  approval("tender-evaluation-plan", "KDAAT_BOARD"),
+  ...FINAL.map((kind) => approval(kind, "JCG")),
+  ...FINAL.map((kind) => approval(kind, "KDAAT_BOARD")),
+  approval("evaluation-report", "DIRECTOR"),
+  approval("evaluation-report", "KDAAT_BOARD"),
 ];
+const stage4Ready = { documents: stage4Docs, decisions: stage4Approvals, eqiaSignedOffOn: "2025-03-01" };
 
-describe("Stage 4 → 5: strategy and plan approved, procurement plan signed off by value, award (§3.9–3.10, §3.16)", () => {
+describe("Stage 4 → 5: approvalsFor's stage 4 approvals, procurement plan by value, award (§3.9–3.10, §3.14–3.16)", () => {
   it.each<[string, Partial<ProjectSnapshot>, string[]]>([
     [
       "nothing yet, £40,000 (no procurement plan sign-off)",
@@ -303,38 +314,61 @@ describe("Stage 4 → 5: strategy and plan approved, procurement plan signed off
         "service-specification-final §3.9",
         "procurement-strategy §3.9",
         "tender-evaluation-plan §3.9",
-        "service-specification-final:KDAAT_BOARD §3.9, App C 3",
-        "procurement-strategy:KDAAT_BOARD §3.9–3.10, App C 4",
-        "tender-evaluation-plan:KDAAT_BOARD §3.9–3.10, App C 4",
+        "eqia-sign-off:EQUALITIES_TEAM App C 3",
+        "service-specification-final:JCG §3.9, App C 3–4",
+        "procurement-strategy:JCG §3.9, App C 3–4",
+        "tender-evaluation-plan:JCG §3.9, App C 3–4",
+        "service-specification-final:KDAAT_BOARD §3.9, App C 3–4",
+        "procurement-strategy:KDAAT_BOARD §3.9, App C 3–4",
+        "tender-evaluation-plan:KDAAT_BOARD §3.9, App C 3–4",
+        "evaluation-report:DIRECTOR §3.14",
+        "evaluation-report:KDAAT_BOARD §3.15",
+        "award §3.16",
+      ],
+    ],
+    [
+      "the board alone on the final documents: the group must sign them off too (§3.9)",
+      {
+        ...stage4Ready,
+        decisions: stage4Approvals.filter((d) => d.bodyCode !== "JCG"),
+      },
+      [
+        "service-specification-final:JCG §3.9, App C 3–4",
+        "procurement-strategy:JCG §3.9, App C 3–4",
+        "tender-evaluation-plan:JCG §3.9, App C 3–4",
         "award §3.16",
       ],
     ],
     [
       "approved, £50,000 exactly: no procurement plan sign-off; award missing",
-      { estimatedValuePence: 5_000_000, documents: stage4Docs, decisions: stage4Approvals },
+      { estimatedValuePence: 5_000_000, ...stage4Ready },
       ["award §3.16"],
     ],
     [
       "approved, £50,000.01: the Procurement Manager signs the plan off",
-      { estimatedValuePence: 5_000_001, documents: stage4Docs, decisions: stage4Approvals },
+      { estimatedValuePence: 5_000_001, ...stage4Ready },
       ["procurement-plan:PROCUREMENT_MANAGER §3.10", "award §3.16"],
     ],
     [
       "approved, £1,000,000 exactly: still the Procurement Manager",
-      { estimatedValuePence: 100_000_000, documents: stage4Docs, decisions: stage4Approvals },
+      { estimatedValuePence: 100_000_000, ...stage4Ready },
       ["procurement-plan:PROCUREMENT_MANAGER §3.10", "award §3.16"],
     ],
     [
-      "approved, £1,000,000.01: the Procurement Board signs the plan off",
-      { estimatedValuePence: 100_000_001, documents: stage4Docs, decisions: stage4Approvals },
-      ["procurement-plan:PROCUREMENT_BOARD §3.10", "award §3.16"],
+      "approved, £1,000,000.01: the Procurement Board signs the plan off and approves the proposed contract",
+      { estimatedValuePence: 100_000_001, ...stage4Ready },
+      ["procurement-plan:PROCUREMENT_BOARD §3.10", "business-case:PROCUREMENT_BOARD App C 1", "award §3.16"],
     ],
     [
       "£2m, signed off by the Procurement Manager only: the Board is still needed",
       {
         estimatedValuePence: 200_000_000,
-        documents: stage4Docs,
-        decisions: [...stage4Approvals, onProject("PROCUREMENT_MANAGER")],
+        ...stage4Ready,
+        decisions: [
+          ...stage4Approvals,
+          approval("business-case", "PROCUREMENT_BOARD"),
+          onProject("PROCUREMENT_MANAGER"),
+        ],
       },
       ["procurement-plan:PROCUREMENT_BOARD §3.10", "award §3.16"],
     ],
@@ -342,8 +376,12 @@ describe("Stage 4 → 5: strategy and plan approved, procurement plan signed off
       "£2m, signed off by the Procurement Board, awarded",
       {
         estimatedValuePence: 200_000_000,
-        documents: stage4Docs,
-        decisions: [...stage4Approvals, onProject("PROCUREMENT_BOARD")],
+        ...stage4Ready,
+        decisions: [
+          ...stage4Approvals,
+          approval("business-case", "PROCUREMENT_BOARD"),
+          onProject("PROCUREMENT_BOARD"),
+        ],
         awarded: true,
       },
       [],
@@ -352,8 +390,12 @@ describe("Stage 4 → 5: strategy and plan approved, procurement plan signed off
       "£2m, the Procurement Board rejected the plan",
       {
         estimatedValuePence: 200_000_000,
-        documents: stage4Docs,
-        decisions: [...stage4Approvals, onProject("PROCUREMENT_BOARD", "rejected")],
+        ...stage4Ready,
+        decisions: [
+          ...stage4Approvals,
+          approval("business-case", "PROCUREMENT_BOARD"),
+          onProject("PROCUREMENT_BOARD", "rejected"),
+        ],
         awarded: true,
       },
       ["procurement-plan:PROCUREMENT_BOARD §3.10"],
@@ -361,6 +403,49 @@ describe("Stage 4 → 5: strategy and plan approved, procurement plan signed off
   ])("%s", (_name, overrides, expected) => {
     expect(summary(project({ stage: 4, ...overrides }))).toEqual(expected);
   });
+
+  // The gate and /rules/approvals read the same list (approvals.ts approvalsNeeded): they cannot disagree.
+  it.each([
+    ["KDAAT", 4_000_000],
+    ["SP", 5_000_001],
+    ["KDAAT", 100_000_000],
+    ["SP", 100_000_001],
+    ["KSE", 200_000_000],
+  ] as const)(
+    "%s at %i pence: the gate asks for approvalsFor's stage 4 approvals, no more and no fewer",
+    (programmeCode, valuePence) => {
+      const asked = evaluateGate(
+        project({ stage: 4, estimatedValuePence: valuePence, programmeCodes: [programmeCode] }),
+      )
+        .missing.filter((m) => m.kind === "approval")
+        .map((m) => `${m.bodyCode ?? ""} ${m.output}`);
+      const listed = approvalsFor({ regime: "PA2023", on: "2025-06-02", valuePence, programmeCode })
+        .approvals.filter((a) => a.stage === 4)
+        .flatMap((a) =>
+          a.subject.type === "documents"
+            ? a.subject.kinds.map((k) => `${a.bodyCode} ${k}`)
+            : [`${a.bodyCode} ${a.subject.type}`],
+        );
+      expect([...asked].sort()).toEqual([...listed].sort());
+      // Each approval of approvalsFor's stages 1–5 is asked for by the gate out of its stage.
+      for (const stage of [1, 2, 3, 5] as const) {
+        const gate = evaluateGate(
+          project({ stage, estimatedValuePence: valuePence, programmeCodes: [programmeCode] }),
+        );
+        const listedAt = approvalsFor({
+          regime: "PA2023",
+          on: "2025-06-02",
+          valuePence,
+          programmeCode,
+        }).approvals.filter((a) => a.stage === stage);
+        expect(gate.missing.filter((m) => m.kind === "approval").map((m) => m.bodyCode)).toEqual(
+          listedAt.flatMap((a) =>
+            a.subject.type === "documents" ? a.subject.kinds.map(() => a.bodyCode) : [a.bodyCode],
+          ),
+        );
+      }
+    },
+  );
 
   it("says award waits for the tenders capability", () => {
     const award = evaluateGate(project({ stage: 4 })).missing.find((m) => m.output === "award");

@@ -1,4 +1,4 @@
-import { procurementPlanApprover } from "./approvals.js";
+import { approvalsNeeded, procurementPlanApprover, type Approval } from "./approvals.js";
 import {
   bodyName,
   isProgrammeCode,
@@ -138,6 +138,8 @@ export interface ProjectSnapshot {
   decisions: readonly DecisionSnapshot[];
   /** EqIA screening done (App C 1); the EqIA capability provides it. */
   eqiaScreeningDone?: boolean;
+  /** The day the Equalities team signed off the EqIA updated after consultation (App C 3), if it has. */
+  eqiaSignedOffOn?: string | null;
   /** Contract awarded after standstill (§3.16); the tenders capability provides it. */
   awarded?: boolean;
   /** Mobilisation complete and the service fully operational (§3.18–3.19). */
@@ -201,77 +203,161 @@ function requireDocument(p: ProjectSnapshot, kind: DocumentKind, paragraph: stri
   ];
 }
 
-/** The latest version of the document must be approved by each body (an older version does not count). */
-function requireApproval(
+/** What shows an approval is met: the body's approving decision, or the record that stands for it. */
+export interface ApprovalEvidence {
+  /** The document kind decided on, "procurement-plan", or "eqia-sign-off". */
+  output: string;
+  bodyCode: string;
+  decision: DecisionValue | "signed-off";
+  decidedOn: string;
+  /** For a document: the version approved (the latest). */
+  version?: number;
+}
+
+export interface ApprovalState {
+  approval: Approval;
+  met: boolean;
+  /** The decisions (or record) that meet it; for an approval not met, those it already has. */
+  evidence: ApprovalEvidence[];
+  /** What is still missing, each with its reason: what the gate lists. */
+  missing: MissingOutput[];
+}
+
+/** The body's approval of the latest version of one document: its evidence, or why it is missing. */
+function documentApproval(
   p: ProjectSnapshot,
   kind: DocumentKind,
-  bodyCodes: readonly string[],
+  bodyCode: string,
   paragraph: string,
-): MissingOutput[] {
+): { evidence?: ApprovalEvidence; missing?: MissingOutput } {
   const doc = p.documents[kind];
   const name = lowerFirst(kindName(kind));
-  const out: MissingOutput[] = [];
-  for (const bodyCode of bodyCodes) {
-    if (!doc) {
-      out.push({
-        output: kind,
-        kind: "approval",
+  const body = bodyName(bodyCode);
+  if (!doc) {
+    const reason = `The ${name} must be approved by ${body}`;
+    return { missing: { output: kind, kind: "approval", bodyCode, reason, paragraph } };
+  }
+  const onDocument = (d: DecisionSnapshot) => d.subjectType === "document" && d.subjectId === doc.id;
+  const onLatest = lastDecision(
+    p.decisions,
+    bodyCode,
+    (d) => onDocument(d) && d.subjectVersion === doc.version,
+  );
+  if (onLatest && APPROVING.includes(onLatest.decision)) {
+    const { decision, decidedOn } = onLatest;
+    return { evidence: { output: kind, bodyCode, decision, decidedOn, version: doc.version } };
+  }
+  const earlier = lastDecision(
+    p.decisions,
+    bodyCode,
+    (d) => onDocument(d) && d.subjectVersion !== doc.version,
+  );
+  let reason = `Version ${doc.version} of the ${name} has not been approved by ${body}`;
+  if (onLatest)
+    reason = `${capitalise(body)} rejected version ${doc.version} of the ${name} on ${onLatest.decidedOn}`;
+  else if (earlier && APPROVING.includes(earlier.decision))
+    reason += ` (its approval was of version ${earlier.subjectVersion ?? "?"})`;
+  return { missing: { output: kind, kind: "approval", bodyCode, version: doc.version, reason, paragraph } };
+}
+
+/** §3.10: the procurement plan signed off by the approver its value calls for (a decision on the project). */
+function planApproval(p: ProjectSnapshot, bodyCode: string, paragraph: string) {
+  const last = lastDecision(
+    p.decisions,
+    bodyCode,
+    (d) => d.subjectType === "project" && d.subjectId === p.id,
+  );
+  if (last && APPROVING.includes(last.decision)) {
+    const { decision, decidedOn } = last;
+    return { evidence: { output: "procurement-plan", bodyCode, decision, decidedOn } };
+  }
+  const threshold = bodyCode === "PROCUREMENT_BOARD" ? "over £1,000,000" : "over £50,000 up to £1,000,000";
+  const reason = last
+    ? `${capitalise(bodyName(bodyCode))} rejected the procurement plan on ${last.decidedOn}`
+    : `The procurement plan must be signed off by ${bodyName(bodyCode)} (value ${threshold})`;
+  return { missing: { output: "procurement-plan", kind: "approval" as const, bodyCode, reason, paragraph } };
+}
+
+/** App C 3: the Equalities team signs off the EqIA updated after consultation (the EqIA capability records it). */
+function eqiaSignOff(p: ProjectSnapshot, bodyCode: string, paragraph: string) {
+  if (p.eqiaSignedOffOn) {
+    return {
+      evidence: {
+        output: "eqia-sign-off",
         bodyCode,
-        reason: `The ${name} must be approved by ${bodyName(bodyCode)}`,
-        paragraph,
-      });
-      continue;
+        decision: "signed-off" as const,
+        decidedOn: p.eqiaSignedOffOn,
+      },
+    };
+  }
+  const reason = `The equality impact assessment, updated after consultation, must be signed off by ${bodyName(bodyCode)}`;
+  return { missing: { output: "eqia-sign-off", kind: "approval" as const, bodyCode, reason, paragraph } };
+}
+
+/**
+ * Whether the project has an approval of `approvalsFor` (approvals.ts): met when the body's latest
+ * decision on the latest version of each document approves it (an older version does not count), or
+ * its latest decision on the project approves the procurement plan (§3.10), or the Equalities team has
+ * signed off the EqIA (App C 3). The gates and the project's rules read this one function.
+ */
+export function approvalStatus(p: ProjectSnapshot, approval: Approval): ApprovalState {
+  const { bodyCode, paragraph, subject } = approval;
+  const parts =
+    subject.type === "documents"
+      ? subject.kinds.map((kind) => documentApproval(p, kind, bodyCode, paragraph))
+      : [
+          subject.type === "procurement-plan"
+            ? planApproval(p, bodyCode, paragraph)
+            : eqiaSignOff(p, bodyCode, paragraph),
+        ];
+  const evidence = parts.flatMap((part) => (part.evidence ? [part.evidence] : []));
+  const missing = parts.flatMap((part) => (part.missing ? [part.missing] : []));
+  return { approval, met: missing.length === 0, evidence, missing };
+}
+
+/**
+ * The approvals the gate out of `stage` asks for: those of `approvalsNeeded` for that stage, for every
+ * programme of the project (joint commissioning needs each partnership's bodies, §2.1), each body once,
+ * in the cycle's order: every operational group, then every board (§3.4).
+ */
+export function stageApprovals(
+  p: Pick<ProjectSnapshot, "estimatedValuePence" | "programmeCodes">,
+  stage: StageNumber,
+): Approval[] {
+  const lists = p.programmeCodes
+    .filter(isProgrammeCode)
+    .map((code) => approvalsNeeded(p.estimatedValuePence, code).filter((a) => a.stage === stage));
+  const out: Approval[] = [];
+  const seen = new Set<string>();
+  const longest = Math.max(0, ...lists.map((l) => l.length));
+  for (let i = 0; i < longest; i++) {
+    for (const a of lists.map((l) => l[i])) {
+      if (!a || seen.has(`${a.bodyCode} ${a.what}`)) continue;
+      seen.add(`${a.bodyCode} ${a.what}`);
+      out.push(a);
     }
-    const onLatest = lastDecision(
-      p.decisions,
-      bodyCode,
-      (d) => d.subjectType === "document" && d.subjectId === doc.id && d.subjectVersion === doc.version,
-    );
-    if (onLatest && APPROVING.includes(onLatest.decision)) continue;
-    const earlier = lastDecision(
-      p.decisions,
-      bodyCode,
-      (d) => d.subjectType === "document" && d.subjectId === doc.id && d.subjectVersion !== doc.version,
-    );
-    let reason: string;
-    if (onLatest) {
-      reason = `${capitalise(bodyName(bodyCode))} rejected version ${doc.version} of the ${name} on ${onLatest.decidedOn}`;
-    } else if (earlier && APPROVING.includes(earlier.decision)) {
-      reason = `Version ${doc.version} of the ${name} has not been approved by ${bodyName(bodyCode)} (its approval was of version ${earlier.subjectVersion ?? "?"})`;
-    } else {
-      reason = `Version ${doc.version} of the ${name} has not been approved by ${bodyName(bodyCode)}`;
-    }
-    out.push({ output: kind, kind: "approval", bodyCode, version: doc.version, reason, paragraph });
   }
   return out;
+}
+
+/**
+ * Whether every approval of these documents that the project needs (approvalsFor, each programme) is met
+ * on their latest versions: the checklist reads it (App C 1 task 1.5), so it cannot complete on one.
+ */
+export function documentsApproved(p: ProjectSnapshot, kinds: readonly string[]): boolean {
+  const needed = STAGE_NUMBERS.flatMap((stage) => stageApprovals(p, stage)).filter(
+    (a) => a.subject.type === "documents" && a.subject.kinds.some((k) => kinds.includes(k)),
+  );
+  return needed.length > 0 && needed.every((a) => approvalStatus(p, a).met);
 }
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** §3.10: the procurement plan signed off by the approver its value calls for (a decision on the project). */
-function requireProcurementPlan(p: ProjectSnapshot): MissingOutput[] {
-  const approver = procurementPlanApprover(p.estimatedValuePence);
-  if (!approver) return [];
-  const last = lastDecision(
-    p.decisions,
-    approver,
-    (d) => d.subjectType === "project" && d.subjectId === p.id,
-  );
-  if (last && APPROVING.includes(last.decision)) return [];
-  const threshold = approver === "PROCUREMENT_BOARD" ? "over £1,000,000" : "over £50,000 up to £1,000,000";
-  return [
-    {
-      output: "procurement-plan",
-      kind: "approval",
-      bodyCode: approver,
-      reason: last
-        ? `${capitalise(bodyName(approver))} rejected the procurement plan on ${last.decidedOn}`
-        : `The procurement plan must be signed off by ${bodyName(approver)} (value ${threshold})`,
-      paragraph: "§3.10",
-    },
-  ];
+/** What the approvals of the stage still lack (`approvalStatus`). */
+function requireApprovals(p: ProjectSnapshot, stage: StageNumber): MissingOutput[] {
+  return stageApprovals(p, stage).flatMap((a) => approvalStatus(p, a).missing);
 }
 
 function requireFlag(
@@ -283,24 +369,19 @@ function requireFlag(
   return value ? [] : [{ output, kind: "record", reason, paragraph }];
 }
 
-/** What the project needs before it leaves its current stage. */
+/** What the project needs before it leaves its current stage: documents, then approvals, then records. */
 function requirements(p: ProjectSnapshot): MissingOutput[] {
-  const { groups, boards } = governanceFor(p.programmeCodes);
   switch (p.stage) {
     case 1:
-      return [
-        ...requireDocument(p, "needs-assessment", "§3.4"),
-        ...requireApproval(p, "needs-assessment", [...groups, ...boards], "§3.4"),
-      ];
+      return [...requireDocument(p, "needs-assessment", "§3.4"), ...requireApprovals(p, 1)];
     case 2:
       return [
         ...requireDocument(p, "business-case", "§3.6"),
         ...requireDocument(p, "service-specification-draft", "§3.6"),
         ...requireDocument(p, "outcomes-funding-framework", "§3.6"),
         ...requireDocument(p, "market-capacity-report", "§3.5, App C 2"),
-        // docs/rules.md (governance routes): the business case is approved through governance, by the
-        // programme's operational group and its board (§3.5 has both direct Stage 2; App C 1).
-        ...requireApproval(p, "business-case", [...groups, ...boards], "§3.5–3.6, App C 1"),
+        // approvalsFor (docs/rules.md, governance routes): the operational group and the board (§3.6, App C 1).
+        ...requireApprovals(p, 2),
         ...requireFlag(
           p.eqiaScreeningDone,
           "eqia-screening",
@@ -309,16 +390,15 @@ function requirements(p: ProjectSnapshot): MissingOutput[] {
         ),
       ];
     case 3:
-      return requireDocument(p, "consultation-report", "§3.8");
+      return [...requireDocument(p, "consultation-report", "§3.8"), ...requireApprovals(p, 3)];
     case 4:
       return [
         ...requireDocument(p, "service-specification-final", "§3.9"),
         ...requireDocument(p, "procurement-strategy", "§3.9"),
         ...requireDocument(p, "tender-evaluation-plan", "§3.9"),
-        ...requireApproval(p, "service-specification-final", boards, "§3.9, App C 3"),
-        ...requireApproval(p, "procurement-strategy", boards, "§3.9–3.10, App C 4"),
-        ...requireApproval(p, "tender-evaluation-plan", boards, "§3.9–3.10, App C 4"),
-        ...requireProcurementPlan(p),
+        // approvalsFor's stage 4: the EqIA sign-off (App C 3), the group and board on the final documents
+        // (§3.9, App C 3–4), the procurement plan and Procurement Board (§3.10, App C 1), the award (§3.14–3.15).
+        ...requireApprovals(p, 4),
         ...requireFlag(
           p.awarded,
           "award",
@@ -327,12 +407,15 @@ function requirements(p: ProjectSnapshot): MissingOutput[] {
         ),
       ];
     case 5:
-      return requireFlag(
-        p.mobilisationComplete,
-        "mobilisation",
-        "Complete mobilisation: the new service must be fully operational",
-        "§3.18–3.19",
-      );
+      return [
+        ...requireApprovals(p, 5),
+        ...requireFlag(
+          p.mobilisationComplete,
+          "mobilisation",
+          "Complete mobilisation: the new service must be fully operational",
+          "§3.18–3.19",
+        ),
+      ];
     case "closed":
       return [];
   }

@@ -271,7 +271,10 @@ describe("evidence completes tasks by itself", () => {
         on: "2025-05-01",
       }),
     );
-    expect(approved).toEqual(["1.5"]);
+    // App C 1 task 1.5 needs every approval approvalsFor names (the Core Strategy Group too), each on the
+    // latest version, as the gate reads them: the board's alone does not complete it (see project-rules.test.ts).
+    expect(approved).toEqual([]);
+    expect((await taskRow(projectId, "1.5")).status).toBe("not-started");
     // £900,000: the Procurement Board task is not applicable, so its evidence leaves it alone.
     const board = await t.database.db.transaction((tx) =>
       recordEvidence(tx, {

@@ -36,8 +36,17 @@ describe("GET /api/v1/rules/regimes", () => {
     ]);
     expect(body.items[0]).toMatchObject({
       name: "Public Contracts Regulations 2006",
-      thresholds: [expect.objectContaining({ valuePence: 17_393_400, from: "2012-01-01", to: "2013-12-31" })],
     });
+    // Every figure of PCR 2006, each with its dates and source (docs/rules.md, regimes).
+    expect(body.items[0]?.thresholds).toHaveLength(5);
+    expect(body.items[0]?.thresholds).toContainEqual(
+      expect.objectContaining({
+        valuePence: 17_393_400,
+        from: "2012-01-01",
+        to: "2013-12-31",
+        source: "§3.13; PCR 2006 reg 8",
+      }),
+    );
   });
 
   it("is open to any signed-in user, suppliers included", async () => {
@@ -264,7 +273,9 @@ describe("the rules page", () => {
     expect($("#results").text()).toBe("£100,000 under the Public Contracts Regulations 2006");
     expect($("main").text()).toContain("6 April 2010, ending at midnight");
     expect($("main").text()).toContain("7 April 2010");
-    expect($("#flags-THRESHOLD_NOT_HELD").length).toBe(1);
+    // £156,442 from 1 January 2010 (docs/rules.md): a threshold is held for every day of PCR 2006.
+    expect($("#flags-THRESHOLD_NOT_HELD").length).toBe(0);
+    expect($("main").text()).toContain("£156,442");
     expect($("#on-day").val()).toBe("23");
   });
 

@@ -33,7 +33,11 @@ export interface EvidenceOption {
 export function presentTask(row: TaskRow, project: ProjectContext, today: IsoDate) {
   const task = templateTask(row.taskKey);
   const relevance = task
-    ? relevanceAt(task, project.estimatedValuePence)
+    ? relevanceAt(task, {
+        valuePence: project.estimatedValuePence,
+        regime: project.regime,
+        on: project.startedOn,
+      })
     : { applicable: true, reason: null };
   return {
     id: row.id,

@@ -29,6 +29,8 @@ export interface ProjectContext {
   /** The lead programme's name, as pages show it (null only for a code the programmes table lacks). */
   programmeName: string | null;
   estimatedValuePence: number;
+  regime: string;
+  startedOn: string;
   stage: string;
 }
 
@@ -41,6 +43,8 @@ export async function findProject(db: Executor, id: string): Promise<ProjectCont
       programmeCode: projects.programmeCode,
       programmeName: programmes.name,
       estimatedValuePence: projects.estimatedValuePence,
+      regime: projects.regime,
+      startedOn: projects.startedOn,
       stage: projects.stage,
     })
     .from(projects)

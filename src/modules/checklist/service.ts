@@ -11,6 +11,7 @@ import {
   tasksCompletedBy,
   tasksTouchedBy,
   templateTask,
+  needsGovernance,
   type EvidenceItem,
   type EvidenceType,
   type TaskStatus,
@@ -18,6 +19,7 @@ import {
 import type { IsoDate } from "../../domain/dates.js";
 import { SYSTEM_ACTOR, type Actor } from "../../domain/policy.js";
 import { recordAudit } from "../audit/service.js";
+import { governanceCheck } from "../projects/queries.js";
 import { NotFoundError, StaleVersionError, ValidationError, type FieldError } from "../../errors.js";
 import { isoDateField } from "../../inputs.js";
 import { presentChecklist, presentTask, type PresentedTask } from "./presenter.js";
@@ -34,16 +36,23 @@ import {
 
 export const STALE_TASK_MESSAGE = "Someone else changed this task while you were editing it";
 
+/** What the checklist's relevance turns on: the value, regime and start date (checklist-template.ts). */
+interface ProjectFacts {
+  projectId: string;
+  estimatedValuePence: number;
+  regime?: string;
+  startedOn?: string;
+}
+
 /**
- * Creates the project's Appendix C tasks (46), each "not started", or "not applicable" with the
- * reason when the value makes it irrelevant. Call it inside the transaction that creates the project.
- * Safe to call again: tasks that exist are left alone. Returns how many tasks it created.
+ * Creates the project's Appendix C tasks (46), each "not started", or "not applicable" with the reason
+ * when its value, regime and start date make it irrelevant. Call it inside the transaction that creates
+ * the project. Safe to call again: tasks that exist are left alone. Returns how many tasks it created.
  */
-export async function instantiateChecklist(
-  tx: Executor,
-  input: { projectId: string; estimatedValuePence: number },
-): Promise<number> {
-  const rows = checklistFor(input.estimatedValuePence).flatMap((section) =>
+
+export async function instantiateChecklist(tx: Executor, input: ProjectFacts): Promise<number> {
+  const facts = { valuePence: input.estimatedValuePence, regime: input.regime, on: input.startedOn };
+  const rows = checklistFor(facts).flatMap((section) =>
     section.tasks.map((task) => ({
       projectId: input.projectId,
       taskKey: task.key,
@@ -68,14 +77,15 @@ export async function instantiateChecklist(
  */
 export async function revalueChecklist(
   tx: Executor,
-  input: { projectId: string; estimatedValuePence: number; actor?: Actor },
+  input: ProjectFacts & { actor?: Actor },
 ): Promise<string[]> {
+  const facts = { valuePence: input.estimatedValuePence, regime: input.regime, on: input.startedOn };
   const rows = await tx.select().from(checklistTasks).where(eq(checklistTasks.projectId, input.projectId));
   const changed: string[] = [];
   for (const row of rows) {
     const task = templateTask(row.taskKey);
     if (!task?.relevance) continue;
-    const { applicable, reason } = relevanceAt(task, input.estimatedValuePence);
+    const { applicable, reason } = relevanceAt(task, facts);
     let next: { status: TaskStatus; notApplicableReason: string | null } | null = null;
     if (!applicable && row.status === "not-started")
       next = { status: "not-applicable", notApplicableReason: reason };
@@ -131,8 +141,10 @@ export async function recordEvidence(tx: Executor, input: EvidenceInput): Promis
   const touched = tasksTouchedBy(item);
   if (touched.length === 0) return [];
   const needsAll = touched.some((key) => templateTask(key)?.completedBy?.match === "all");
+  const byGovernance = touched.some((key) => needsGovernance(templateTask(key)));
+  const governance = byGovernance ? await governanceCheck(tx, input.projectId) : undefined;
   const complete = needsAll
-    ? tasksCompletedBy([...(await heldEvidence(tx, input.projectId)), item])
+    ? tasksCompletedBy([...(await heldEvidence(tx, input.projectId)), item], governance)
     : touched;
   const keys = touched.filter((key) => complete.includes(key));
   if (keys.length === 0) return [];
@@ -190,6 +202,8 @@ async function ensureChecklist(tx: Executor, project: ProjectContext) {
   await instantiateChecklist(tx, {
     projectId: project.id,
     estimatedValuePence: project.estimatedValuePence,
+    regime: project.regime,
+    startedOn: project.startedOn,
   });
   await recordAudit(tx, SYSTEM_ACTOR, {
     entityType: "checklist",

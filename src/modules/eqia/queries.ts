@@ -34,6 +34,21 @@ export async function projectsScreened(
 }
 
 /**
+ * The day the Equalities team signed off each project's EqIA updated after consultation (App C 3), among
+ * those `within` selects: the stage 4 gate and the project's rules read it.
+ */
+export async function projectsSignedOff(
+  ex: Executor,
+  within: (projectId: PgColumn) => SQL,
+): Promise<Map<string, string>> {
+  const rows = await ex
+    .select({ projectId: equalityAssessments.projectId, signedOffOn: equalityAssessments.signedOffOn })
+    .from(equalityAssessments)
+    .where(within(equalityAssessments.projectId));
+  return new Map(rows.flatMap((r) => (r.signedOffOn ? [[r.projectId, r.signedOffOn] as const] : [])));
+}
+
+/**
  * "EqIA screening done" for the stage 2 gate (App C 1), read inside the caller's transaction:
  * every characteristic screened with its evidence.
  */

@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, inArray, or, sql, type SQL } from "drizzle-o
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Executor } from "../../db/client.js";
 import { taskOverdueOn } from "../checklist/queries.js";
-import { projectsScreened } from "../eqia/queries.js";
+import { projectsScreened, projectsSignedOff } from "../eqia/queries.js";
 import { reviewOverdue } from "../risks/queries.js";
 import {
   auditEvents,
@@ -16,7 +16,9 @@ import {
   risks,
   users,
 } from "../../db/schema/index.js";
+import type { GovernanceCheck } from "../../domain/checklist-template.js";
 import {
+  documentsApproved,
   isDocumentKind,
   parseStage,
   type DecisionSnapshot,
@@ -169,7 +171,7 @@ function snapshotOf(
   row: SnapshotRow,
   docs: readonly DocumentFact[],
   decided: readonly DecisionSnapshot[],
-  screened: boolean,
+  eqia: { screened: boolean; signedOffOn: string | null },
 ): ProjectSnapshot {
   const documents: Partial<Record<DocumentKind, { id: string; version: number }>> = {};
   // Ordered by upload time: the last one of each kind wins.
@@ -192,7 +194,8 @@ function snapshotOf(
       decision: d.decision,
       decidedOn: d.decidedOn,
     })),
-    eqiaScreeningDone: screened,
+    eqiaScreeningDone: eqia.screened,
+    eqiaSignedOffOn: eqia.signedOffOn,
     // Provided by their own capabilities when they land (tenders, contracts): until then, not done.
     awarded: false,
     mobilisationComplete: false,
@@ -212,13 +215,17 @@ export async function loadSnapshots(ex: Executor, rows: SnapshotRow[], scope?: S
   const docs = await latestDocuments(ex, within);
   const decided = await decisionFacts(ex, within);
   const screened = await projectsScreened(ex, within);
+  const signedOff = await projectsSignedOff(ex, within);
   // Grouped once by project, so thousands of projects (the pipeline) cost one pass over each result.
   const docsOf = groupBy(docs, (d) => d.projectId);
   const decidedOf = groupBy(decided, (d) => d.projectId);
   for (const row of rows) {
     out.set(
       row.id,
-      snapshotOf(row, docsOf.get(row.id) ?? [], decidedOf.get(row.id) ?? [], screened.has(row.id)),
+      snapshotOf(row, docsOf.get(row.id) ?? [], decidedOf.get(row.id) ?? [], {
+        screened: screened.has(row.id),
+        signedOffOn: signedOff.get(row.id) ?? null,
+      }),
     );
   }
   return out;
@@ -229,6 +236,16 @@ export async function loadSnapshot(ex: Executor, row: SnapshotRow): Promise<Proj
   const snapshot = (await loadSnapshots(ex, [row])).get(row.id);
   if (!snapshot) throw new Error("project snapshot missing");
   return snapshot;
+}
+
+/**
+ * The gates' check of the project's approvals (stages.ts `documentsApproved`) on the caller's
+ * transaction: the checklist completes App C 1 task 1.5 on it, not on any one approval.
+ */
+export async function governanceCheck(ex: Executor, projectId: string): Promise<GovernanceCheck> {
+  const row = await findProject(ex, projectId);
+  const snapshot = row ? await loadSnapshot(ex, row) : null;
+  return (kinds) => (snapshot ? documentsApproved(snapshot, kinds) : false);
 }
 
 /**

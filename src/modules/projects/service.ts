@@ -114,6 +114,8 @@ async function create({ db, clock }: Deps, actor: Actor, input: ProjectCreateInp
     await instantiateChecklist(tx, {
       projectId: inserted.id,
       estimatedValuePence: inserted.estimatedValuePence,
+      regime: inserted.regime,
+      startedOn: inserted.startedOn,
     });
     return inserted;
   });
@@ -209,8 +211,15 @@ async function update({ db }: Deps, actor: Actor, id: string, input: ProjectPatc
       action: "updated",
       summary: { changes, version: updated.version },
     });
-    if (changes.estimatedValuePence) {
-      await revalueChecklist(tx, { projectId: id, estimatedValuePence: updated.estimatedValuePence, actor });
+    // The checklist's relevance turns on the value, and (the award notice) the regime and start date.
+    if (changes.estimatedValuePence || changes.regime || changes.startedOn) {
+      await revalueChecklist(tx, {
+        projectId: id,
+        estimatedValuePence: updated.estimatedValuePence,
+        regime: updated.regime,
+        startedOn: updated.startedOn,
+        actor,
+      });
     }
     return updated;
   });

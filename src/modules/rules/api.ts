@@ -8,7 +8,9 @@ import { REGIME_CODES, REGIMES, regimeInForceOn } from "../../domain/regimes.js"
 import { standstill } from "../../domain/standstill.js";
 import { listOf, listQuery, pageList, problemResponses } from "../../web/api-schemas.js";
 import { requireApi } from "../../web/guards.js";
-import { ValidationError } from "../../errors.js";
+import { NotFoundError, ValidationError } from "../../errors.js";
+import { rulesApiPaths } from "./paths.js";
+import { loadProjectRules } from "./queries.js";
 import { API_MESSAGES } from "./presenter.js";
 
 const regimeCode = z.enum(REGIME_CODES).describe("PCR2006, PCR2015, PA2023 or PSR");
@@ -79,6 +81,14 @@ const flagSchema = z.object({
   check: z.string().optional(),
 });
 
+const approvalSchema = z.object({
+  bodyCode: z.string(),
+  what: z.string(),
+  reason: z.string(),
+  paragraph: z.string(),
+  stage: z.number().int(),
+});
+
 export const approvalsSchema = z.object({
   regime: regimeCode,
   on: z.string(),
@@ -87,17 +97,40 @@ export const approvalsSchema = z.object({
   lightTouch: z.boolean(),
   threshold: thresholdSchema.nullable(),
   sspEngagementFromPence: z.number().int().nullable(),
-  approvals: z.array(
-    z.object({
-      bodyCode: z.string(),
-      what: z.string(),
-      reason: z.string(),
-      paragraph: z.string(),
-      stage: z.number().int(),
-    }),
-  ),
+  approvals: z.array(approvalSchema),
   flags: z.array(flagSchema),
   notRequired: z.array(flagSchema).describe("what this value does not need, and why"),
+});
+
+const evidenceSchema = z.object({
+  output: z.string().describe("the document kind decided on, procurement-plan, or eqia-sign-off"),
+  bodyCode: z.string(),
+  decision: z.enum(["approved", "approved-with-conditions", "rejected", "signed-off"]),
+  decidedOn: z.string(),
+  version: z.number().int().optional().describe("for a document: the version approved (its latest)"),
+});
+const statusFields = {
+  evidence: z.array(evidenceSchema).describe("for met: the decisions (or record) that meet it"),
+};
+const flagWithStatus = flagSchema.extend({
+  status: z.enum(["open", "met", "not-applicable"]),
+  ...statusFields,
+  waitingFor: z.string().nullable().describe("for open: what records it, and whether that exists yet"),
+});
+
+export const projectRulesSchema = approvalsSchema.extend({
+  projectId: z.uuid(),
+  approvals: z.array(
+    approvalSchema.extend({
+      status: z.enum(["open", "met"]),
+      ...statusFields,
+      missing: z
+        .array(z.object({ output: z.string(), reason: z.string(), paragraph: z.string() }))
+        .describe("for open: what is still missing, as the gate lists it"),
+    }),
+  ),
+  flags: z.array(flagWithStatus),
+  notRequired: z.array(flagWithStatus).describe("not-applicable to this value, each with its reason"),
 });
 
 const namedDay = z.object({ date: z.string(), label: z.string(), holiday: z.string().nullable() });
@@ -208,9 +241,38 @@ function standstillApi(app: App) {
   );
 }
 
-/** Rules explained (docs/api.md): regimes, approvals by value, standstill dates. */
+/**
+ * GET /api/v1/projects/:id/rules: what /rules/approvals answers for the project's value, regime, lead
+ * programme and start date, each approval and flag with its status (domain/project-rules.ts). It lives
+ * here, with the rules it explains, reading the project through projects/queries.ts (the crossing
+ * test/architecture.test.ts allows), and asks the same permission as reading the project.
+ */
+function projectRulesApi(app: App) {
+  const { db } = app.services.database;
+  app.get(
+    rulesApiPaths.project(),
+    {
+      preValidation: requireApi("projects:read"),
+      schema: {
+        tags: ["rules"],
+        summary:
+          "The approvals and flags that apply to a project's value, regime and dates, each open, met with its evidence, or not applicable with its reason",
+        params: z.object({ id: z.uuid() }),
+        response: { 200: projectRulesSchema, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const found = await loadProjectRules(db, request.params.id);
+      if (!found) throw new NotFoundError("No project has this id");
+      return found.rules;
+    },
+  );
+}
+
+/** Rules explained (docs/api.md): regimes, approvals by value, standstill dates, a project's rules. */
 export const rulesApi: FastifyPluginAsyncZod = async (app) => {
   regimesApi(app);
   approvalsApi(app);
   standstillApi(app);
+  projectRulesApi(app);
 };

@@ -15,6 +15,11 @@ import {
   formValues,
 } from "./presenter.js";
 import { PAGE_QUERY } from "../../web/page-action.js";
+import { z } from "zod";
+import { renderStatus } from "../../web/errors.js";
+import { rulesPaths } from "./paths.js";
+import { presentProjectRulesPanel } from "./project-panel.js";
+import { loadProjectRules } from "./queries.js";
 
 /**
  * The rules page: anyone signed in enters a value, regime, programme and date and
@@ -23,6 +28,7 @@ import { PAGE_QUERY } from "../../web/page-action.js";
  */
 export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
   const { reference, clock } = app.services;
+  projectRulesPage(app);
 
   app.get(
     paths.rules,
@@ -66,3 +72,28 @@ export const rulesRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
+
+/**
+ * GET /projects/:id/rules: the project's rules panel on a page of its own (the project overview
+ * includes the same partial). Reading a project's rules needs what reading the project needs.
+ */
+function projectRulesPage(app: Parameters<FastifyPluginAsyncZod>[0]) {
+  const { db } = app.services.database;
+  app.get(
+    rulesPaths.project(),
+    {
+      preHandler: requirePage("projects:read"),
+      schema: { hide: true, params: z.object({ id: z.uuid() }) },
+    },
+    async (request, reply) => {
+      const found = await loadProjectRules(db, request.params.id);
+      if (!found) return renderStatus(reply, 404);
+      return reply.view("rules/views/project-rules.njk", {
+        pageTitle: `What applies to this project: ${found.project.title}`,
+        projectTitle: found.project.title,
+        projectLink: paths.project(found.project.id),
+        rulesPanel: presentProjectRulesPanel(found),
+      });
+    },
+  );
+}
