@@ -13,6 +13,7 @@ const PROJECT_SECTIONS = [
   { key: "checklist", text: "Checklist", path: "/checklist", action: "projects:read" },
   { key: "risks", text: "Risks", path: "/risks", action: "projects:read" },
   { key: "eqia", text: "Equality impact", path: "/eqia", action: "projects:read" },
+  { key: "rules", text: "Rules", path: "/rules", action: "projects:read" },
   { key: "timeline", text: "Timeline", path: "/timeline", action: "projects:read" },
 ] as const satisfies readonly { key: string; text: string; path: string; action: Action }[];
 

@@ -79,6 +79,7 @@ const PAGES: [string, string][] = [
   ["/checklist", "Checklist"],
   ["/risks", "Risks"],
   ["/eqia", "Equality impact"],
+  ["/rules", "Rules"],
   ["/timeline", "Timeline"],
 ];
 

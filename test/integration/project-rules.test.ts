@@ -294,6 +294,27 @@ describe("the page GET /projects/:id/rules", () => {
     expect($("#project-rules-not-applicable-SEAL_REQUIRED").text()).toContain("App C 7");
   });
 
+  it("is the same panel the project's overview shows", async () => {
+    const { id } = await createProjectThroughApi(t.app, commissionerToken, {
+      title: "Floating support",
+      programmeCode: "SP",
+      estimatedValuePence: 150_000_000,
+      regime: "PCR2015",
+      startedOn: "2019-04-01",
+    });
+    const panelOf = async (url: string) => {
+      const response = await t.app.inject({ url, cookies: commissioner });
+      expect(response.statusCode).toBe(200);
+      const $ = html(response.body);
+      return $("#project-rules [data-status]")
+        .toArray()
+        .map((el) => `${$(el).attr("id") ?? ""} ${$(el).attr("data-status") ?? ""}`);
+    };
+    const onOverview = await panelOf(`/projects/${id}`);
+    expect(onOverview).toContain("project-rules-flag-PROCUREMENT_BOARD_REQUIRED open");
+    expect(onOverview).toEqual(await panelOf(`/projects/${id}/rules`));
+  });
+
   it("is not found for no such project", async () => {
     const response = await t.app.inject({ url: `/projects/${randomUUID()}/rules`, cookies: commissioner });
     expect(response.statusCode).toBe(404);

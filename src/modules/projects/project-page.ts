@@ -19,6 +19,8 @@ export interface ProjectPage {
   title: (projectTitle: string) => string;
   /** What its template sees; null is "Page not found". */
   context: (home: HomePage) => Record<string, unknown> | null;
+  /** What the page shows from another capability, read beside the project (the overview's rules). */
+  more?: (projectId: string) => Promise<Record<string, unknown>>;
 }
 
 interface Kept {
@@ -54,6 +56,7 @@ export function projectPageServer(app: FastifyInstance) {
       if (!home || !context) return null;
       const html = await renderFragment(app, actor, page.template, {
         ...context,
+        ...(page.more ? await page.more(projectId) : {}),
         errors: state.errors,
         values,
         projectNav: projectNavigation(actor, projectId, page.section),

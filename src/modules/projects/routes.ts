@@ -11,6 +11,7 @@ import { projectPaths } from "./paths.js";
 import { admittedActor } from "../../web/guards.js";
 import { projectNavigation } from "../../web/project-navigation.js";
 import { overviewContext } from "./page-models.js";
+import { loadProjectRulesPanel } from "../rules/queries.js";
 import { projectPageServer, type ProjectPage } from "./project-page.js";
 import { money, stageTag, type PresentedProject } from "./presenter.js";
 
@@ -155,6 +156,7 @@ function overviewPage(app: ZodApp) {
     template: "projects/views/show-page.njk",
     title: (title) => title,
     context: overviewContext,
+    more: async (id) => ({ rulesPanel: await loadProjectRulesPanel(app.services.database.db, id) }),
   };
   app.get(
     projectPaths.project(),

@@ -1,6 +1,7 @@
 import type { Executor } from "../../db/client.js";
 import { projectRules, type ProjectRules } from "../../domain/project-rules.js";
 import { findProject, loadSnapshot } from "../projects/queries.js";
+import { presentProjectRulesPanel } from "./project-panel.js";
 
 /** Reads of the rules capability: one project's rules, from the projects capability's snapshot. */
 
@@ -27,4 +28,10 @@ export async function loadProjectRules(ex: Executor, id: string): Promise<Projec
     },
     rules: projectRules(snapshot, row.startedOn),
   };
+}
+
+/** The rules panel a project's overview includes (views/project-rules-panel.njk), or null. */
+export async function loadProjectRulesPanel(ex: Executor, id: string) {
+  const facts = await loadProjectRules(ex, id);
+  return facts ? presentProjectRulesPanel(facts) : null;
 }

@@ -18,6 +18,7 @@ import { PAGE_QUERY } from "../../web/page-action.js";
 import { z } from "zod";
 import { renderStatus } from "../../web/errors.js";
 import { rulesPaths } from "./paths.js";
+import { projectNavigation } from "../../web/project-navigation.js";
 import { presentProjectRulesPanel } from "./project-panel.js";
 import { loadProjectRules } from "./queries.js";
 
@@ -93,6 +94,7 @@ function projectRulesPage(app: Parameters<FastifyPluginAsyncZod>[0]) {
         projectTitle: found.project.title,
         projectLink: paths.project(found.project.id),
         rulesPanel: presentProjectRulesPanel(found),
+        projectNav: projectNavigation(request.actor ?? null, found.project.id, "rules"),
       });
     },
   );
