@@ -310,7 +310,7 @@ describe("a commissioning project's journey", () => {
     expect(timeline).toContain(`Uploaded the needs assessment “${documentTitle}”, version 1`);
     expect(timeline).toContain("JCG approved the needs assessment");
     expect(timeline).toContain("recorded on its behalf");
-    expect(timeline).toContain("KDAAT_BOARD approved the needs assessment");
+    expect(timeline).toContain("The KDAAT Board approved the needs assessment");
     expect(timeline).toContain("Moved the project from stage 1 to stage 2");
     expect(timeline.indexOf("Started the project")).toBeLessThan(timeline.indexOf("Moved the project"));
     await expectAccessible(page, "timeline");

@@ -410,8 +410,10 @@ describe("advance through the Stage 1 gate (§3.4)", () => {
     expect(items[1]?.summary).toBe(
       "Uploaded the needs assessment “Substance misuse needs assessment 2025”, version 1",
     );
-    expect(items[3]?.summary).toMatch(/^JCG approved the needs assessment/);
-    expect(items[4]?.summary).toMatch(/^KDAAT_BOARD approved/);
+    expect(items[3]?.summary).toMatch(
+      /^The Joint Commissioning Groups \(JCG\) approved the needs assessment/,
+    );
+    expect(items[4]?.summary).toMatch(/^The KDAAT Board approved/);
     expect(items[5]?.summary).toBe("Moved the project from stage 1 to stage 2");
     const times = items.map((i) => i.at);
     expect([...times].sort()).toEqual(times);

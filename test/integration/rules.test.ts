@@ -301,10 +301,10 @@ describe("the rules page", () => {
       .get() as string[][];
     expect(links).toEqual([
       ["#value", "Enter the value in pounds, like £1,250,000 or 1250000.50"],
-      ["#on-day", "The date must be a real date, like 14 4 2025"],
+      ["#on-day", "Date must be a real date, like 14 4 2025"],
     ]);
     expect($("#value-error").text()).toContain("Enter the value in pounds");
-    expect($("#on-error").text()).toContain("The date must be a real date");
+    expect($("#on-error").text()).toContain("Date must be a real date");
     expect($("#value").val()).toBe("£12,34a");
     expect($("#on-day").val()).toBe("30");
     expect($("#on-month").val()).toBe("2");
@@ -315,8 +315,8 @@ describe("the rules page", () => {
     ["value=&programme=SP", "#value", "Enter the value of the contract in pounds"],
     ["value=100&programme=", "#programme", "Select the programme"],
     ["value=100&programme=SP&regime=NOPE", "#regime", "Select a regime from the list"],
-    ["value=100&programme=SP&on=2025-02-30", "#on-day", "The date must be a real date, like 14 4 2025"],
-    ["value=100&programme=SP&on-day=1&on-month=&on-year=2025", "#on-month", "The date must include a month"],
+    ["value=100&programme=SP&on=2025-02-30", "#on-day", "Date must be a real date, like 14 4 2025"],
+    ["value=100&programme=SP&on-day=1&on-month=&on-year=2025", "#on-month", "Date must include a month"],
     [
       "value=100&programme=SP&on=2001-01-01",
       "#on-day",

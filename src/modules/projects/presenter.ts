@@ -1,3 +1,4 @@
+import { bodyName } from "../../domain/governance.js";
 import { formatPence } from "../../domain/money.js";
 import {
   DOCUMENT_KIND_NAMES,
@@ -231,6 +232,10 @@ function describeTaskUpdate(s: Record<string, unknown>): string {
   return `Checklist task ${str(s.taskKey)} ${parts.length ? parts.join(", ") : "updated"}`;
 }
 
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** One sentence for each audit record on the timeline. */
 export function describeEvent(row: TimelineRow): string {
   const s = row.summary;
@@ -260,7 +265,7 @@ export function describeEvent(row: TimelineRow): string {
         str(s.subjectType) === "project"
           ? "the project (procurement plan or recommendation)"
           : `the ${kindName(str(s.subjectKind)).toLowerCase()} “${str(s.subjectTitle)}” (version ${str(s.subjectVersion)})`;
-      const who = str(s.bodyCode);
+      const who = capitalised(bodyName(str(s.bodyCode)));
       const behalf = s.onBehalf === true ? ", recorded on its behalf" : "";
       return `${who} ${DECISION_WORDS[str(s.decision)] ?? str(s.decision)} ${subject} at its meeting on ${day(
         s.decidedOn,

@@ -26,9 +26,9 @@ export const MESSAGES = {
   regime: "Select a regime from the list",
   programme: "Select the programme",
   electronic: "Select how the letters to bidders were sent",
-  dateReal: "The date must be a real date, like 14 4 2025",
-  dateYear: "The year must include 4 numbers, like 2025",
-  dateMissing: (part: string) => `The date must include a ${part}`,
+  dateReal: "Date must be a real date, like 14 4 2025",
+  dateYear: "Year must include 4 numbers, like 2025",
+  dateMissing: (part: string) => `Date must include a ${part}`,
   noRegime:
     "No regime is held for a procurement started before 31 January 2006: enter a later date or choose a regime",
 } as const;
