@@ -71,7 +71,9 @@ describe("tables in templates", () => {
 
   it("puts GOV.UK's table macro only through appTable", () => {
     expect(
-      everywhere((t) => [...t.text.matchAll(/govukTable\s*\(/g)].map((m) => `${t.file}:${line(t.text, m.index)}`)),
+      everywhere((t) =>
+        [...t.text.matchAll(/govukTable\s*\(/g)].map((m) => `${t.file}:${line(t.text, m.index)}`),
+      ),
     ).toEqual([]);
   });
 

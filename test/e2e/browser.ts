@@ -133,7 +133,9 @@ async function tablesOutsideRegions(page: Page): Promise<string[]> {
   return page.$$eval("table", (tables) =>
     tables
       .filter((table) => !table.parentElement?.closest('.app-table-scroll[role="region"][aria-label]'))
-      .map((table) => `<table${table.id ? `#${table.id}` : ""}> "${table.caption?.textContent.trim() ?? ""}"`),
+      .map(
+        (table) => `<table${table.id ? `#${table.id}` : ""}> "${table.caption?.textContent.trim() ?? ""}"`,
+      ),
   );
 }
 
