@@ -176,7 +176,7 @@ async function registerAssets(app: FastifyInstance): Promise<void> {
   app.get("/stylesheets/app.css", { schema: { hide: true } }, async (_request, reply) =>
     reply.sendFile("app.css", path.join(here, "public")),
   );
-  // MOJ Frontend's styles, for the pages that use its components (the project timeline).
+  // MOJ Frontend's styles, loaded on every page by the layout (its components: sub-navigation, timeline).
   app.get("/stylesheets/moj-frontend.min.css", { schema: { hide: true } }, async (_request, reply) =>
     reply.sendFile("moj-frontend.min.css", path.join(mojFrontendRoot, "moj"), { maxAge: "1d" }),
   );

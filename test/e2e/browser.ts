@@ -126,13 +126,28 @@ async function horizontalScrolling(page: Page): Promise<string | null> {
 }
 
 /**
+ * The tables not inside a labelled scroll region (`src/web/views/components/table.njk`), which alone
+ * lets a wide table scroll, named and by keyboard, without pushing the page sideways (WCAG 2.2 1.4.10).
+ */
+async function tablesOutsideRegions(page: Page): Promise<string[]> {
+  return page.$$eval("table", (tables) =>
+    tables
+      .filter((table) => !table.parentElement?.closest('.app-table-scroll[role="region"][aria-label]'))
+      .map(
+        (table) => `<table${table.id ? `#${table.id}` : ""}> "${table.caption?.textContent.trim() ?? ""}"`,
+      ),
+  );
+}
+
+/**
  * What is wrong with the page as it stands, at 1280 and at 320 CSS pixels wide: axe-core's violations of
  * WCAG 2.2 A and AA and of its best practices at both, and sideways scrolling at 320 (WCAG 2.2 1.4.10),
- * naming the widest element that overflows. The viewport is put back as it was.
+ * naming the widest element that overflows; and any table not in a scroll region of its own. The viewport
+ * is put back as it was.
  */
 export async function accessibilityProblems(page: Page): Promise<string[]> {
   const original = page.viewportSize() ?? WIDE;
-  const problems: string[] = [];
+  const problems = (await tablesOutsideRegions(page)).map((t) => `table not in a scroll region: ${t}`);
   try {
     await page.setViewportSize(WIDE);
     problems.push(...(await axeViolations(page)).map((v) => `at 1280px: ${v}`));

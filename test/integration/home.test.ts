@@ -241,3 +241,24 @@ describe("a supplier user's home", () => {
     expect($("body").text()).not.toContain("Adult treatment recommissioning");
   });
 });
+
+describe("every page's stylesheets and tables", () => {
+  it("loads MOJ Frontend's stylesheet once, from the layout, even on a page without its components", async () => {
+    const response = await t.app.inject({ url: "/cookies" });
+    expect(response.statusCode).toBe(200);
+    const $ = html(response.body);
+    const sheets = $('link[rel="stylesheet"]')
+      .map((_i, el) => $(el).attr("href"))
+      .get();
+    // The app's own rules come last, so that they win.
+    expect(sheets).toEqual([
+      "/stylesheets/govuk-frontend.min.css",
+      "/stylesheets/moj-frontend.min.css",
+      "/stylesheets/app.css",
+    ]);
+    // Its table is in a scroll region named by the caption (src/web/views/components/table.njk).
+    const region = $("table").parent(".app-table-scroll");
+    expect(region.attr("role")).toBe("region");
+    expect(region.attr("aria-label")).toBe("Essential cookies");
+  });
+});
