@@ -6,6 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { buildApp } from "../../src/web/app.js";
+import type { Config } from "../../src/config.js";
 import type { Services } from "../../src/services.js";
 import { createTestDatabase, testConfig } from "../helpers.js";
 
@@ -24,6 +25,8 @@ export async function launchBrowser(): Promise<Browser> {
 export interface RunningApp {
   app: FastifyInstance;
   services: Services;
+  /** The configuration the app was built with (the demo loader writes into its data folder). */
+  config: Config;
   baseUrl: string;
   close(): Promise<void>;
 }
@@ -39,6 +42,7 @@ export async function startApp(): Promise<RunningApp> {
   return {
     app,
     services: app.services,
+    config,
     baseUrl: `http://127.0.0.1:${address.port}`,
     close: async () => {
       await app.close();
