@@ -102,7 +102,7 @@ describe("each demo role's next job from the home page", () => {
     expect(await page.locator("#your-projects").textContent()).toContain(
       "You do not lead any open project. Start a project",
     );
-    expect(await page.locator("#decisions").textContent()).toContain("No decisions are waiting for the");
+    expect(await page.locator("#decisions").textContent()).toContain("no decisions are waiting");
     await follow(
       page,
       page.locator("#your-projects").getByRole("link", { name: "See the pipeline" }),
@@ -144,7 +144,7 @@ describe("each demo role's next job from the home page", () => {
     const { page, errors } = await signInHome("equalities@commissioner.example", "equalities");
     // A finding: no decision or project of theirs is on the home page; the empty states say what to do.
     expect(await page.locator("#decisions").textContent()).toContain(
-      "No decisions are waiting for the Equalities team. You will be emailed when one is.",
+      "Equalities team: no decisions are waiting. You will be emailed when one is.",
     );
     expect(await page.locator("#your-projects").textContent()).toContain("You do not lead any open project.");
     await follow(

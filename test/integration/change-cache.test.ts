@@ -197,12 +197,17 @@ describe("kept pages on two instances of the app", () => {
     const asEvaluator = html((await one.inject({ url, cookies: evaluator })).body);
     expect(asEvaluator("h1").text()).toBe(asCommissioner("h1").text());
     expect(asEvaluator(`a[href="${editHref}"]`).length).toBe(0);
-    expect(asEvaluator('form[action$="/decisions"]').length).toBe(0);
+    const decisions = `/projects/${projectId}/decisions`;
+    const recordForm = 'form[action$="/decisions"]';
+    expect(html((await one.inject({ url: decisions, cookies: commissioner })).body)(recordForm).length).toBe(
+      1,
+    );
+    expect(html((await one.inject({ url: decisions, cookies: evaluator })).body)(recordForm).length).toBe(0);
   });
 
   it("never keeps a page that shows what someone typed into a refused form", async () => {
-    const url = `/projects/${projectId}`;
-    const refused = await postForm(one, url, `/projects/${projectId}/decisions`, commissioner, {
+    const url = `/projects/${projectId}/decisions`;
+    const refused = await postForm(one, url, url, commissioner, {
       subjectId: projectId,
       bodyCode: "",
       minutesRef: "typed-by-the-first-commissioner",

@@ -150,7 +150,7 @@ describe("a governance member's home", () => {
     expect(decisions.text()).toContain("Approve the needs assessment, once it is uploaded");
     expect(decisions.find(`a[href="/projects/${mine.id}"]`).length).toBe(1);
     expect(decisions.find('a[href="/governance/KDAAT_BOARD/awaiting"]').text()).toContain("KDAAT Board");
-    expect(decisions.text()).toContain("No decisions are waiting for the Procurement Board.");
+    expect(decisions.text()).toContain("Procurement Board: no decisions are waiting.");
     // The SP project waits for the SP Commissioning Body, which this member does not sit in.
     expect(decisions.text()).not.toContain("Floating support review");
     expect(decisions.text()).not.toContain("KDAAT_BOARD");

@@ -107,7 +107,7 @@ function presentDecisions(actor: Actor, bodies: NonNullable<HomeWork["bodies"]>)
         what: i.what,
         paragraph: i.paragraph,
       })),
-      empty: `No decisions are waiting for the ${b.name}. You will be emailed when one is.`,
+      empty: `${b.name}: no decisions are waiting. You will be emailed when one is.`,
     })),
     empty:
       "You do not sit on any governance body today, so no decisions wait for you. An administrator adds " +
