@@ -308,7 +308,7 @@ describe("a commissioning project's journey", () => {
     const timeline = (await page.locator("#timeline").textContent()) ?? "";
     expect(timeline).toContain(`Started the project “${title}” (KDAAT, £250,000`);
     expect(timeline).toContain(`Uploaded the needs assessment “${documentTitle}”, version 1`);
-    expect(timeline).toContain("JCG approved the needs assessment");
+    expect(timeline).toContain("Joint Commissioning Groups (JCG) approved the needs assessment");
     expect(timeline).toContain("recorded on its behalf");
     expect(timeline).toContain("The KDAAT Board approved the needs assessment");
     expect(timeline).toContain("Moved the project from stage 1 to stage 2");

@@ -104,8 +104,11 @@ function client(app: FastifyInstance, token: string): Api {
 
 async function seedOrganisations(services: Services): Promise<string> {
   const organisations: [string, "provider" | "supplier", string][] = [
-    ["Provider TP01", "provider", "TP01"],
-    ["Provider TP02", "provider", "TP02"],
+    ["Weald Recovery Partnership", "provider", "P001"],
+    ["Medway Housing Support Trust", "provider", "P002"],
+    ["North Downs Drug and Alcohol Service", "provider", "P003"],
+    ["Coastal Young People's Service", "provider", "P004"],
+    ["Garden of England Floating Support", "provider", "P005"],
     ["Kent and Medway Integrated Substance Misuse and Recovery Partnership CIC", "provider", "KMISMRP"],
     ["Weald Facilities Management Services", "supplier", "S001"],
   ];
@@ -120,10 +123,10 @@ async function seedOrganisations(services: Services): Promise<string> {
     });
     ids.push(created.id);
   }
-  return ids[2] ?? "";
+  return ids[5] ?? "";
 }
 
-/** The three client-level datasets from the test fixtures (their providers are TP01 and TP02). */
+/** The three client-level datasets from the test fixtures (their providers are the demo's, P001 to P005). */
 async function seedDatasets(services: Services) {
   const fixtures = path.resolve("test/fixtures/datasets");
   for (const kind of ["treatment-journeys", "sp-outcomes", "hia-activity"] satisfies DatasetKind[]) {
