@@ -90,6 +90,7 @@ process.once("exit", () => {
 const secrets = {
   SESSION_SECRET: randomBytes(32).toString("hex"),
   PSEUDONYMISATION_SECRET: randomBytes(32).toString("hex"),
+  SEALING_SECRET: randomBytes(32).toString("hex"),
 };
 
 // ---------------------------------------------------------------------------------------------------

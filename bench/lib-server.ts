@@ -90,6 +90,7 @@ async function main() {
     PORT: "0",
     SESSION_SECRET: randomBytes(32).toString("hex"),
     PSEUDONYMISATION_SECRET: randomBytes(32).toString("hex"),
+    SEALING_SECRET: randomBytes(32).toString("hex"),
     // Request logging off (warnings and errors still show): both sides of each ratio would pay it alike.
     LOG_LEVEL: "warn",
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),

@@ -76,6 +76,7 @@ async function serve(kind: "pglite" | "postgres") {
     PORT: "0",
     SESSION_SECRET: randomBytes(32).toString("hex"),
     PSEUDONYMISATION_SECRET: randomBytes(32).toString("hex"),
+    SEALING_SECRET: randomBytes(32).toString("hex"),
     LOG_LEVEL: "warn",
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });

@@ -65,6 +65,7 @@ async function startAndStop(dataDir: string): Promise<Start> {
   delete env.DATABASE_URL;
   delete env.SESSION_SECRET;
   delete env.PSEUDONYMISATION_SECRET;
+  delete env.SEALING_SECRET;
   const output: string[] = [];
   const started = performance.now();
   const child = spawn(process.execPath, [path.join(root, "bin/commissioner.js"), "serve"], {

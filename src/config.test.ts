@@ -27,6 +27,14 @@ describe("configuration from the environment", () => {
       "PSEUDONYMISATION_SECRET: required when DATABASE_URL is set",
     ],
     [
+      {
+        DATABASE_URL: "postgres://localhost/db",
+        SESSION_SECRET: "s".repeat(32),
+        PSEUDONYMISATION_SECRET: "p".repeat(32),
+      },
+      "SEALING_SECRET: required when DATABASE_URL is set",
+    ],
+    [
       { OIDC_ISSUER: "https://id.example" },
       "OIDC_*: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_REDIRECT_URI together",
     ],
@@ -45,6 +53,7 @@ describe("configuration from the environment", () => {
       DATABASE_URL: "postgres://u@h/db",
       SESSION_SECRET: secret,
       PSEUDONYMISATION_SECRET: secret,
+      SEALING_SECRET: secret,
       OIDC_ISSUER: "https://id.example",
       OIDC_CLIENT_ID: "commissioner",
       OIDC_REDIRECT_URI: "https://app.example/sign-in/oidc/callback",

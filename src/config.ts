@@ -38,6 +38,13 @@ export const environmentSchema = z.object({
     .describe(
       "key that pseudonymises client identifiers on import; required with DATABASE_URL, generated and kept in DATA_DIR otherwise; never change it once data is imported",
     ),
+  SEALING_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters")
+    .optional()
+    .describe(
+      "key that wraps each tender's data key, so sealed submissions cannot be read before their opening; required with DATABASE_URL, generated and kept in DATA_DIR otherwise; keep it apart from backups, and never lose it while a tender is unopened",
+    ),
   SESSION_HOURS: z.coerce.number().positive().default(8).describe("hours a session lasts without use"),
   SECURE_COOKIES: z
     .enum(["true", "false"])
@@ -137,6 +144,8 @@ export interface Config {
   sessionSecret: string;
   /** Keys HMAC-SHA-256 of client_ref (docs/indicators.md): changing it would split every client in two. */
   pseudonymisationSecret: string;
+  /** Wraps each tender's data key (docs/tendering.md, the seal): without it no submission can be read. */
+  sealingSecret: string;
   sessionHours: number;
   secureCookies: boolean;
   /** Which hops' X-Forwarded-For entries to believe: none, the last n, or those from these addresses. */
@@ -285,10 +294,13 @@ export function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
   return result.data;
 }
 
+/** The secrets the embedded database keeps in DATA_DIR when the environment does not set them. */
+export type KeptSecret = "session-secret" | "pseudonymisation-secret" | "sealing-secret";
+
 /** Builds the app's configuration; `readSecret` supplies a kept secret (by name) for the embedded database. */
 export function configFromEnvironment(
   env: NodeJS.ProcessEnv,
-  readSecret?: (dataDir: string, name: "session-secret" | "pseudonymisation-secret") => string,
+  readSecret?: (dataDir: string, name: KeptSecret) => string,
 ): Config {
   const e = parseEnvironment(env);
   const dataDir = path.resolve(e.DATA_DIR);
@@ -300,6 +312,11 @@ export function configFromEnvironment(
   if (e.DATABASE_URL && !e.PSEUDONYMISATION_SECRET) {
     throw new ConfigError(
       "Configuration is not valid:\n  PSEUDONYMISATION_SECRET: required when DATABASE_URL is set, so that every instance pseudonymises client identifiers alike",
+    );
+  }
+  if (e.DATABASE_URL && !e.SEALING_SECRET) {
+    throw new ConfigError(
+      "Configuration is not valid:\n  SEALING_SECRET: required when DATABASE_URL is set, so that every instance can open the tenders the others sealed",
     );
   }
   const oidcParts = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_REDIRECT_URI];
@@ -321,6 +338,9 @@ export function configFromEnvironment(
     pseudonymisationSecret:
       e.PSEUDONYMISATION_SECRET ??
       (readSecret ? readSecret(dataDir, "pseudonymisation-secret") : randomBytes(32).toString("hex")),
+    sealingSecret:
+      e.SEALING_SECRET ??
+      (readSecret ? readSecret(dataDir, "sealing-secret") : randomBytes(32).toString("hex")),
     sessionHours: e.SESSION_HOURS,
     secureCookies: e.SECURE_COOKIES,
     trustProxy: e.TRUST_PROXY,

@@ -24,6 +24,7 @@ import { transportFor } from "./modules/notifications/delivery.js";
 import type { MessageLinks } from "./modules/notifications/links.js";
 import { projectPaths } from "./modules/projects/paths.js";
 import { paths } from "./web/paths.js";
+import { createSealer } from "./modules/tenders/sealing.js";
 
 /** The links messages carry, absolute under PUBLIC_URL. */
 function messageLinks(publicUrl: string): MessageLinks {
@@ -80,6 +81,8 @@ export function createServices(database: Database, config: Config, clock: Clock 
     home: createHomeService(db, clock, projects.pipeline),
     /** The outbox and its delivery by SMTP or GOV.UK Notify, when one is configured. */
     notifications: createNotificationsService(db, transportFor(config.mail)),
+    /** Opens the tenders' data keys under SEALING_SECRET (docs/tendering.md, the seal). */
+    sealer: createSealer(config.sealingSecret),
     /** The version of the data that kept pages are checked against (ADR 0004). */
     changes,
     /** Makes a read model kept until the next audited change (ADR 0004), on that version. */

@@ -1,17 +1,17 @@
 import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { configFromEnvironment, type Config } from "./config.js";
+import { configFromEnvironment, type Config, type KeptSecret } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
 import { loadReferenceData } from "./modules/programmes/service.js";
 
 /**
- * Secrets for the embedded database (SESSION_SECRET, PSEUDONYMISATION_SECRET): made once and kept
- * beside the data, so restarts keep sessions and pseudonyms.
+ * Secrets for the embedded database (SESSION_SECRET, PSEUDONYMISATION_SECRET, SEALING_SECRET): made
+ * once and kept beside the data, so restarts keep sessions, pseudonyms and the tenders' seals.
  */
 export function readOrCreateSecret(
   dataDir: string,
-  name: "session-secret" | "pseudonymisation-secret",
+  name: KeptSecret,
 ): string {
   const file = path.join(dataDir, name);
   fs.mkdirSync(dataDir, { recursive: true });

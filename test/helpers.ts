@@ -101,6 +101,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     DATA_DIR: dataDir,
     SESSION_SECRET: randomBytes(32).toString("hex"),
     PSEUDONYMISATION_SECRET: randomBytes(32).toString("hex"),
+    SEALING_SECRET: randomBytes(32).toString("hex"),
     LOG_LEVEL: "silent",
     JOBS_ENABLED: "false",
     ...overrides,

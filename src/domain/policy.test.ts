@@ -20,6 +20,16 @@ describe("the permission policy", () => {
     ["supplier-user", "account:manage-own", true],
     ["commissioner", "audit:read", false],
     ["administrator", "audit:read", true],
+    ["evaluator", "tenders:read", true],
+    ["supplier-user", "tenders:read", false],
+    ["evaluator", "tenders:manage", false],
+    ["procurement-officer", "tenders:open", true],
+    ["administrator", "tenders:open", false],
+    ["commissioner", "tenders:open", false],
+    ["supplier-user", "tenders:participate", true],
+    ["procurement-officer", "tenders:participate", false],
+    ["supplier-user", "submissions:read", false],
+    ["board-member", "submissions:read", false],
   ])("%s may %s: %s", (role, action, expected) => {
     expect(can(actor([role]), action)).toBe(expected);
   });

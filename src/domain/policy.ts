@@ -70,6 +70,18 @@ export const PERMISSIONS = {
   "datasets:replace": ["administrator", "commissioner", "provider-user"],
   "indicators:read": [...STAFF_ROLES, "provider-user"],
   "outbox:read": ["administrator"],
+  // E-tendering (docs/tendering.md). Staff see tenders; officers set them up, publish and answer.
+  "tenders:read": STAFF_ROLES,
+  "tenders:manage": ["administrator", "commissioner", "procurement-officer"],
+  "clarifications:answer": ["administrator", "commissioner", "procurement-officer"],
+  /** App C 5.6: the opening is recorded by a procurement officer with another as witness. */
+  "tenders:open": ["procurement-officer"],
+  "pqq:assess": ["administrator", "commissioner", "procurement-officer"],
+  /** Opened submissions only: before the opening every role is refused (the seal, docs/tendering.md). */
+  "submissions:read": ["administrator", "commissioner", "procurement-officer", "evaluator"],
+  /** A supplier's users: register interest, ask, submit, for their own organisation only. */
+  "tenders:participate": ["supplier-user"],
+  "supplier-colleagues:manage": ["supplier-user"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof PERMISSIONS;

@@ -42,6 +42,7 @@ function commissioner(...args: string[]): Promise<{ code: number | null; stdout:
     env.DATABASE_URL = withDatabase(adminUrl, databaseName);
     env.SESSION_SECRET = randomBytes(32).toString("hex");
     env.PSEUDONYMISATION_SECRET = randomBytes(32).toString("hex");
+    env.SEALING_SECRET = randomBytes(32).toString("hex");
   }
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["bin/commissioner.js", ...args], { cwd: root, env });

@@ -32,10 +32,12 @@ function environment(): NodeJS.ProcessEnv {
   delete env.DATABASE_URL;
   delete env.SESSION_SECRET;
   delete env.PSEUDONYMISATION_SECRET;
+  delete env.SEALING_SECRET;
   if (adminUrl) {
     env.DATABASE_URL = withDatabase(adminUrl, databaseName);
     env.SESSION_SECRET = sessionSecret;
     env.PSEUDONYMISATION_SECRET = sessionSecret;
+    env.SEALING_SECRET = sessionSecret;
   }
   return env;
 }

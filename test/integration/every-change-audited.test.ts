@@ -18,6 +18,8 @@ const UNAUDITED_TABLES: Record<string, string> = {
   password_reset_requests: "sign-in bookkeeping: the throttle on asking for a password-reset link",
   password_reset_tokens:
     "single-use links: issuing one changes nothing of the record; using one changes a password, which is audited",
+  email_verifications:
+    "single-use links: issuing one changes nothing of the record; using one verifies an address, which is audited",
   outbox:
     "messages about changes, written with them; their delivery state changes as they are sent, which is no change of the record",
   jobs: "the job queue's own state; each job's effect is audited by its use case",

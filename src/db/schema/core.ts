@@ -23,6 +23,12 @@ export const organisations = pgTable(
     code: text("code"),
     companyNumber: text("company_number"),
     charityNumber: text("charity_number"),
+    /** Suppliers: the postal address, and whether the organisation is an SME or a VCSE (App C 5). */
+    address: text("address"),
+    sme: boolean("sme"),
+    vcse: boolean("vcse"),
+    /** Suppliers: where notices about tenders go when no person is named. */
+    contactEmail: text("contact_email"),
     version: versionColumn(),
     ...timestamps(),
   },
@@ -55,6 +61,8 @@ export const users = pgTable(
     totpLockedAt: timestamp("totp_locked_at", { withTimezone: true }),
     oidcSubject: text("oidc_subject"),
     active: boolean("active").notNull().default(true),
+    /** When the person proved their address through the link sent to it (self-registered suppliers). */
+    emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true }),
     failedSignIns: integer("failed_sign_ins").notNull().default(0),
     lockedUntil: timestamp("locked_until", { withTimezone: true }),
     version: versionColumn(),

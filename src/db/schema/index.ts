@@ -3,3 +3,4 @@ export * from "./projects.js";
 export * from "./indicators.js";
 export * from "./notifications.js";
 export * from "./password-resets.js";
+export * from "./tenders.js";

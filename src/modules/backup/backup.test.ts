@@ -31,6 +31,7 @@ interface World {
 const INSTALLATION = {
   SESSION_SECRET: randomBytes(32).toString("hex"),
   PSEUDONYMISATION_SECRET: randomBytes(32).toString("hex"),
+  SEALING_SECRET: randomBytes(32).toString("hex"),
 };
 
 async function world(database: Database, secrets: Record<string, string> = INSTALLATION): Promise<World> {
