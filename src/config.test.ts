@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, configFromEnvironment } from "./config.js";
+import { MESSAGE_TEMPLATE_KEYS, notifyTemplateVariable } from "./domain/messages.js";
 
 const secret = "x".repeat(32);
 
@@ -86,6 +87,12 @@ describe("mail configuration", () => {
     NOTIFY_TEMPLATE_DECISION_AWAITED: "3b6c5c4e-8a1d-4f0e-9a57-0f1e2d3c4b5a",
     NOTIFY_TEMPLATE_PASSWORD_RESET: "4b6c5c4e-8a1d-4f0e-9a57-0f1e2d3c4b5a",
     NOTIFY_TEMPLATE_ACCOUNT_CREATED: "5b6c5c4e-8a1d-4f0e-9a57-0f1e2d3c4b5a",
+    ...Object.fromEntries(
+      MESSAGE_TEMPLATE_KEYS.slice(3).map((key, i) => [
+        notifyTemplateVariable(key),
+        `${(i + 6).toString(16)}b6c5c4e-8a1d-4f0e-9a57-0f1e2d3c4b5a`,
+      ]),
+    ),
   };
   const site = { PUBLIC_URL: "https://commissioner.example.gov.uk/" };
 
@@ -153,10 +160,11 @@ describe("mail configuration", () => {
     }
     expect(text.split("\n").slice(1)).toEqual([
       "  PUBLIC_URL: required when messages are sent, for the links in them",
-      "  NOTIFY_TEMPLATE_DECISION_AWAITED: required when NOTIFY_API_KEY is set",
-      "  NOTIFY_TEMPLATE_PASSWORD_RESET: required when NOTIFY_API_KEY is set",
-      "  NOTIFY_TEMPLATE_ACCOUNT_CREATED: required when NOTIFY_API_KEY is set",
+      ...MESSAGE_TEMPLATE_KEYS.map(
+        (key) => `  ${notifyTemplateVariable(key)}: required when NOTIFY_API_KEY is set`,
+      ),
     ]);
+    expect(text).toContain("NOTIFY_TEMPLATE_SUBMISSION_RECEIPT: required");
   });
 });
 

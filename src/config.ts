@@ -123,7 +123,7 @@ export const environmentSchema = z.object({
   NOTIFY_TEMPLATE_DECISION_AWAITED: z
     .uuid("must be a GOV.UK Notify template id")
     .optional()
-    .describe('GOV.UK Notify template id of "a decision awaits your body"'),
+    .describe(`GOV.UK Notify template id of "a decision awaits your body"`),
   NOTIFY_TEMPLATE_PASSWORD_RESET: z
     .uuid("must be a GOV.UK Notify template id")
     .optional()
@@ -132,6 +132,38 @@ export const environmentSchema = z.object({
     .uuid("must be a GOV.UK Notify template id")
     .optional()
     .describe("GOV.UK Notify template id of the new account email"),
+  NOTIFY_TEMPLATE_EMAIL_VERIFICATION: z
+    .uuid("must be a GOV.UK Notify template id")
+    .optional()
+    .describe(`GOV.UK Notify template id of the supplier's email confirmation`),
+  NOTIFY_TEMPLATE_SUPPLIER_COLLEAGUE_ADDED: z
+    .uuid("must be a GOV.UK Notify template id")
+    .optional()
+    .describe(`GOV.UK Notify template id of "you have been added to a supplier"`),
+  NOTIFY_TEMPLATE_TENDER_ADDENDUM: z
+    .uuid("must be a GOV.UK Notify template id")
+    .optional()
+    .describe(`GOV.UK Notify template id of a tender's addendum`),
+  NOTIFY_TEMPLATE_CLARIFICATION_ANSWERED: z
+    .uuid("must be a GOV.UK Notify template id")
+    .optional()
+    .describe(`GOV.UK Notify template id of "a clarification is answered"`),
+  NOTIFY_TEMPLATE_SUBMISSION_RECEIPT: z
+    .uuid("must be a GOV.UK Notify template id")
+    .optional()
+    .describe(`GOV.UK Notify template id of a tender submission's receipt`),
+  NOTIFY_TEMPLATE_TENDER_DEADLINE_REMINDER: z
+    .uuid("must be a GOV.UK Notify template id")
+    .optional()
+    .describe(`GOV.UK Notify template id of the reminder 48 hours before a tender closes`),
+  NOTIFY_TEMPLATE_PQQ_OUTCOME: z
+    .uuid("must be a GOV.UK Notify template id")
+    .optional()
+    .describe(`GOV.UK Notify template id of a pre-qualification outcome`),
+  NOTIFY_TEMPLATE_ITT_INVITATION: z
+    .uuid("must be a GOV.UK Notify template id")
+    .optional()
+    .describe(`GOV.UK Notify template id of the invitation to tender`),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -183,6 +215,20 @@ export type MailConfig =
 
 export class ConfigError extends Error {}
 
+/** Each message's Notify template id, read from its NOTIFY_TEMPLATE_* variable. */
+function notifyTemplateIds(e: Environment): Record<MessageTemplateKey, string | undefined> {
+  const byVariable = e as unknown as Record<string, string | undefined>;
+  return Object.fromEntries(
+    MESSAGE_TEMPLATE_KEYS.map((key) => [key, byVariable[notifyTemplateVariable(key)]]),
+  ) as Record<MessageTemplateKey, string | undefined>;
+}
+
+function everyTemplateGiven(
+  given: Record<MessageTemplateKey, string | undefined>,
+): given is Record<MessageTemplateKey, string> {
+  return MESSAGE_TEMPLATE_KEYS.every((key) => given[key] !== undefined);
+}
+
 /** The mail settings, or one line per problem with them. */
 function mailFrom(e: Environment): { mail: MailConfig; problems: string[] } {
   const problems: string[] = [];
@@ -191,33 +237,17 @@ function mailFrom(e: Environment): { mail: MailConfig; problems: string[] } {
   if (e.MAIL_URL && !e.MAIL_FROM) problems.push("  MAIL_FROM: required when MAIL_URL is set, as the sender");
   if ((e.MAIL_URL || e.NOTIFY_API_KEY) && !e.PUBLIC_URL)
     problems.push("  PUBLIC_URL: required when messages are sent, for the links in them");
-  const given: Record<MessageTemplateKey, string | undefined> = {
-    "decision-awaited": e.NOTIFY_TEMPLATE_DECISION_AWAITED,
-    "password-reset": e.NOTIFY_TEMPLATE_PASSWORD_RESET,
-    "account-created": e.NOTIFY_TEMPLATE_ACCOUNT_CREATED,
-  };
+  const given = notifyTemplateIds(e);
   if (e.NOTIFY_API_KEY) {
     for (const key of MESSAGE_TEMPLATE_KEYS)
       if (!given[key]) problems.push(`  ${notifyTemplateVariable(key)}: required when NOTIFY_API_KEY is set`);
   }
   if (problems.length > 0) return { mail: { kind: "outbox" }, problems };
-  const decisionAwaited = given["decision-awaited"];
-  const passwordReset = given["password-reset"];
-  const accountCreated = given["account-created"];
   if (e.MAIL_URL && e.MAIL_FROM)
     return { mail: { kind: "smtp", url: e.MAIL_URL, from: e.MAIL_FROM }, problems };
-  if (e.NOTIFY_API_KEY && decisionAwaited && passwordReset && accountCreated) {
+  if (e.NOTIFY_API_KEY && everyTemplateGiven(given)) {
     return {
-      mail: {
-        kind: "notify",
-        apiKey: e.NOTIFY_API_KEY,
-        baseUrl: e.NOTIFY_BASE_URL,
-        templateIds: {
-          "decision-awaited": decisionAwaited,
-          "password-reset": passwordReset,
-          "account-created": accountCreated,
-        },
-      },
+      mail: { kind: "notify", apiKey: e.NOTIFY_API_KEY, baseUrl: e.NOTIFY_BASE_URL, templateIds: given },
       problems,
     };
   }

@@ -6,7 +6,19 @@ import { isOneOf } from "./codes.js";
  * personalisation it needs and no more: no names, roles or other personal data beyond the address
  * it goes to. The same keys name the GOV.UK Notify templates; the text below is what SMTP sends.
  */
-export const MESSAGE_TEMPLATE_KEYS = ["decision-awaited", "password-reset", "account-created"] as const;
+export const MESSAGE_TEMPLATE_KEYS = [
+  "decision-awaited",
+  "password-reset",
+  "account-created",
+  "email-verification",
+  "supplier-colleague-added",
+  "tender-addendum",
+  "clarification-answered",
+  "submission-receipt",
+  "tender-deadline-reminder",
+  "pqq-outcome",
+  "itt-invitation",
+] as const;
 export type MessageTemplateKey = (typeof MESSAGE_TEMPLATE_KEYS)[number];
 
 export type Personalisation = Record<string, string>;
@@ -54,6 +66,79 @@ export const MESSAGE_TEMPLATES: Record<MessageTemplateKey, MessageTemplate> = {
       `${p.setPasswordLink ?? ""}\n\n` +
       `If your administrator gave you a first password, you can sign in with it instead and change it ` +
       `on "Your account".${SIGN_OFF}`,
+  },
+  // A supplier that registers itself proves its address before it can take part (docs/tendering.md).
+  "email-verification": {
+    fields: ["link", "hours"],
+    secretFields: ["link"],
+    subject: () => "Confirm your email address for Commissioner",
+    body: (p) =>
+      `Someone registered a supplier on Commissioner with this email address.\n\n` +
+      `To confirm it is yours and choose your password, open this link within ${p.hours ?? ""} hours. ` +
+      `It works once:\n${p.link ?? ""}\n\n` +
+      `If this was not you, you can ignore this email: nothing happens without the link.${SIGN_OFF}`,
+  },
+  "supplier-colleague-added": {
+    fields: ["organisationName", "link", "hours"],
+    secretFields: ["link"],
+    subject: (p) => `You have been added to ${p.organisationName ?? ""} on Commissioner`,
+    body: (p) =>
+      `A colleague added you to ${p.organisationName ?? ""} on Commissioner, where the council publishes ` +
+      `its tenders.\n\nTo confirm your address and choose your password, open this link within ` +
+      `${p.hours ?? ""} hours. It works once:\n${p.link ?? ""}${SIGN_OFF}`,
+  },
+  // App C 5.5: a change after publication reaches every supplier that registered interest.
+  "tender-addendum": {
+    fields: ["tenderReference", "tenderTitle", "summary", "link"],
+    secretFields: [],
+    subject: (p) => `Change to tender ${p.tenderReference ?? ""}: ${p.tenderTitle ?? ""}`,
+    body: (p) =>
+      `The council has changed the tender "${p.tenderTitle ?? ""}" (${p.tenderReference ?? ""}):\n\n` +
+      `${p.summary ?? ""}\n\nSee the tender and its documents:\n${p.link ?? ""}${SIGN_OFF}`,
+  },
+  // App C 5.5: answers go to every bidder without naming who asked.
+  "clarification-answered": {
+    fields: ["tenderReference", "tenderTitle", "number", "link"],
+    secretFields: [],
+    subject: (p) => `Clarification ${p.number ?? ""} answered: ${p.tenderTitle ?? ""}`,
+    body: (p) =>
+      `A clarification question on the tender "${p.tenderTitle ?? ""}" (${p.tenderReference ?? ""}) ` +
+      `has been answered (number ${p.number ?? ""}).\n\nRead the question and its answer:\n${p.link ?? ""}${SIGN_OFF}`,
+  },
+  "submission-receipt": {
+    fields: ["tenderReference", "tenderTitle", "submittedAt", "sha256", "link"],
+    secretFields: [],
+    subject: (p) => `Receipt for your submission: ${p.tenderTitle ?? ""}`,
+    body: (p) =>
+      `Your submission to the tender "${p.tenderTitle ?? ""}" (${p.tenderReference ?? ""}) was received ` +
+      `at ${p.submittedAt ?? ""}.\n\nIts SHA-256 fingerprint is:\n${p.sha256 ?? ""}\n\n` +
+      `It stays sealed until the opening. Download the receipt, which lists every file:\n${p.link ?? ""}${SIGN_OFF}`,
+  },
+  "tender-deadline-reminder": {
+    fields: ["tenderReference", "tenderTitle", "deadline", "link"],
+    secretFields: [],
+    subject: (p) => `Tender closes ${p.deadline ?? ""}: ${p.tenderTitle ?? ""}`,
+    body: (p) =>
+      `The tender "${p.tenderTitle ?? ""}" (${p.tenderReference ?? ""}) closes at ${p.deadline ?? ""}. ` +
+      `Submissions after the deadline are refused.\n\nSee the tender:\n${p.link ?? ""}${SIGN_OFF}`,
+  },
+  // App C 5.3: bidders are told the outcome of the PQQ.
+  "pqq-outcome": {
+    fields: ["tenderReference", "tenderTitle", "outcome", "link"],
+    secretFields: [],
+    subject: (p) => `Pre-qualification outcome: ${p.tenderTitle ?? ""}`,
+    body: (p) =>
+      `The council has evaluated the pre-qualification questionnaires for "${p.tenderTitle ?? ""}" ` +
+      `(${p.tenderReference ?? ""}).\n\n${p.outcome ?? ""}\n\nSee the tender:\n${p.link ?? ""}${SIGN_OFF}`,
+  },
+  // App C 5.4: tenders are invited from those qualifying at the PQQ stage.
+  "itt-invitation": {
+    fields: ["tenderReference", "tenderTitle", "deadline", "link"],
+    secretFields: [],
+    subject: (p) => `Invitation to tender: ${p.tenderTitle ?? ""}`,
+    body: (p) =>
+      `You are invited to tender for "${p.tenderTitle ?? ""}" (${p.tenderReference ?? ""}). ` +
+      `Tenders close at ${p.deadline ?? ""}.\n\nSee the invitation and its documents:\n${p.link ?? ""}${SIGN_OFF}`,
   },
 };
 

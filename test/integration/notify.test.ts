@@ -1,9 +1,11 @@
 import http from "node:http";
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { jwtVerify } from "jose";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outbox } from "../../src/db/schema/index.js";
+import { MESSAGE_TEMPLATE_KEYS, notifyTemplateVariable } from "../../src/domain/messages.js";
 import { createWorker } from "../../src/jobs/worker.js";
 import { DELIVER_MESSAGE_JOB, deliveryJobHandler } from "../../src/modules/notifications/service.js";
 import { buildTestApp, createUser, html, postForm, signInAdministrator, type TestApp } from "../helpers.js";
@@ -26,6 +28,9 @@ const TEMPLATES = {
   NOTIFY_TEMPLATE_DECISION_AWAITED: "f33517ff-2a88-4f6e-b855-c550268ce08a",
   NOTIFY_TEMPLATE_PASSWORD_RESET: "a0b6a4b0-b2a3-4d5c-9e1f-2c3d4e5f6a7b",
   NOTIFY_TEMPLATE_ACCOUNT_CREATED: "b1c7b5c1-c3b4-4e6d-8f20-3d4e5f6a7b8c",
+  ...Object.fromEntries(
+    MESSAGE_TEMPLATE_KEYS.slice(3).map((key) => [notifyTemplateVariable(key), randomUUID()]),
+  ),
 };
 const PUBLIC_URL = "https://commissioner.test.example";
 

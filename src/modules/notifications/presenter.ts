@@ -6,6 +6,14 @@ const TEMPLATE_NAMES: Record<MessageTemplateKey, string> = {
   "decision-awaited": "A decision awaits your body",
   "password-reset": "Password reset link",
   "account-created": "Your new account",
+  "email-verification": "Confirm a supplier's email address",
+  "supplier-colleague-added": "Added to a supplier",
+  "tender-addendum": "A tender has changed",
+  "clarification-answered": "A clarification is answered",
+  "submission-receipt": "Tender submission receipt",
+  "tender-deadline-reminder": "A tender closes in 48 hours",
+  "pqq-outcome": "Pre-qualification outcome",
+  "itt-invitation": "Invitation to tender",
 };
 
 type DeliveryKind = "outbox" | "smtp" | "notify";
