@@ -61,7 +61,9 @@ export const EVIDENCE_RECORD_CODES = {
   "pqq-issued": "the pre-qualification questionnaire is issued",
   "pqq-evaluated": "the pre-qualification questionnaires are evaluated",
   "itt-issued": "the invitation to tender is issued",
+  "clarification-answered": "a clarification is answered and kept in the tender's log",
   "tenders-opened": "the tender opening is recorded",
+  "evaluation-access-given": "the evaluation team can read the opened tenders",
   "compliance-assessed": "every tender's compliance is recorded",
   "evaluation-completed": "the tender evaluation is completed",
   "bidders-notified": "the letters to bidders are sent",
@@ -348,6 +350,7 @@ const SECTION_DATA: { title: string; tasks: TaskData[] }[] = [
       {
         text: "Record requests for clarification on invitation to tender and issue any answers or clarifications to all bidders",
         evidencedBy: "Clarification documented",
+        completedBy: any(record("clarification-answered")),
       },
       {
         text: "Liaise with KCC Strategic Procurement Unit to arrange for tender opening and recording",
@@ -357,6 +360,7 @@ const SECTION_DATA: { title: string; tasks: TaskData[] }[] = [
       {
         text: "Collate submitted tenders and circulate to evaluation team.",
         evidencedBy: "Evaluation team to have access to tenders",
+        completedBy: any(record("evaluation-access-given")),
       },
       {
         text: "Book time in diary for evaluation sign off from governance structure, by authorised officers",
