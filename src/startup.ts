@@ -9,10 +9,7 @@ import { loadReferenceData } from "./modules/programmes/service.js";
  * Secrets for the embedded database (SESSION_SECRET, PSEUDONYMISATION_SECRET, SEALING_SECRET): made
  * once and kept beside the data, so restarts keep sessions, pseudonyms and the tenders' seals.
  */
-export function readOrCreateSecret(
-  dataDir: string,
-  name: KeptSecret,
-): string {
+export function readOrCreateSecret(dataDir: string, name: KeptSecret): string {
   const file = path.join(dataDir, name);
   fs.mkdirSync(dataDir, { recursive: true });
   if (!fs.existsSync(file))
