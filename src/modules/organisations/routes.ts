@@ -21,6 +21,12 @@ export function groupByKind(all: PresentedOrganisation[]) {
   })).filter((group) => group.organisations.length > 0);
 }
 
+/** A yes/no answer in words; a supplier added before the question was asked has none. */
+function yesNoText(value: boolean | null): string {
+  if (value === null) return "Not given";
+  return value ? "Yes" : "No";
+}
+
 function kindName(kind: string): string {
   const known = ORGANISATION_KINDS.find((k) => k === kind);
   return known ? ORGANISATION_KIND_NAMES[known].one : kind;
@@ -84,7 +90,13 @@ export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
     return reply.view("organisations/views/show.njk", {
       pageTitle: organisation.name,
       ...(await formState(request)),
-      organisation: { ...organisation, kindName: kindName(organisation.kind) },
+      organisation: {
+        ...organisation,
+        kindName: kindName(organisation.kind),
+        addressLines: (organisation.address ?? "").split(/\r?\n/).filter((line) => line.trim() !== ""),
+        smeText: yesNoText(organisation.sme),
+        vcseText: yesNoText(organisation.vcse),
+      },
       members,
     });
   });
