@@ -113,10 +113,15 @@ describe("registering a supplier", () => {
     expect(page.statusCode).toBe(200);
     expect(html(page.body)("h1").text()).toBe("Register your organisation as a supplier");
     const signInPage = html((await t.app.inject({ url: "/sign-in" })).body);
-    expect(signInPage('a[href="/suppliers/register"]').text()).toBe("Register your organisation as a supplier");
+    expect(signInPage('a[href="/suppliers/register"]').text()).toBe(
+      "Register your organisation as a supplier",
+    );
     // Signed in, too.
     const staff = await createUser(t.services, ["commissioner"]);
-    const signedIn = await t.app.inject({ url: "/suppliers/register", cookies: await signIn(t.app, staff.email) });
+    const signedIn = await t.app.inject({
+      url: "/suppliers/register",
+      cookies: await signIn(t.app, staff.email),
+    });
     expect(signedIn.statusCode).toBe(200);
   });
 
@@ -177,14 +182,22 @@ describe("registering a supplier", () => {
     );
 
     // Before the link is used the person cannot sign in, and is told only the usual words.
-    const refused = await postForm(t.app, "/sign-in", "/sign-in", {}, {
-      email: fields.contactEmail,
-      password: PASSWORD,
-      next: "/",
-    });
+    const refused = await postForm(
+      t.app,
+      "/sign-in",
+      "/sign-in",
+      {},
+      {
+        email: fields.contactEmail,
+        password: PASSWORD,
+        next: "/",
+      },
+    );
     expect(refused.response.headers.location).toBe("/sign-in");
     const refusedPage = html((await t.app.inject({ url: "/sign-in", cookies: refused.cookies })).body);
-    expect(refusedPage(".govuk-error-summary").text()).toContain("Enter a correct email address and password");
+    expect(refusedPage(".govuk-error-summary").text()).toContain(
+      "Enter a correct email address and password",
+    );
 
     // The link opens the password form; the password is set, the address confirmed.
     const chosen = await choosePassword(link, PASSWORD);
@@ -207,7 +220,9 @@ describe("registering a supplier", () => {
     const cookies = await signIn(t.app, fields.contactEmail, PASSWORD);
     const home = html((await t.app.inject({ url: "/", cookies })).body);
     expect(home('#opportunities a[href="/opportunities"]').text()).toContain("Find opportunities");
-    expect(home('#supplier-people a[href="/suppliers/colleagues"]').text()).toBe("Your organisation's people");
+    expect(home('#supplier-people a[href="/suppliers/colleagues"]').text()).toBe(
+      "Your organisation's people",
+    );
 
     // The link works once.
     const again = await t.app.inject({ url: link });
@@ -234,7 +249,12 @@ describe("registering a supplier", () => {
   });
 
   it("names a bad email address, a bad company number and each missing answer, and keeps what was typed", async () => {
-    const fields = registration({ contactEmail: "rita at example", companyNumber: "1234", sme: "", vcse: "" });
+    const fields = registration({
+      contactEmail: "rita at example",
+      companyNumber: "1234",
+      sme: "",
+      vcse: "",
+    });
     const { response, cookies } = await registerThroughPage(fields);
     expect(response.headers.location).toBe("/suppliers/register");
     const $ = html((await t.app.inject({ url: "/suppliers/register", cookies })).body);
@@ -280,7 +300,10 @@ describe("registering a supplier", () => {
     // Spaces and small letters in a company number are forgiven.
     const scottish = registration({ companyNumber: "sc 123 456" });
     expect((await registerThroughApi({ ...scottish, sme: false, vcse: false })).statusCode).toBe(202);
-    const [sc] = await t.database.db.select().from(organisations).where(eq(organisations.name, scottish.name));
+    const [sc] = await t.database.db
+      .select()
+      .from(organisations)
+      .where(eq(organisations.name, scottish.name));
     expect(sc?.companyNumber).toBe("SC123456");
   });
 
@@ -315,7 +338,11 @@ describe("registering a supplier", () => {
     const before = await messagesTo(existing.email);
     const { response } = await registerThroughPage(fields);
     expect(response.headers.location).toBe("/suppliers/register/check-your-email");
-    const api = await registerThroughApi({ ...registration({ contactEmail: existing.email }), sme: true, vcse: true });
+    const api = await registerThroughApi({
+      ...registration({ contactEmail: existing.email }),
+      sme: true,
+      vcse: true,
+    });
     expect(api.statusCode).toBe(202);
     const [org] = await t.database.db.select().from(organisations).where(eq(organisations.name, fields.name));
     expect(org).toBeUndefined();
@@ -346,19 +373,29 @@ describe("the link that confirms an address", () => {
       tx
         .update(emailVerifications)
         .set({ expiresAt: new Date(Date.now() - 1000) })
-        .where(sql`${emailVerifications.userId} = (SELECT id FROM users WHERE email = ${fields.contactEmail})`),
+        .where(
+          sql`${emailVerifications.userId} = (SELECT id FROM users WHERE email = ${fields.contactEmail})`,
+        ),
     );
     const expired = html((await t.app.inject({ url: link })).body);
     expect(expired("h1").text()).toBe("The link has expired or has been used");
     expect(expired('form[action="/suppliers/verify/new-link"] button').text()).toContain("Send a new link");
-    expect((await choosePassword(link, PASSWORD)).response.body).toContain("The link has expired or has been used");
+    expect((await choosePassword(link, PASSWORD)).response.body).toContain(
+      "The link has expired or has been used",
+    );
     expect((await userRow(fields.contactEmail))?.passwordHash).toBeNull();
 
     // An unknown token says the same.
     const unknown = html((await t.app.inject({ url: "/suppliers/verify?token=not-a-token" })).body);
     expect(unknown("h1").text()).toBe("The link has expired or has been used");
 
-    const asked = await postForm(t.app, link, "/suppliers/verify/new-link", {}, { email: fields.contactEmail });
+    const asked = await postForm(
+      t.app,
+      link,
+      "/suppliers/verify/new-link",
+      {},
+      { email: fields.contactEmail },
+    );
     expect(asked.response.headers.location).toBe("/suppliers/register/check-your-email");
     expect(await messagesTo(fields.contactEmail)).toHaveLength(2);
     const fresh = await linkSentTo(fields.contactEmail);
@@ -382,9 +419,13 @@ describe("the link that confirms an address", () => {
     const link = await linkSentTo(fields.contactEmail);
     const short = await choosePassword(link, "short");
     expect(short.response.statusCode).toBe(400);
-    expect(html(short.response.body)(".govuk-error-summary").text()).toContain("Password must be 12 characters or more");
+    expect(html(short.response.body)(".govuk-error-summary").text()).toContain(
+      "Password must be 12 characters or more",
+    );
     const mismatch = await choosePassword(link, PASSWORD, `${PASSWORD}!`);
-    expect(html(mismatch.response.body)(".govuk-error-summary").text()).toContain("The passwords do not match");
+    expect(html(mismatch.response.body)(".govuk-error-summary").text()).toContain(
+      "The passwords do not match",
+    );
     expect((await choosePassword(link, PASSWORD)).response.headers.location).toBe("/sign-in");
   });
 });
@@ -433,7 +474,9 @@ describe("a supplier's colleagues", () => {
     expect(theirs("#colleagues tbody").text()).toContain(alice.email);
 
     // Bob sees none of them.
-    const bobs = html((await t.app.inject({ url: "/suppliers/colleagues", cookies: await signIn(t.app, bob.email) })).body);
+    const bobs = html(
+      (await t.app.inject({ url: "/suppliers/colleagues", cookies: await signIn(t.app, bob.email) })).body,
+    );
     expect(bobs("#colleagues tbody").text()).toContain(bob.email);
     expect(bobs("#colleagues tbody").text()).not.toContain(alice.email);
     expect(bobs("#colleagues tbody").text()).not.toContain(colleague);
@@ -443,14 +486,22 @@ describe("a supplier's colleagues", () => {
     const alice = await createUser(t.services, ["supplier-user"]);
     const other = await createUser(t.services, ["supplier-user"]);
     const cookies = await signIn(t.app, alice.email);
-    const { response, cookies: jar } = await postForm(t.app, "/suppliers/colleagues", "/suppliers/colleagues", cookies, {
-      name: "Someone",
-      email: other.email.toUpperCase(),
-    });
+    const { response, cookies: jar } = await postForm(
+      t.app,
+      "/suppliers/colleagues",
+      "/suppliers/colleagues",
+      cookies,
+      {
+        name: "Someone",
+        email: other.email.toUpperCase(),
+      },
+    );
     expect(response.headers.location).toBe("/suppliers/colleagues#add-colleague");
     const $ = html((await t.app.inject({ url: "/suppliers/colleagues", cookies: jar })).body);
     expect($("#email-error").text()).toContain("This email address already has an account");
-    expect((await userRow(other.email))?.organisationId).not.toBe((await userRow(alice.email))?.organisationId);
+    expect((await userRow(other.email))?.organisationId).not.toBe(
+      (await userRow(alice.email))?.organisationId,
+    );
   });
 
   it("through the API: the caller's own organisation only, whatever the body names", async () => {
@@ -473,7 +524,10 @@ describe("a supplier's colleagues", () => {
 
     const list = async (token: string) =>
       (
-        await t.app.inject({ url: "/api/v1/suppliers/colleagues", headers: { authorization: `Bearer ${token}` } })
+        await t.app.inject({
+          url: "/api/v1/suppliers/colleagues",
+          headers: { authorization: `Bearer ${token}` },
+        })
       ).json<{ items: { email: string }[] }>();
     expect((await list(aliceToken)).items.map((i) => i.email).sort()).toEqual([alice.email, email].sort());
     expect((await list(bobToken)).items.map((i) => i.email)).toEqual([bob.email]);
@@ -485,13 +539,21 @@ describe("a supplier's colleagues", () => {
       payload: { name: "", email: "not an email" },
     });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json<{ errors: { path: string }[] }>().errors.map((e) => e.path).sort()).toEqual(["email", "name"]);
+    expect(
+      bad
+        .json<{ errors: { path: string }[] }>()
+        .errors.map((e) => e.path)
+        .sort(),
+    ).toEqual(["email", "name"]);
   });
 
   it("is for supplier users only", async () => {
     const staff = await createUser(t.services, ["administrator"]);
     const token = await apiTokenFor(t.services, staff.id);
-    const api = await t.app.inject({ url: "/api/v1/suppliers/colleagues", headers: { authorization: `Bearer ${token}` } });
+    const api = await t.app.inject({
+      url: "/api/v1/suppliers/colleagues",
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(api.statusCode).toBe(403);
     const post = await t.app.inject({
       method: "POST",
@@ -501,7 +563,10 @@ describe("a supplier's colleagues", () => {
     });
     expect(post.statusCode).toBe(403);
     const commissioner = await createUser(t.services, ["commissioner"]);
-    const page = await t.app.inject({ url: "/suppliers/colleagues", cookies: await signIn(t.app, commissioner.email) });
+    const page = await t.app.inject({
+      url: "/suppliers/colleagues",
+      cookies: await signIn(t.app, commissioner.email),
+    });
     expect(page.statusCode).toBe(403);
     const anonymous = await t.app.inject({ url: "/suppliers/colleagues" });
     expect(anonymous.statusCode).toBe(303);
@@ -552,7 +617,9 @@ describe("suppliers added by staff", () => {
       headers: { authorization: `Bearer ${token}` },
       payload: { name: unique("Supplier"), kind: "supplier", contactEmail: "nope" },
     });
-    expect(badEmail.json<{ errors: { path: string }[] }>().errors.map((e) => e.path)).toEqual(["contactEmail"]);
+    expect(badEmail.json<{ errors: { path: string }[] }>().errors.map((e) => e.path)).toEqual([
+      "contactEmail",
+    ]);
 
     const cookies = await signIn(t.app, officer.email);
     const pageName = unique("Valley Support");
@@ -573,6 +640,10 @@ describe("suppliers added by staff", () => {
     expect(details).toContain("3 Valley Way");
     expect(details).toContain("Dover");
     expect(details).toContain("tenders@valley.example");
-    expect(detail("#organisation-details .govuk-summary-list__row").filter((_i, el) => detail(el).text().includes("SME")).text()).toContain("Yes");
+    expect(
+      detail("#organisation-details .govuk-summary-list__row")
+        .filter((_i, el) => detail(el).text().includes("SME"))
+        .text(),
+    ).toContain("Yes");
   });
 });

@@ -32,6 +32,17 @@ function kindName(kind: string): string {
   return known ? ORGANISATION_KIND_NAMES[known].one : kind;
 }
 
+/** The detail page's organisation: its kind and a supplier's answers in words, its address by line. */
+function organisationDetail(organisation: PresentedOrganisation) {
+  return {
+    ...organisation,
+    kindName: kindName(organisation.kind),
+    addressLines: (organisation.address ?? "").split(/\r?\n/).filter((line) => line.trim() !== ""),
+    smeText: yesNoText(organisation.sme),
+    vcseText: yesNoText(organisation.vcse),
+  };
+}
+
 /** The radios of the form, in one place for the template. */
 const KIND_ITEMS = ORGANISATION_KINDS.map((kind) => ({
   value: kind,
@@ -90,13 +101,7 @@ export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
     return reply.view("organisations/views/show.njk", {
       pageTitle: organisation.name,
       ...(await formState(request)),
-      organisation: {
-        ...organisation,
-        kindName: kindName(organisation.kind),
-        addressLines: (organisation.address ?? "").split(/\r?\n/).filter((line) => line.trim() !== ""),
-        smeText: yesNoText(organisation.sme),
-        vcseText: yesNoText(organisation.vcse),
-      },
+      organisation: organisationDetail(organisation),
       members,
     });
   });

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { listOf, problemResponses, problemSchema } from "../../web/api-schemas.js";
 import { sendProblem } from "../../web/errors.js";
 import { admittedActor, requireApi } from "../../web/guards.js";
-import { colleagueInput, SUPPLIER_LINK_LIMITS, supplierRegistrationInput } from "./service.js";
+import { colleagueInput, supplierRegistrationInput } from "./inputs.js";
+import { SUPPLIER_LINK_LIMITS } from "./service.js";
 
 export const colleagueSchema = z.object({
   id: z.uuid(),

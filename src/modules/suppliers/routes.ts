@@ -3,18 +3,19 @@ import type { FastifyReply } from "fastify";
 import { z } from "zod";
 import { ConflictError } from "../../errors.js";
 import { zodFieldErrors } from "../../inputs.js";
-import { formState, parseForm, redirectWithErrors, redirectWithSuccess, toFormErrors } from "../../web/forms.js";
+import {
+  formState,
+  parseForm,
+  redirectWithErrors,
+  redirectWithSuccess,
+  toFormErrors,
+} from "../../web/forms.js";
 import { admittedActor, requirePage } from "../../web/guards.js";
 import { NO_PARAMS, pageAction } from "../../web/page-action.js";
 import { paths } from "../../web/paths.js";
 import { supplierPaths } from "./paths.js";
-import {
-  choosePasswordInput,
-  colleagueInput,
-  newLinkInput,
-  SUPPLIER_LINK_LIMITS,
-  supplierRegistrationInput,
-} from "./service.js";
+import { choosePasswordInput, colleagueInput, newLinkInput, supplierRegistrationInput } from "./inputs.js";
+import { SUPPLIER_LINK_LIMITS } from "./service.js";
 
 type App = Parameters<FastifyPluginAsyncZod>[0];
 
@@ -92,17 +93,21 @@ function registration(app: App) {
 function verification(app: App) {
   const { suppliers } = app.services;
 
-  app.get(supplierPaths.verify, { schema: { hide: true, querystring: tokenQuery } }, async (request, reply) => {
-    const { token } = request.query;
-    // The page holds a live token: no browser or proxy keeps it, and it is never sent elsewhere.
-    reply.header("cache-control", "no-store").header("referrer-policy", "no-referrer");
-    if (!token || !(await suppliers.linkIsLive(token))) return expiredPage(reply, await formState(request));
-    return reply.view("suppliers/views/choose-password.njk", {
-      pageTitle: "Confirm your email address and choose a password",
-      supplierPaths,
-      token,
-    });
-  });
+  app.get(
+    supplierPaths.verify,
+    { schema: { hide: true, querystring: tokenQuery } },
+    async (request, reply) => {
+      const { token } = request.query;
+      // The page holds a live token: no browser or proxy keeps it, and it is never sent elsewhere.
+      reply.header("cache-control", "no-store").header("referrer-policy", "no-referrer");
+      if (!token || !(await suppliers.linkIsLive(token))) return expiredPage(reply, await formState(request));
+      return reply.view("suppliers/views/choose-password.njk", {
+        pageTitle: "Confirm your email address and choose a password",
+        supplierPaths,
+        token,
+      });
+    },
+  );
 
   app.post(supplierPaths.verify, page, async (request, reply) => {
     reply.header("cache-control", "no-store").header("referrer-policy", "no-referrer");
