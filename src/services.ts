@@ -25,6 +25,7 @@ import type { MessageLinks } from "./modules/notifications/links.js";
 import { projectPaths } from "./modules/projects/paths.js";
 import { paths } from "./web/paths.js";
 import { createSealer } from "./modules/tenders/sealing.js";
+import { createSuppliersService } from "./modules/suppliers/service.js";
 
 /** The links messages carry, absolute under PUBLIC_URL. */
 function messageLinks(publicUrl: string): MessageLinks {
@@ -81,6 +82,8 @@ export function createServices(database: Database, config: Config, clock: Clock 
     home: createHomeService(db, clock, projects.pipeline),
     /** The outbox and its delivery by SMTP or GOV.UK Notify, when one is configured. */
     notifications: createNotificationsService(db, transportFor(config.mail)),
+    /** Supplier accounts: self-registration, the link that confirms an address, colleagues. */
+    suppliers: createSuppliersService(db, config.sessionSecret, config.publicUrl),
     /** Opens the tenders' data keys under SEALING_SECRET (docs/tendering.md, the seal). */
     sealer: createSealer(config.sealingSecret),
     /** The version of the data that kept pages are checked against (ADR 0004). */

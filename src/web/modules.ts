@@ -41,6 +41,8 @@ import { riskRoutes } from "../modules/risks/routes.js";
 import { eqiaApi } from "../modules/eqia/api.js";
 import { eqiaRoutes } from "../modules/eqia/routes.js";
 import { outboxRoutes } from "../modules/notifications/routes.js";
+import { supplierRoutes } from "../modules/suppliers/routes.js";
+import { suppliersApi } from "../modules/suppliers/api.js";
 
 /** Each capability registers its pages and API here (one line each). */
 export async function registerModules(app: FastifyInstance): Promise<void> {
@@ -87,5 +89,7 @@ export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(eqiaRoutes);
   await app.register(eqiaApi);
   await app.register(outboxRoutes);
+  await app.register(supplierRoutes);
+  await app.register(suppliersApi);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }

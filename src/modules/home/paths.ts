@@ -26,4 +26,8 @@ export const homePaths = {
   organisations: paths.organisations,
   audit: paths.audit,
   account: paths.account,
+  /** Find opportunities (tendering's public page: tenderPaths.opportunities() in the tenders module). */
+  opportunities: "/opportunities",
+  /** A supplier's own organisation's people (supplierPaths.colleagues in the suppliers module). */
+  supplierColleagues: "/suppliers/colleagues",
 } as const;

@@ -256,6 +256,15 @@ export function audienceOf(actor: Actor) {
   return actor.roles.includes("provider-user") ? "provider" : "supplier";
 }
 
+/** A supplier's way in: the published opportunities, and their own organisation's people. */
+function presentSupplier(actor: Actor) {
+  return {
+    rulesHref: homePaths.rules,
+    opportunitiesHref: homePaths.opportunities,
+    colleaguesHref: can(actor, "supplier-colleagues:manage") ? homePaths.supplierColleagues : null,
+  };
+}
+
 /** Nothing of the person's work (the layout benchmark renders the page around it). */
 export const NO_WORK: HomeWork = { today: "", bodies: null, work: null, totals: null, provider: null };
 
@@ -267,7 +276,7 @@ export function presentHome(actor: Actor, work: HomeWork) {
     decisions: work.bodies ? presentDecisions(actor, work.bodies) : null,
     work: work.work ? presentWork(actor, work.work, work.today) : null,
     provider: presentProvider(actor, work.provider),
-    supplier: audience === "supplier" ? { rulesHref: homePaths.rules } : null,
+    supplier: audience === "supplier" ? presentSupplier(actor) : null,
     totals: presentTotals(work.totals),
     tasks: TASKS.filter((t) => can(actor, t.action)),
   };

@@ -12,6 +12,10 @@ export const organisationSchema = z.object({
   code: z.string().nullable().describe("unique; required for providers; data files call it provider_code"),
   companyNumber: z.string().nullable(),
   charityNumber: z.string().nullable(),
+  address: z.string().nullable().describe("suppliers: the postal address"),
+  sme: z.boolean().nullable().describe("suppliers: a small or medium-sized enterprise"),
+  vcse: z.boolean().nullable().describe("suppliers: a voluntary, community or social enterprise"),
+  contactEmail: z.string().nullable().describe("suppliers: where notices go when no person is named"),
   version: z.number().int(),
 });
 

@@ -8,6 +8,10 @@ export function presentOrganisation(row: typeof organisations.$inferSelect) {
     code: row.code,
     companyNumber: row.companyNumber,
     charityNumber: row.charityNumber,
+    address: row.address,
+    sme: row.sme,
+    vcse: row.vcse,
+    contactEmail: row.contactEmail,
     version: row.version,
   };
 }

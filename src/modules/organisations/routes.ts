@@ -21,9 +21,26 @@ export function groupByKind(all: PresentedOrganisation[]) {
   })).filter((group) => group.organisations.length > 0);
 }
 
+/** A yes/no answer in words; a supplier added before the question was asked has none. */
+function yesNoText(value: boolean | null): string {
+  if (value === null) return "Not given";
+  return value ? "Yes" : "No";
+}
+
 function kindName(kind: string): string {
   const known = ORGANISATION_KINDS.find((k) => k === kind);
   return known ? ORGANISATION_KIND_NAMES[known].one : kind;
+}
+
+/** The detail page's organisation: its kind and a supplier's answers in words, its address by line. */
+function organisationDetail(organisation: PresentedOrganisation) {
+  return {
+    ...organisation,
+    kindName: kindName(organisation.kind),
+    addressLines: (organisation.address ?? "").split(/\r?\n/).filter((line) => line.trim() !== ""),
+    smeText: yesNoText(organisation.sme),
+    vcseText: yesNoText(organisation.vcse),
+  };
 }
 
 /** The radios of the form, in one place for the template. */
@@ -84,7 +101,7 @@ export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
     return reply.view("organisations/views/show.njk", {
       pageTitle: organisation.name,
       ...(await formState(request)),
-      organisation: { ...organisation, kindName: kindName(organisation.kind) },
+      organisation: organisationDetail(organisation),
       members,
     });
   });
