@@ -41,6 +41,10 @@ import { riskRoutes } from "../modules/risks/routes.js";
 import { eqiaApi } from "../modules/eqia/api.js";
 import { eqiaRoutes } from "../modules/eqia/routes.js";
 import { outboxRoutes } from "../modules/notifications/routes.js";
+import { opportunityRoutes } from "../modules/tenders/opportunities/routes.js";
+import { opportunitiesApi } from "../modules/tenders/opportunities/api.js";
+import { clarificationRoutes } from "../modules/tenders/clarifications/routes.js";
+import { clarificationsApi } from "../modules/tenders/clarifications/api.js";
 
 /** Each capability registers its pages and API here (one line each). */
 export async function registerModules(app: FastifyInstance): Promise<void> {
@@ -87,5 +91,9 @@ export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(eqiaRoutes);
   await app.register(eqiaApi);
   await app.register(outboxRoutes);
+  await app.register(opportunityRoutes);
+  await app.register(opportunitiesApi);
+  await app.register(clarificationRoutes);
+  await app.register(clarificationsApi);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }

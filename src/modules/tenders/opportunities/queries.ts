@@ -79,8 +79,11 @@ export async function opportunityRows(db: Executor, filters: OpportunityFilters,
 }
 export type OpportunityRow = Awaited<ReturnType<typeof opportunityRows>>[number];
 
-/** A tender with its programme, whatever its status (callers decide what a draft shows). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A tender with its programme, whatever its status (callers decide what a draft shows); null for a non-id. */
 export async function findTender(db: Executor, id: string) {
+  if (!UUID.test(id)) return null;
   const [row] = await db
     .select(opportunityColumns)
     .from(tenders)
@@ -120,6 +123,7 @@ export async function packDocuments(db: Executor, tenderId: string) {
 export type PackDocumentRow = Awaited<ReturnType<typeof packDocuments>>[number];
 
 export async function findPackDocument(db: Executor, tenderId: string, documentId: string) {
+  if (!UUID.test(documentId)) return null;
   const [row] = await db
     .select()
     .from(tenderDocuments)
