@@ -1,6 +1,13 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, checklistTasks, clarifications, organisations, outbox, users } from "../../src/db/schema/index.js";
+import {
+  auditEvents,
+  checklistTasks,
+  clarifications,
+  organisations,
+  outbox,
+  users,
+} from "../../src/db/schema/index.js";
 import {
   apiTokenFor,
   asFixture,
@@ -49,11 +56,18 @@ async function supplier(interestIn: string[]): Promise<Supplier> {
   const organisationName = org.name;
   const colleague = await createUser(t.services, ["supplier-user"], { organisationCode: org.code });
   await asFixture(t.database.db, async (tx) => {
-    await tx.update(users).set({ emailVerifiedAt: new Date() }).where(inArray(users.id, [user.id, colleague.id]));
+    await tx
+      .update(users)
+      .set({ emailVerifiedAt: new Date() })
+      .where(inArray(users.id, [user.id, colleague.id]));
   });
   const token = await apiTokenFor(t.services, user.id);
   for (const id of interestIn) {
-    const r = await t.app.inject({ method: "POST", url: `/api/v1/tenders/${id}/interest`, headers: bearer(token) });
+    const r = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/tenders/${id}/interest`,
+      headers: bearer(token),
+    });
     if (r.statusCode !== 200) throw new Error(`interest refused: ${r.body}`);
   }
   return { token, email: user.email, organisationId, organisationName, colleagueEmail: colleague.email };
@@ -78,8 +92,11 @@ async function answer(clarificationId: string, body: Record<string, unknown>, to
 }
 
 async function messagesFor(number: number) {
-  const rows = await t.database.db.select().from(outbox).where(eq(outbox.templateKey, "clarification-answered"));
-  return rows.filter((r) => (r.personalisation as Record<string, string>).number === String(number));
+  const rows = await t.database.db
+    .select()
+    .from(outbox)
+    .where(eq(outbox.templateKey, "clarification-answered"));
+  return rows.filter((r) => r.personalisation.number === String(number));
 }
 
 interface Item {
@@ -93,7 +110,11 @@ interface Item {
 
 async function logFor(token: string, id = tenderId) {
   const r = await t.app.inject({ url: `/api/v1/tenders/${id}/clarifications`, headers: bearer(token) });
-  return { status: r.statusCode, body: r.body, items: r.statusCode === 200 ? r.json<{ items: Item[] }>().items : [] };
+  return {
+    status: r.statusCode,
+    body: r.body,
+    items: r.statusCode === 200 ? r.json<{ items: Item[] }>().items : [],
+  };
 }
 
 beforeAll(async () => {
@@ -135,7 +156,9 @@ describe("asking", () => {
     const audit = await t.database.db
       .select()
       .from(auditEvents)
-      .where(and(eq(auditEvents.entityType, "clarification"), eq(auditEvents.entityId, first.json<Item>().id)));
+      .where(
+        and(eq(auditEvents.entityType, "clarification"), eq(auditEvents.entityId, first.json<Item>().id)),
+      );
     expect(audit.map((a) => a.action)).toEqual(["asked"]);
   });
 
@@ -143,7 +166,10 @@ describe("asking", () => {
     const late = await ask(alpha, "Too late?", pastTenderId);
     expect(late.statusCode).toBe(409);
     expect(late.json<{ detail: string }>().detail).toContain("The deadline for clarification questions was");
-    const stored = await t.database.db.select().from(clarifications).where(eq(clarifications.tenderId, pastTenderId));
+    const stored = await t.database.db
+      .select()
+      .from(clarifications)
+      .where(eq(clarifications.tenderId, pastTenderId));
     expect(stored).toHaveLength(0);
   });
 
@@ -228,7 +254,9 @@ describe("answering", () => {
       reason: "It concerns only the incumbent's own contract",
     });
     expect(done.statusCode).toBe(200);
-    expect(done.json<{ privateReason: string }>().privateReason).toBe("It concerns only the incumbent's own contract");
+    expect(done.json<{ privateReason: string }>().privateReason).toBe(
+      "It concerns only the incumbent's own contract",
+    );
     const recipients = (await messagesFor(asked.number)).map((m) => m.recipient).sort();
     expect(recipients).toEqual([beta.email, beta.colleagueEmail].sort());
     // Alpha never sees the private question or answer; Beta does.
@@ -236,7 +264,9 @@ describe("answering", () => {
     expect(alphaLog.items.map((i) => i.id)).not.toContain(asked.id);
     expect(alphaLog.body).not.toContain("current contract");
     expect(alphaLog.body).not.toContain(beta.organisationName);
-    expect((await logFor(beta.token)).items.find((i) => i.id === asked.id)?.answer).toContain("current contract");
+    expect((await logFor(beta.token)).items.find((i) => i.id === asked.id)?.answer).toContain(
+      "current contract",
+    );
     const publicApi = await t.app.inject({ url: `/api/v1/public/opportunities/${tenderId}` });
     expect(publicApi.body).not.toContain("current contract");
   });
@@ -269,7 +299,9 @@ describe("pages", () => {
     const withError = await t.app.inject({ url: page, cookies: empty.cookies });
     expect(html(withError.body)(".govuk-error-summary").text()).toContain("Enter your question");
 
-    const sent = await postForm(t.app, page, page, empty.cookies, { question: "Is parking available on site?" });
+    const sent = await postForm(t.app, page, page, empty.cookies, {
+      question: "Is parking available on site?",
+    });
     expect(sent.response.headers.location).toBe(page);
     const [row] = await t.database.db
       .select()
@@ -281,10 +313,17 @@ describe("pages", () => {
     const log = await t.app.inject({ url: page, cookies: officerCookies });
     expect(html(log.body)(`tr[data-clarification-id='${row.id}']`).text()).toContain(alpha.organisationName);
     const form = `${page}/${row.id}`;
-    const noReason = await postForm(t.app, form, form, officerCookies, { answer: "Only for staff.", publish: "private", reason: "" });
+    const noReason = await postForm(t.app, form, form, officerCookies, {
+      answer: "Only for staff.",
+      publish: "private",
+      reason: "",
+    });
     const refused = await t.app.inject({ url: form, cookies: noReason.cookies });
     expect(html(refused.body)(".govuk-error-summary").text()).toContain("Enter why the answer goes only");
-    const done = await postForm(t.app, form, form, noReason.cookies, { answer: "Yes, two spaces.", publish: "all" });
+    const done = await postForm(t.app, form, form, noReason.cookies, {
+      answer: "Yes, two spaces.",
+      publish: "all",
+    });
     expect(done.response.headers.location).toBe(page);
     const after = await t.app.inject({ url: page, cookies: alphaCookies });
     expect(after.body).toContain("Yes, two spaces.");
@@ -297,10 +336,21 @@ describe("pages", () => {
     const cookies = await signIn(t.app, alpha.email);
     const closed = await t.app.inject({ url: `/tenders/${pastTenderId}/clarifications`, cookies });
     expect(html(closed.body)("#asking-closed").text()).toContain("deadline for questions has passed");
-    const posted = await postForm(t.app, `/tenders/${pastTenderId}/clarifications`, `/tenders/${pastTenderId}/clarifications`, cookies, {
-      question: "Still there?",
+    const posted = await postForm(
+      t.app,
+      `/tenders/${pastTenderId}/clarifications`,
+      `/tenders/${pastTenderId}/clarifications`,
+      cookies,
+      {
+        question: "Still there?",
+      },
+    );
+    const back = await t.app.inject({
+      url: `/tenders/${pastTenderId}/clarifications`,
+      cookies: posted.cookies,
     });
-    const back = await t.app.inject({ url: `/tenders/${pastTenderId}/clarifications`, cookies: posted.cookies });
-    expect(html(back.body)(".govuk-error-summary").text()).toContain("The deadline for clarification questions was");
+    expect(html(back.body)(".govuk-error-summary").text()).toContain(
+      "The deadline for clarification questions was",
+    );
   });
 });

@@ -1,7 +1,13 @@
 import { Readable } from "node:stream";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, tenderDocuments, tenderDownloads, tenderInterests, tenders } from "../../src/db/schema/index.js";
+import {
+  auditEvents,
+  tenderDocuments,
+  tenderDownloads,
+  tenderInterests,
+  tenders,
+} from "../../src/db/schema/index.js";
 import {
   apiTokenFor,
   asFixture,
@@ -97,7 +103,7 @@ async function packDocument(tenderId: string, title: string, content: string, su
 
 async function search(query = "") {
   const response = await t.app.inject({ url: `/api/v1/public/opportunities${query}` });
-  return { response, items: (response.json() as { items?: Opportunity[] }).items ?? [] };
+  return { response, items: response.json<{ items?: Opportunity[] }>().items ?? [] };
 }
 const titles = (items: Opportunity[]) => items.map((o) => o.title);
 
@@ -272,18 +278,34 @@ describe("interest and downloads", () => {
     const user = await createUser(t.services, ["supplier-user"]);
     const colleague = await createUser(t.services, ["supplier-user"], {});
     const token = await apiTokenFor(t.services, user.id);
-    const first = await t.app.inject({ method: "POST", url: `/api/v1/tenders/${later}/interest`, headers: bearer(token) });
+    const first = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/tenders/${later}/interest`,
+      headers: bearer(token),
+    });
     expect(first.statusCode).toBe(200);
-    const body = first.json<{ alreadyRegistered: boolean; documents: { id: string; superseded: boolean; href: string }[] }>();
+    const body = first.json<{
+      alreadyRegistered: boolean;
+      documents: { id: string; superseded: boolean; href: string }[];
+    }>();
     expect(body.alreadyRegistered).toBe(false);
     expect(body.documents.map((d) => d.id).sort()).toEqual([doc, old].sort());
     expect(body.documents.find((d) => d.id === old)?.superseded).toBe(true);
-    const again = await t.app.inject({ method: "POST", url: `/api/v1/tenders/${later}/interest`, headers: bearer(token) });
+    const again = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/tenders/${later}/interest`,
+      headers: bearer(token),
+    });
     expect(again.json<{ alreadyRegistered: boolean }>().alreadyRegistered).toBe(true);
     const rows = await t.database.db
       .select()
       .from(tenderInterests)
-      .where(and(eq(tenderInterests.tenderId, later), eq(tenderInterests.organisationId, user.organisationId ?? "")));
+      .where(
+        and(
+          eq(tenderInterests.tenderId, later),
+          eq(tenderInterests.organisationId, user.organisationId ?? ""),
+        ),
+      );
     expect(rows).toHaveLength(1);
     const audits = await t.database.db
       .select()
@@ -296,7 +318,11 @@ describe("interest and downloads", () => {
   it("refuses interest after the deadline, and from staff", async () => {
     const user = await createUser(t.services, ["supplier-user"]);
     const token = await apiTokenFor(t.services, user.id);
-    const late = await t.app.inject({ method: "POST", url: `/api/v1/tenders/${closed}/interest`, headers: bearer(token) });
+    const late = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/tenders/${closed}/interest`,
+      headers: bearer(token),
+    });
     expect(late.statusCode).toBe(409);
     expect(late.json<{ detail: string }>().detail).toContain("Interest can no longer be registered");
     const officer = await createUser(t.services, ["procurement-officer"]);
@@ -306,7 +332,11 @@ describe("interest and downloads", () => {
       headers: bearer(await apiTokenFor(t.services, officer.id)),
     });
     expect(staff.statusCode).toBe(403);
-    const hidden = await t.app.inject({ method: "POST", url: `/api/v1/tenders/${draft}/interest`, headers: bearer(token) });
+    const hidden = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/tenders/${draft}/interest`,
+      headers: bearer(token),
+    });
     expect(hidden.statusCode).toBe(404);
   });
 
@@ -321,10 +351,18 @@ describe("interest and downloads", () => {
     const cookies = await signIn(t.app, user.email);
     const pageBefore = await t.app.inject({ url: `/tenders/${big}/documents/${doc}`, cookies });
     expect(pageBefore.statusCode).toBe(403);
-    expect(await t.database.db.select().from(tenderDownloads).where(eq(tenderDownloads.tenderId, big))).toHaveLength(0);
+    expect(
+      await t.database.db.select().from(tenderDownloads).where(eq(tenderDownloads.tenderId, big)),
+    ).toHaveLength(0);
 
     // The page's button registers interest; the page then says so and links the documents.
-    const posted = await postForm(t.app, `/opportunities/${big}`, `/opportunities/${big}/interest`, cookies, {});
+    const posted = await postForm(
+      t.app,
+      `/opportunities/${big}`,
+      `/opportunities/${big}/interest`,
+      cookies,
+      {},
+    );
     expect(posted.response.statusCode).toBe(303);
     const page = await t.app.inject({ url: `/opportunities/${big}`, cookies: posted.cookies });
     const $ = html(page.body);
@@ -339,22 +377,43 @@ describe("interest and downloads", () => {
     const viaPage = await t.app.inject({ url: `/tenders/${big}/documents/${old}`, cookies: posted.cookies });
     expect(viaPage.statusCode).toBe(200);
     expect(viaPage.body).toBe("older refuge words");
-    const logged = await t.database.db.select().from(tenderDownloads).where(eq(tenderDownloads.tenderId, big));
+    const logged = await t.database.db
+      .select()
+      .from(tenderDownloads)
+      .where(eq(tenderDownloads.tenderId, big));
     expect(logged).toHaveLength(2);
     expect(logged.every((d) => d.organisationId === user.organisationId && d.userId === user.id)).toBe(true);
-    const audits = await t.database.db.select().from(auditEvents).where(eq(auditEvents.entityType, "tender-download"));
+    const audits = await t.database.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.entityType, "tender-download"));
     expect(audits.length).toBeGreaterThanOrEqual(2);
 
     // Staff download without interest and are not logged; they see the log.
     const officer = await createUser(t.services, ["procurement-officer"]);
     const officerToken = await apiTokenFor(t.services, officer.id);
     expect((await t.app.inject({ url: file, headers: bearer(officerToken) })).statusCode).toBe(200);
-    expect(await t.database.db.select().from(tenderDownloads).where(eq(tenderDownloads.tenderId, big))).toHaveLength(2);
-    const log = await t.app.inject({ url: `/api/v1/tenders/${big}/downloads`, headers: bearer(officerToken) });
-    expect(log.json<{ items: { superseded: boolean }[] }>().items.map((d) => d.superseded).sort()).toEqual([false, true]);
-    const staffPage = await t.app.inject({ url: `/tenders/${big}/clarifications`, cookies: await signIn(t.app, officer.email) });
+    expect(
+      await t.database.db.select().from(tenderDownloads).where(eq(tenderDownloads.tenderId, big)),
+    ).toHaveLength(2);
+    const log = await t.app.inject({
+      url: `/api/v1/tenders/${big}/downloads`,
+      headers: bearer(officerToken),
+    });
+    expect(
+      log
+        .json<{ items: { superseded: boolean }[] }>()
+        .items.map((d) => d.superseded)
+        .sort(),
+    ).toEqual([false, true]);
+    const staffPage = await t.app.inject({
+      url: `/tenders/${big}/clarifications`,
+      cookies: await signIn(t.app, officer.email),
+    });
     expect(html(staffPage.body)("#downloads tbody tr").length).toBe(2);
     // Suppliers cannot read the log.
-    expect((await t.app.inject({ url: `/api/v1/tenders/${big}/downloads`, headers: bearer(token) })).statusCode).toBe(403);
+    expect(
+      (await t.app.inject({ url: `/api/v1/tenders/${big}/downloads`, headers: bearer(token) })).statusCode,
+    ).toBe(403);
   });
 });

@@ -75,7 +75,9 @@ function tenderClarificationsApi(app: App) {
     },
     async (request) => {
       const found = await clarifications.log(admittedActor(request), request.params.id);
-      return found.view === "staff" ? pageList(found.items, request.query) : pageList(found.items, request.query);
+      return found.view === "staff"
+        ? pageList(found.items, request.query)
+        : pageList(found.items, request.query);
     },
   );
 }

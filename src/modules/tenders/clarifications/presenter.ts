@@ -49,7 +49,7 @@ export function presentForSupplier(row: SupplierLogRow) {
     privateReason: row.ours ? row.privateReason : null,
     askedAt: row.ours ? iso(row.askedAt) : null,
     answeredAt: iso(row.answeredAt),
-    ours: Boolean(row.ours),
+    ours: row.ours,
   };
 }
 export type SupplierClarification = ReturnType<typeof presentForSupplier>;

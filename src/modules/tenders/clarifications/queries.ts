@@ -75,7 +75,7 @@ export async function nextClarificationNumber(db: Executor, tenderId: string): P
     .select({ last: sql<number>`coalesce(max(${clarifications.number}), 0)::int` })
     .from(clarifications)
     .where(eq(clarifications.tenderId, tenderId));
-  return Number(row?.last ?? 0) + 1;
+  return (row?.last ?? 0) + 1;
 }
 
 /**

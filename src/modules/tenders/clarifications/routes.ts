@@ -86,7 +86,10 @@ function answerForm(app: App) {
     const found = await clarifications.find(clarificationId);
     return found?.tenderId === id ? found : null;
   };
-  const guard = { preHandler: requirePage("clarifications:answer"), schema: { hide: true, params: ANSWER_PARAMS } };
+  const guard = {
+    preHandler: requirePage("clarifications:answer"),
+    schema: { hide: true, params: ANSWER_PARAMS },
+  };
 
   app.get(answerPath(), guard, async (request, reply) => {
     const question = await load(request.params);
@@ -115,7 +118,10 @@ function answerForm(app: App) {
       load,
       form: (q) => answerPath(q.tenderId, q.id),
       body: z.preprocess(
-        (body) => (body && typeof body === "object" && "reason" in body && body.reason === "" ? { ...body, reason: undefined } : body),
+        (body) =>
+          body && typeof body === "object" && "reason" in body && body.reason === ""
+            ? { ...body, reason: undefined }
+            : body,
         answerInput,
       ),
       refusalField: "answer",

@@ -20,7 +20,9 @@ export const opportunitySchema = z.object({
   procedure: z.string(),
   procedureName: z.string(),
   lots: z.array(lotSchema),
-  closingAt: instant.describe("the PQQ deadline of a restricted tender while it is ahead, else the tender deadline"),
+  closingAt: instant.describe(
+    "the PQQ deadline of a restricted tender while it is ahead, else the tender deadline",
+  ),
   closingStage: z.enum(["pqq", "itt"]),
   open: z.boolean(),
   cancelled: z.boolean(),
@@ -46,7 +48,9 @@ const packDocumentSchema = z.object({
   supersededAt: instant.nullable(),
 });
 
-const downloadable = packDocumentSchema.extend({ href: z.string().describe("the file, for a GET with the token") });
+const downloadable = packDocumentSchema.extend({
+  href: z.string().describe("the file, for a GET with the token"),
+});
 
 const documentHref = (tenderId: string, documentId: string) =>
   `/api/v1/tenders/${tenderId}/documents/${documentId}/file`;
@@ -63,9 +67,13 @@ function publicApi(app: App) {
     {
       schema: {
         tags: ["tendering"],
-        summary: "Published tenders open to bids, closing soonest first; filters by text, programme, value and deadline",
+        summary:
+          "Published tenders open to bids, closing soonest first; filters by text, programme, value and deadline",
         querystring: opportunityFields.extend(listQuery.shape).superRefine(consistentFilters),
-        response: { 200: z.object({ items: z.array(opportunitySchema), nextCursor: z.string().optional() }), ...problemResponses },
+        response: {
+          200: z.object({ items: z.array(opportunitySchema), nextCursor: z.string().optional() }),
+          ...problemResponses,
+        },
       },
     },
     async (request) => {
@@ -79,13 +87,19 @@ function publicApi(app: App) {
     {
       schema: {
         tags: ["tendering"],
-        summary: "One opportunity: advert, timetable, the pack's document names and the published clarification answers",
+        summary:
+          "One opportunity: advert, timetable, the pack's document names and the published clarification answers",
         params: ID_PARAMS,
         response: {
           200: opportunitySchema.extend({
             documents: z.array(packDocumentSchema),
             clarifications: z.array(
-              z.object({ number: z.number().int(), question: z.string(), answer: z.string(), answeredAt: instant.nullable() }),
+              z.object({
+                number: z.number().int(),
+                question: z.string(),
+                answer: z.string(),
+                answeredAt: instant.nullable(),
+              }),
             ),
             interestClosesAt: instant,
             interestOpen: z.boolean(),
@@ -112,7 +126,8 @@ function supplierApi(app: App) {
       preValidation: requireApi("tenders:participate"),
       schema: {
         tags: ["tendering"],
-        summary: "Registers the supplier's interest (once per organisation) and answers the document pack; 409 after the deadline",
+        summary:
+          "Registers the supplier's interest (once per organisation) and answers the document pack; 409 after the deadline",
         params: ID_PARAMS,
         response: {
           200: z.object({
@@ -127,7 +142,10 @@ function supplierApi(app: App) {
     },
     async (request) => {
       const done = await opportunities.registerInterest(admittedActor(request), request.params.id);
-      return { ...done, documents: done.documents.map((d) => ({ ...d, href: documentHref(done.tenderId, d.id) })) };
+      return {
+        ...done,
+        documents: done.documents.map((d) => ({ ...d, href: documentHref(done.tenderId, d.id) })),
+      };
     },
   );
 
@@ -137,12 +155,17 @@ function supplierApi(app: App) {
       preValidation: requireApi("home:view"),
       schema: {
         tags: ["tendering"],
-        summary: "A pack document's file: staff always; a supplier after registering interest (each download logged)",
+        summary:
+          "A pack document's file: staff always; a supplier after registering interest (each download logged)",
         params: z.object({ id: z.uuid(), documentId: z.uuid() }),
       },
     },
     async (request, reply) => {
-      const file = await opportunities.openDocument(admittedActor(request), request.params.id, request.params.documentId);
+      const file = await opportunities.openDocument(
+        admittedActor(request),
+        request.params.id,
+        request.params.documentId,
+      );
       return reply
         .type(file.mediaType)
         .header("content-disposition", attachmentHeader(file.fileName))

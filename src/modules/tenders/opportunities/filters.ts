@@ -34,14 +34,31 @@ export const opportunityFields = z.object({
 
 /** A band and a date range that cannot match anything are refused, naming the field. */
 export function consistentFilters(
-  value: { minValuePence?: number | undefined; maxValuePence?: number | undefined; closingBefore?: string | undefined; closingAfter?: string | undefined },
+  value: {
+    minValuePence?: number | undefined;
+    maxValuePence?: number | undefined;
+    closingBefore?: string | undefined;
+    closingAfter?: string | undefined;
+  },
   ctx: z.RefinementCtx,
 ) {
-  if (value.minValuePence !== undefined && value.maxValuePence !== undefined && value.minValuePence > value.maxValuePence) {
-    ctx.addIssue({ code: "custom", path: ["maxValuePence"], message: "Maximum value must be at least the minimum value" });
+  if (
+    value.minValuePence !== undefined &&
+    value.maxValuePence !== undefined &&
+    value.minValuePence > value.maxValuePence
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["maxValuePence"],
+      message: "Maximum value must be at least the minimum value",
+    });
   }
   if (value.closingBefore && value.closingAfter && value.closingAfter > value.closingBefore) {
-    ctx.addIssue({ code: "custom", path: ["closingBefore"], message: "“Closing on or before” must be on or after “Closing on or after”" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["closingBefore"],
+      message: "“Closing on or before” must be on or after “Closing on or after”",
+    });
   }
 }
 
@@ -52,7 +69,9 @@ export type OpportunityQuery = z.output<typeof opportunityQuery>;
 export function startOfLondonDay(date: IsoDate): Date {
   const utcMidnight = new Date(`${date}T00:00:00Z`);
   const londonHour = Number(
-    new Intl.DateTimeFormat("en-GB", { hour: "numeric", hourCycle: "h23", timeZone: "Europe/London" }).format(utcMidnight),
+    new Intl.DateTimeFormat("en-GB", { hour: "numeric", hourCycle: "h23", timeZone: "Europe/London" }).format(
+      utcMidnight,
+    ),
   );
   return new Date(utcMidnight.getTime() - londonHour * 3_600_000);
 }

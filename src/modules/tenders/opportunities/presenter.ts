@@ -101,7 +101,7 @@ export function presentDownload(row: DownloadRow) {
     documentId: row.documentId,
     documentTitle: row.documentTitle,
     fileName: row.fileName,
-    superseded: Boolean(row.superseded),
+    superseded: row.superseded,
     organisationName: row.organisationName ?? "",
     userName: row.userName ?? "",
   };

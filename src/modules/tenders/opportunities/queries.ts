@@ -67,8 +67,10 @@ export async function opportunityRows(db: Executor, filters: OpportunityFilters,
   if (filters.programme) conditions.push(eq(projects.programmeCode, filters.programme));
   if (filters.minValuePence !== undefined) conditions.push(gte(tenders.valuePence, filters.minValuePence));
   if (filters.maxValuePence !== undefined) conditions.push(lte(tenders.valuePence, filters.maxValuePence));
-  if (filters.closingBefore) conditions.push(sql`${closing} <= ${filters.closingBefore.toISOString()}::timestamptz`);
-  if (filters.closingAfter) conditions.push(sql`${closing} >= ${filters.closingAfter.toISOString()}::timestamptz`);
+  if (filters.closingBefore)
+    conditions.push(sql`${closing} <= ${filters.closingBefore.toISOString()}::timestamptz`);
+  if (filters.closingAfter)
+    conditions.push(sql`${closing} >= ${filters.closingAfter.toISOString()}::timestamptz`);
   return db
     .select(opportunityColumns)
     .from(tenders)
@@ -118,7 +120,11 @@ export async function packDocuments(db: Executor, tenderId: string) {
     })
     .from(tenderDocuments)
     .where(eq(tenderDocuments.tenderId, tenderId))
-    .orderBy(sql`${tenderDocuments.supersededAt} IS NOT NULL`, asc(tenderDocuments.title), desc(tenderDocuments.createdAt));
+    .orderBy(
+      sql`${tenderDocuments.supersededAt} IS NOT NULL`,
+      asc(tenderDocuments.title),
+      desc(tenderDocuments.createdAt),
+    );
 }
 export type PackDocumentRow = Awaited<ReturnType<typeof packDocuments>>[number];
 

@@ -61,8 +61,12 @@ export function readFilterForm(query: Record<string, unknown>) {
   const errors: FieldError[] = [];
   const min = poundsToPence(form.minValue);
   const max = poundsToPence(form.maxValue);
-  for (const [field, value] of [["minValue", min], ["maxValue", max]] as const) {
-    if (Number.isNaN(value)) errors.push({ path: field, message: MONEY_MESSAGES[field] ?? "Enter an amount" });
+  for (const [field, value] of [
+    ["minValue", min],
+    ["maxValue", max],
+  ] as const) {
+    if (Number.isNaN(value))
+      errors.push({ path: field, message: MONEY_MESSAGES[field] ?? "Enter an amount" });
   }
   const parsed = opportunityFields.superRefine(consistentFilters).safeParse({
     q: form.q || undefined,
@@ -76,7 +80,8 @@ export function readFilterForm(query: Record<string, unknown>) {
   if (!parsed.success) {
     for (const e of zodFieldErrors(parsed.error)) {
       const path = PAGE_FIELDS[e.path] ?? e.path;
-      if (!errors.some((x) => x.path === path)) errors.push({ path, message: e.message.replace(/pence/g, "pounds") });
+      if (!errors.some((x) => x.path === path))
+        errors.push({ path, message: e.message.replace(/pence/g, "pounds") });
     }
   }
   return { form, errors, filters: parsed.success && errors.length === 0 ? filtersFrom(parsed.data) : null };
@@ -110,24 +115,28 @@ function findOpportunities(app: App) {
         q.set("page", String(n));
         return `${tenderPaths.opportunities()}?${q.toString()}`;
       };
-      return reply.code(read.errors.length ? 400 : 200).view("tenders/opportunities/views/opportunities.njk", {
-        pageTitle: "Find opportunities",
-        errors: read.errors.length ? toFormErrors(read.errors) : undefined,
-        form: read.form,
-        filtered: keep.size > 0,
-        programmeItems: [
-          { value: "", text: "Any programme" },
-          ...(await opportunities.programmes()).map((p) => ({
-            value: p.code,
-            text: p.name,
-            selected: read.form.programme.toUpperCase() === p.code,
-          })),
-        ],
-        total: all.length,
-        items: all.slice((current - 1) * PAGE_SIZE, current * PAGE_SIZE).map((o) => ({ ...o, value: pounds(o.valuePence) })),
-        pagination: pagination(current, pages, href),
-        tenderPaths,
-      });
+      return reply
+        .code(read.errors.length ? 400 : 200)
+        .view("tenders/opportunities/views/opportunities.njk", {
+          pageTitle: "Find opportunities",
+          errors: read.errors.length ? toFormErrors(read.errors) : undefined,
+          form: read.form,
+          filtered: keep.size > 0,
+          programmeItems: [
+            { value: "", text: "Any programme" },
+            ...(await opportunities.programmes()).map((p) => ({
+              value: p.code,
+              text: p.name,
+              selected: read.form.programme.toUpperCase() === p.code,
+            })),
+          ],
+          total: all.length,
+          items: all
+            .slice((current - 1) * PAGE_SIZE, current * PAGE_SIZE)
+            .map((o) => ({ ...o, value: pounds(o.valuePence) })),
+          pagination: pagination(current, pages, href),
+          tenderPaths,
+        });
     },
   );
 }
@@ -135,27 +144,34 @@ function findOpportunities(app: App) {
 /** GET /opportunities/:id, public; POST …/interest for a supplier's user. */
 function oneOpportunity(app: App) {
   const { opportunities } = app.services;
-  app.get(tenderPaths.opportunity(), { schema: { hide: true, params: ID_PARAMS } }, async (request, reply) => {
-    const found = await opportunities.get(request.params.id);
-    if (!found) return renderStatus(reply, 404);
-    const actor = request.actor ?? null;
-    const interested = await opportunities.hasInterest(actor, found.opportunity.id);
-    return reply.view("tenders/opportunities/views/opportunity.njk", {
-      pageTitle: found.opportunity.title,
-      ...(await formState(request)),
-      ...found,
-      value: pounds(found.opportunity.valuePence),
-      lots: found.opportunity.lots.map((l) => ({ ...l, value: l.valuePence === null ? "" : pounds(l.valuePence) })),
-      signedIn: Boolean(actor),
-      supplier: can(actor, "tenders:participate"),
-      staff: can(actor, "tenders:read"),
-      interested,
-      mayDownload: interested || can(actor, "tenders:read"),
-      interestPath: interestPath(found.opportunity.id),
-      signInHref: `/sign-in?next=${encodeURIComponent(tenderPaths.opportunity(found.opportunity.id))}`,
-      tenderPaths,
-    });
-  });
+  app.get(
+    tenderPaths.opportunity(),
+    { schema: { hide: true, params: ID_PARAMS } },
+    async (request, reply) => {
+      const found = await opportunities.get(request.params.id);
+      if (!found) return renderStatus(reply, 404);
+      const actor = request.actor ?? null;
+      const interested = await opportunities.hasInterest(actor, found.opportunity.id);
+      return reply.view("tenders/opportunities/views/opportunity.njk", {
+        pageTitle: found.opportunity.title,
+        ...(await formState(request)),
+        ...found,
+        value: pounds(found.opportunity.valuePence),
+        lots: found.opportunity.lots.map((l) => ({
+          ...l,
+          value: l.valuePence === null ? "" : pounds(l.valuePence),
+        })),
+        signedIn: Boolean(actor),
+        supplier: can(actor, "tenders:participate"),
+        staff: can(actor, "tenders:read"),
+        interested,
+        mayDownload: interested || can(actor, "tenders:read"),
+        interestPath: interestPath(found.opportunity.id),
+        signInHref: `/sign-in?next=${encodeURIComponent(tenderPaths.opportunity(found.opportunity.id))}`,
+        tenderPaths,
+      });
+    },
+  );
 
   app.post(
     interestPath(),
@@ -185,7 +201,8 @@ function packDocument(app: App) {
     { preHandler: requirePage("home:view"), schema: { hide: true, params: DOCUMENT_PARAMS } },
     async (request, reply) => {
       const { id, documentId } = request.params;
-      if (!z.uuid().safeParse(id).success || !z.uuid().safeParse(documentId).success) return renderStatus(reply, 404);
+      if (!z.uuid().safeParse(id).success || !z.uuid().safeParse(documentId).success)
+        return renderStatus(reply, 404);
       try {
         const file = await opportunities.openDocument(admittedActor(request), id, documentId);
         return await reply

@@ -72,9 +72,7 @@ async function registerInterest(db: Db, now: Date, actor: Actor, tenderId: strin
   if (!existing) {
     const closes = interestClosesAt(tender);
     if (now > closes) {
-      throw new ConflictError(
-        `Interest can no longer be registered: the deadline was ${ukDateTime(closes)}`,
-      );
+      throw new ConflictError(`Interest can no longer be registered: the deadline was ${ukDateTime(closes)}`);
     }
     await db.transaction(async (tx) => {
       const [row] = await tx
@@ -125,7 +123,9 @@ async function openDocument(
   if (!staff) {
     const organisationId = supplierOf(actor);
     if (!(await findInterest(db, tenderId, organisationId))) {
-      throw new ForbiddenError("Register your organisation's interest in this tender to download its documents");
+      throw new ForbiddenError(
+        "Register your organisation's interest in this tender to download its documents",
+      );
     }
     await db.transaction(async (tx) => {
       const [row] = await tx
