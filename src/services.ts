@@ -26,6 +26,8 @@ import { projectPaths } from "./modules/projects/paths.js";
 import { paths } from "./web/paths.js";
 import { createSealer } from "./modules/tenders/sealing.js";
 import { createSuppliersService } from "./modules/suppliers/service.js";
+import { createOpportunitiesService } from "./modules/tenders/opportunities/service.js";
+import { createClarificationsService } from "./modules/tenders/clarifications/service.js";
 
 /** The links messages carry, absolute under PUBLIC_URL. */
 function messageLinks(publicUrl: string): MessageLinks {
@@ -86,6 +88,10 @@ export function createServices(database: Database, config: Config, clock: Clock 
     suppliers: createSuppliersService(db, config.sessionSecret, config.publicUrl),
     /** Opens the tenders' data keys under SEALING_SECRET (docs/tendering.md, the seal). */
     sealer: createSealer(config.sealingSecret),
+    /** Find opportunities, register interest, download the pack (docs/tendering.md). */
+    opportunities: createOpportunitiesService(db, documents, clock),
+    /** Clarification questions and their answers (App C 5.5). */
+    clarifications: createClarificationsService(db, clock, { publicUrl: config.publicUrl }),
     /** The version of the data that kept pages are checked against (ADR 0004). */
     changes,
     /** Makes a read model kept until the next audited change (ADR 0004), on that version. */

@@ -43,6 +43,10 @@ import { eqiaRoutes } from "../modules/eqia/routes.js";
 import { outboxRoutes } from "../modules/notifications/routes.js";
 import { supplierRoutes } from "../modules/suppliers/routes.js";
 import { suppliersApi } from "../modules/suppliers/api.js";
+import { opportunityRoutes } from "../modules/tenders/opportunities/routes.js";
+import { opportunitiesApi } from "../modules/tenders/opportunities/api.js";
+import { clarificationRoutes } from "../modules/tenders/clarifications/routes.js";
+import { clarificationsApi } from "../modules/tenders/clarifications/api.js";
 
 /** Each capability registers its pages and API here (one line each). */
 export async function registerModules(app: FastifyInstance): Promise<void> {
@@ -91,5 +95,9 @@ export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(outboxRoutes);
   await app.register(supplierRoutes);
   await app.register(suppliersApi);
+  await app.register(opportunityRoutes);
+  await app.register(opportunitiesApi);
+  await app.register(clarificationRoutes);
+  await app.register(clarificationsApi);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }
