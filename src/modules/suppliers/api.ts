@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { listOf, problemResponses, problemSchema } from "../../web/api-schemas.js";
+import { listOf, listQuery, pageList, problemResponses, problemSchema } from "../../web/api-schemas.js";
 import { sendProblem } from "../../web/errors.js";
 import { admittedActor, requireApi } from "../../web/guards.js";
 import { colleagueInput, supplierRegistrationInput } from "./inputs.js";
@@ -66,10 +66,11 @@ function colleaguesApi(app: App) {
       schema: {
         tags: ["suppliers"],
         summary: "The people of the caller's own supplier organisation, by name",
+        querystring: listQuery,
         response: { 200: listOf(colleagueSchema), ...problemResponses },
       },
     },
-    async (request) => ({ items: (await suppliers.colleagues(admittedActor(request))).items }),
+    async (request) => pageList((await suppliers.colleagues(admittedActor(request))).items, request.query),
   );
 
   app.post(
