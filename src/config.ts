@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
+import { notifyTemplateIds, notifyTemplateSettings } from "./notify-templates.js";
 import { MESSAGE_TEMPLATE_KEYS, notifyTemplateVariable, type MessageTemplateKey } from "./domain/messages.js";
 
 /**
@@ -120,50 +121,7 @@ export const environmentSchema = z.object({
     .url()
     .default("https://api.notifications.service.gov.uk")
     .describe("GOV.UK Notify's API"),
-  NOTIFY_TEMPLATE_DECISION_AWAITED: z
-    .uuid("must be a GOV.UK Notify template id")
-    .optional()
-    .describe(`GOV.UK Notify template id of "a decision awaits your body"`),
-  NOTIFY_TEMPLATE_PASSWORD_RESET: z
-    .uuid("must be a GOV.UK Notify template id")
-    .optional()
-    .describe("GOV.UK Notify template id of the password reset email"),
-  NOTIFY_TEMPLATE_ACCOUNT_CREATED: z
-    .uuid("must be a GOV.UK Notify template id")
-    .optional()
-    .describe("GOV.UK Notify template id of the new account email"),
-  NOTIFY_TEMPLATE_EMAIL_VERIFICATION: z
-    .uuid("must be a GOV.UK Notify template id")
-    .optional()
-    .describe(`GOV.UK Notify template id of the supplier's email confirmation`),
-  NOTIFY_TEMPLATE_SUPPLIER_COLLEAGUE_ADDED: z
-    .uuid("must be a GOV.UK Notify template id")
-    .optional()
-    .describe(`GOV.UK Notify template id of "you have been added to a supplier"`),
-  NOTIFY_TEMPLATE_TENDER_ADDENDUM: z
-    .uuid("must be a GOV.UK Notify template id")
-    .optional()
-    .describe(`GOV.UK Notify template id of a tender's addendum`),
-  NOTIFY_TEMPLATE_CLARIFICATION_ANSWERED: z
-    .uuid("must be a GOV.UK Notify template id")
-    .optional()
-    .describe(`GOV.UK Notify template id of "a clarification is answered"`),
-  NOTIFY_TEMPLATE_SUBMISSION_RECEIPT: z
-    .uuid("must be a GOV.UK Notify template id")
-    .optional()
-    .describe(`GOV.UK Notify template id of a tender submission's receipt`),
-  NOTIFY_TEMPLATE_TENDER_DEADLINE_REMINDER: z
-    .uuid("must be a GOV.UK Notify template id")
-    .optional()
-    .describe(`GOV.UK Notify template id of the reminder 48 hours before a tender closes`),
-  NOTIFY_TEMPLATE_PQQ_OUTCOME: z
-    .uuid("must be a GOV.UK Notify template id")
-    .optional()
-    .describe(`GOV.UK Notify template id of a pre-qualification outcome`),
-  NOTIFY_TEMPLATE_ITT_INVITATION: z
-    .uuid("must be a GOV.UK Notify template id")
-    .optional()
-    .describe(`GOV.UK Notify template id of the invitation to tender`),
+  ...notifyTemplateSettings,
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -214,14 +172,6 @@ export type MailConfig =
     };
 
 export class ConfigError extends Error {}
-
-/** Each message's Notify template id, read from its NOTIFY_TEMPLATE_* variable. */
-function notifyTemplateIds(e: Environment): Record<MessageTemplateKey, string | undefined> {
-  const byVariable = e as unknown as Record<string, string | undefined>;
-  return Object.fromEntries(
-    MESSAGE_TEMPLATE_KEYS.map((key) => [key, byVariable[notifyTemplateVariable(key)]]),
-  ) as Record<MessageTemplateKey, string | undefined>;
-}
 
 function everyTemplateGiven(
   given: Record<MessageTemplateKey, string | undefined>,
@@ -327,13 +277,8 @@ export function parseEnvironment(env: NodeJS.ProcessEnv): Environment {
 /** The secrets the embedded database keeps in DATA_DIR when the environment does not set them. */
 export type KeptSecret = "session-secret" | "pseudonymisation-secret" | "sealing-secret";
 
-/** Builds the app's configuration; `readSecret` supplies a kept secret (by name) for the embedded database. */
-export function configFromEnvironment(
-  env: NodeJS.ProcessEnv,
-  readSecret?: (dataDir: string, name: KeptSecret) => string,
-): Config {
-  const e = parseEnvironment(env);
-  const dataDir = path.resolve(e.DATA_DIR);
+/** With PostgreSQL every instance must share the secrets, so none may be generated (README, Configuration). */
+function requireSecretsWithDatabase(e: Environment): void {
   if (e.DATABASE_URL && !e.SESSION_SECRET) {
     throw new ConfigError(
       "Configuration is not valid:\n  SESSION_SECRET: required when DATABASE_URL is set, so that every instance signs cookies alike",
@@ -349,6 +294,16 @@ export function configFromEnvironment(
       "Configuration is not valid:\n  SEALING_SECRET: required when DATABASE_URL is set, so that every instance can open the tenders the others sealed",
     );
   }
+}
+
+/** Builds the app's configuration; `readSecret` supplies a kept secret (by name) for the embedded database. */
+export function configFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  readSecret?: (dataDir: string, name: KeptSecret) => string,
+): Config {
+  const e = parseEnvironment(env);
+  const dataDir = path.resolve(e.DATA_DIR);
+  requireSecretsWithDatabase(e);
   const oidcParts = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_REDIRECT_URI];
   if (oidcParts.some(Boolean) && !oidcParts.every(Boolean)) {
     throw new ConfigError(

@@ -76,7 +76,8 @@ export function sealJson(key: Buffer, value: unknown, additionalData: string): s
 export function openJson(key: Buffer, sealed: string, additionalData: string): unknown {
   const plain = openBytes(key, sealed, additionalData);
   if (!plain) throw new Error("sealed content does not open under this tender's key");
-  return JSON.parse(plain.toString("utf8")) as unknown;
+  const value: unknown = JSON.parse(plain.toString("utf8"));
+  return value;
 }
 
 /**

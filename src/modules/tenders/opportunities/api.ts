@@ -174,7 +174,11 @@ function supplierApi(app: App) {
         .send(file.stream);
     },
   );
+}
 
+/** GET /api/v1/tenders/:id/downloads: who downloaded which pack document (App C 5). */
+function downloadLogApi(app: App) {
+  const { opportunities } = app.services;
   app.get(
     "/api/v1/tenders/:id/downloads",
     {
@@ -216,4 +220,5 @@ function supplierApi(app: App) {
 export const opportunitiesApi: FastifyPluginAsyncZod = async (app) => {
   publicApi(app);
   supplierApi(app);
+  downloadLogApi(app);
 };
