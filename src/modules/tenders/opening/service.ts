@@ -10,7 +10,14 @@ import {
   sectionDeadline,
   type Section,
 } from "../../../domain/tendering.js";
-import { ConflictError, ForbiddenError, NotFoundError, ProblemError, type FieldError } from "../../../errors.js";
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ProblemError,
+  ValidationError,
+  type FieldError,
+} from "../../../errors.js";
 import { recordAudit } from "../../audit/service.js";
 import { recordEvidence } from "../../checklist/service.js";
 import { openContent } from "../sealed-content.js";
@@ -43,6 +50,8 @@ export const openingInput = z.object({
 });
 export type OpeningInput = z.output<typeof openingInput>;
 
+const NO_REASON = "Say why the submission is not compliant";
+
 /** PUT /tenders/:id/compliance: the officer's conclusion on one opened submission (App C 5.6–5.7). */
 export const complianceInput = z
   .object({
@@ -52,7 +61,7 @@ export const complianceInput = z
   })
   .superRefine((input, ctx) => {
     if (!input.compliant && !input.reason) {
-      ctx.addIssue({ code: "custom", path: ["reason"], message: "Say why the submission is not compliant" });
+      ctx.addIssue({ code: "custom", path: ["reason"], message: NO_REASON });
     }
   });
 export type ComplianceInput = z.output<typeof complianceInput>;
@@ -218,6 +227,9 @@ async function open(db: Db, clock: Clock, sealer: Sealer, actor: Actor, tenderId
 
 /** The officer's compliance conclusion on an opened submission; the last of the ITT's completes App C "compliance". */
 async function recordCompliance(db: Db, clock: Clock, actor: Actor, tenderId: string, input: ComplianceInput) {
+  if (!input.compliant && !input.reason) {
+    throw new ValidationError([{ path: "reason", message: NO_REASON }]);
+  }
   const tender = await loadTender(db, tenderId);
   const submission = await findSubmission(db, tenderId, input.submissionId);
   if (!submission) throw new NotFoundError("No submission of this tender has this id");
