@@ -293,6 +293,7 @@ async function decideOutcomes(
 ) {
   const { tender, record } = await openedPqq(db, tenderId);
   const ids = record.submissions.map((s) => s.submissionId);
+  if ((await outcomesOf(db, tenderId)).length > 0) throw new ConflictError("The PQQ outcomes are already decided");
   await checkOutcomes(db, tenderId, ids, input);
   const organisationOf = new Map(record.submissions.map((s) => [s.submissionId, s.organisationId]));
   const now = clock.now();
