@@ -85,7 +85,12 @@ export function createServices(database: Database, config: Config, clock: Clock 
     /** Opens the tenders' data keys under SEALING_SECRET (docs/tendering.md, the seal). */
     sealer: createSealer(config.sealingSecret),
     /** The recorded opening, compliance, the PQQ stage and the deadline reminders (docs/tendering.md). */
-    tenderOpening: createTenderOpeningServices(db, clock, createSealer(config.sealingSecret), config.publicUrl),
+    tenderOpening: createTenderOpeningServices(
+      db,
+      clock,
+      createSealer(config.sealingSecret),
+      config.publicUrl,
+    ),
     /** The version of the data that kept pages are checked against (ADR 0004). */
     changes,
     /** Makes a read model kept until the next audited change (ADR 0004), on that version. */

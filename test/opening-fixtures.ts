@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Database } from "../src/db/client.js";
-import { checklistTasks, tenderInterests, tenderSubmissions, tenders, users } from "../src/db/schema/index.js";
+import {
+  checklistTasks,
+  tenderInterests,
+  tenderSubmissions,
+  tenders,
+  users,
+} from "../src/db/schema/index.js";
 import { tasksTouchedBy } from "../src/domain/checklist-template.js";
 import type { Clock } from "../src/domain/clock.js";
 import { dateInLondon } from "../src/domain/dates.js";

@@ -11,14 +11,57 @@ import {
   signIn,
   type TestApp,
 } from "../helpers.js";
-import { colleagueOf, insertSubmission, movableClock, supplierWithUser, taskStatuses } from "../opening-fixtures.js";
+import {
+  colleagueOf,
+  insertSubmission,
+  movableClock,
+  supplierWithUser,
+  taskStatuses,
+} from "../opening-fixtures.js";
 import { FIXTURE_QUESTIONS, insertPublishedTender } from "../tenders.js";
+
+interface Problem {
+  detail: string;
+  errors: { path: string; message: string }[];
+}
+interface Compliance {
+  late: boolean;
+  missingQuestionCodes: string[];
+  failedQuestionCodes: string[];
+  compliant: boolean | null;
+  reason: string | null;
+}
+interface OpenedSubmission {
+  submissionId: string;
+  sha256: string;
+  submittedAt: string;
+  compliance: Compliance | null;
+}
+interface Opening {
+  section: string;
+  openedBy: { id: string };
+  witnesses: { id: string }[];
+  withdrawnCount: number;
+  supersededCount: number;
+  submissions: OpenedSubmission[];
+}
 
 const PQQ_DEADLINE = new Date("2027-01-10T12:00:00Z");
 const clock = movableClock(new Date("2027-01-11T09:00:00Z"));
 const QUESTIONS = [
-  { code: "PQ1", section: "pqq" as const, kind: "pass-fail" as const, text: "Do you hold the required registration?" },
-  { code: "PQ2", section: "pqq" as const, kind: "scored" as const, text: "Describe similar contracts", weightPct: 100 },
+  {
+    code: "PQ1",
+    section: "pqq" as const,
+    kind: "pass-fail" as const,
+    text: "Do you hold the required registration?",
+  },
+  {
+    code: "PQ2",
+    section: "pqq" as const,
+    kind: "scored" as const,
+    text: "Describe similar contracts",
+    weightPct: 100,
+  },
   ...FIXTURE_QUESTIONS,
 ];
 
@@ -89,11 +132,10 @@ async function openPqq(tenderId: string) {
     section: "pqq",
   });
   expect(response.statusCode).toBe(201);
-  return response.json();
+  return response.json<Opening>();
 }
 
-const messagesTo = (email: string) =>
-  t.database.db.select().from(outbox).where(eq(outbox.recipient, email));
+const messagesTo = (email: string) => t.database.db.select().from(outbox).where(eq(outbox.recipient, email));
 
 describe("the PQQ stage (App C 5.2–5.4)", () => {
   it("is sealed until the PQQ opening, which opens the PQQ only and checks its pass/fail answers", async () => {
@@ -105,7 +147,7 @@ describe("the PQQ stage (App C 5.2–5.4)", () => {
     const failing = opening.submissions.find(
       (s: { submissionId: string }) => s.submissionId === suppliers[2]?.submissionId,
     );
-    expect(failing.compliance).toMatchObject({ failedQuestionCodes: ["PQ1"], missingQuestionCodes: [] });
+    expect(failing?.compliance).toMatchObject({ failedQuestionCodes: ["PQ1"], missingQuestionCodes: [] });
     // The ITT is still sealed: its deadline has not passed.
     const itt = await api("POST", `/api/v1/tenders/${tenderId}/opening`, { witnessUserIds: [witness.id] });
     expect(itt.statusCode).toBe(409);
@@ -128,7 +170,7 @@ describe("the PQQ stage (App C 5.2–5.4)", () => {
       rationale: "Registered",
     });
     expect(wrongKind.statusCode).toBe(422);
-    expect(wrongKind.json().errors[0].path).toBe("passed");
+    expect(wrongKind.json<Problem>().errors[0]?.path).toBe("passed");
     const outOfScale = await api("PUT", `/api/v1/tenders/${tenderId}/pqq-assessments`, {
       submissionId: one.submissionId,
       questionCode: "PQ2",
@@ -139,7 +181,12 @@ describe("the PQQ stage (App C 5.2–5.4)", () => {
 
     const assess = async (submissionId: string, passed: boolean, score: number) => {
       for (const body of [
-        { submissionId, questionCode: "PQ1", passed, rationale: passed ? "Registration seen" : "Not registered" },
+        {
+          submissionId,
+          questionCode: "PQ1",
+          passed,
+          rationale: passed ? "Registration seen" : "Not registered",
+        },
         { submissionId, questionCode: "PQ2", score, rationale: `Scored ${score}` },
       ]) {
         const response = await api("PUT", `/api/v1/tenders/${tenderId}/pqq-assessments`, body);
@@ -157,14 +204,17 @@ describe("the PQQ stage (App C 5.2–5.4)", () => {
       ],
     });
     expect(unassessed.statusCode).toBe(422);
-    expect(unassessed.json().errors[0]).toMatchObject({ path: "outcomes.2.submissionId", message: /PQ1, PQ2/ });
+    expect(unassessed.json<Problem>().errors[0]).toMatchObject({
+      path: "outcomes.2.submissionId",
+      message: /PQ1, PQ2/,
+    });
 
     await assess(three.submissionId, false, 3);
     const missing = await api("POST", `/api/v1/tenders/${tenderId}/pqq-outcomes`, {
       outcomes: [{ submissionId: one.submissionId, shortlisted: true, reason: "" }],
     });
     expect(missing.statusCode).toBe(422);
-    expect(missing.json().errors.map((e: { path: string }) => e.path)).toEqual(["outcomes"]);
+    expect(missing.json<Problem>().errors.map((e) => e.path)).toEqual(["outcomes"]);
     const failedWithoutWhy = await api("POST", `/api/v1/tenders/${tenderId}/pqq-outcomes`, {
       outcomes: [
         { submissionId: one.submissionId, shortlisted: true },
@@ -173,7 +223,7 @@ describe("the PQQ stage (App C 5.2–5.4)", () => {
       ],
     });
     expect(failedWithoutWhy.statusCode).toBe(422);
-    expect(failedWithoutWhy.json().errors).toEqual([
+    expect(failedWithoutWhy.json<Problem>().errors).toEqual([
       { path: "outcomes.2.reason", message: "Say why a supplier that failed PQ1 is shortlisted" },
     ]);
     expect(await t.database.db.select().from(pqqOutcomes)).toHaveLength(0);
@@ -181,12 +231,16 @@ describe("the PQQ stage (App C 5.2–5.4)", () => {
     const decided = await api("POST", `/api/v1/tenders/${tenderId}/pqq-outcomes`, {
       outcomes: [
         { submissionId: one.submissionId, shortlisted: true },
-        { submissionId: two.submissionId, shortlisted: false, reason: "Too little experience of similar contracts" },
+        {
+          submissionId: two.submissionId,
+          shortlisted: false,
+          reason: "Too little experience of similar contracts",
+        },
         { submissionId: three.submissionId, shortlisted: false, reason: "Not registered with the regulator" },
       ],
     });
     expect(decided.statusCode).toBe(201);
-    expect(decided.json().outcomes).toHaveLength(3);
+    expect(decided.json<{ outcomes: unknown[] }>().outcomes).toHaveLength(3);
 
     const oneMessages = await messagesTo(one.user.email);
     const outcomeOf = (rows: typeof oneMessages) =>
@@ -200,14 +254,13 @@ describe("the PQQ stage (App C 5.2–5.4)", () => {
     );
     const tendering = (rows: Awaited<ReturnType<typeof messagesTo>>) =>
       rows.map((m) => m.templateKey).filter((k) => k !== "account-created");
-    expect(tendering(await messagesTo(colleague.email)).sort()).toEqual([
-      "itt-invitation",
-      "pqq-outcome",
-    ]);
+    expect(tendering(await messagesTo(colleague.email)).sort()).toEqual(["itt-invitation", "pqq-outcome"]);
     expect(tendering(await messagesTo(unverified.email))).toEqual([]);
 
     const twoMessages = await messagesTo(two.user.email);
-    expect(outcomeOf(twoMessages)).toEqual([expect.stringContaining("Too little experience of similar contracts")]);
+    expect(outcomeOf(twoMessages)).toEqual([
+      expect.stringContaining("Too little experience of similar contracts"),
+    ]);
     expect(JSON.stringify(twoMessages)).not.toContain("Not registered with the regulator");
     expect(twoMessages.filter((m) => m.templateKey === "itt-invitation")).toEqual([]);
     const threeMessages = await messagesTo(three.user.email);
@@ -238,9 +291,11 @@ describe("the PQQ stage (App C 5.2–5.4)", () => {
 
     const view = await api("GET", `/api/v1/tenders/${tenderId}/pqq`);
     expect(view.statusCode).toBe(200);
-    const oneView = view.json().responses.find((r: { submissionId: string }) => r.submissionId === one.submissionId);
+    const oneView = view
+      .json<{ responses: { submissionId: string; answers: unknown[] }[] }>()
+      .responses.find((r) => r.submissionId === one.submissionId);
     expect(oneView).toMatchObject({ totalScore: 4, assessedAll: true, outcome: { shortlisted: true } });
-    expect(oneView.answers[0]).toMatchObject({ code: "PQ1", value: "yes", assessment: { passed: true } });
+    expect(oneView?.answers[0]).toMatchObject({ code: "PQ1", value: "yes", assessment: { passed: true } });
   });
 
   it("is assessed and decided from the pages", async () => {
@@ -255,7 +310,12 @@ describe("the PQQ stage (App C 5.2–5.4)", () => {
       const page = `/tenders/${tenderId}/pqq/${s.submissionId}`;
       const form = html((await t.app.inject({ url: page, cookies })).body);
       expect(form("#answer-PQ2").text()).toContain("Three similar contracts");
-      const bad = await postForm(t.app, page, page, cookies, { "PQ1-passed": "pass", "PQ1-rationale": "", "PQ2-score": "3", "PQ2-rationale": "Good" });
+      const bad = await postForm(t.app, page, page, cookies, {
+        "PQ1-passed": "pass",
+        "PQ1-rationale": "",
+        "PQ2-score": "3",
+        "PQ2-rationale": "Good",
+      });
       expect(bad.response.headers.location).toBe(page);
       const saved = await postForm(t.app, page, page, cookies, {
         "PQ1-passed": i === 2 ? "fail" : "pass",

@@ -15,6 +15,32 @@ import {
 import { insertSubmission, movableClock, taskStatuses } from "../opening-fixtures.js";
 import { insertPublishedTender, insertSupplier } from "../tenders.js";
 
+interface Problem {
+  detail: string;
+  errors: { path: string; message: string }[];
+}
+interface Compliance {
+  late: boolean;
+  missingQuestionCodes: string[];
+  failedQuestionCodes: string[];
+  compliant: boolean | null;
+  reason: string | null;
+}
+interface OpenedSubmission {
+  submissionId: string;
+  sha256: string;
+  submittedAt: string;
+  compliance: Compliance | null;
+}
+interface Opening {
+  section: string;
+  openedBy: { id: string };
+  witnesses: { id: string }[];
+  withdrawnCount: number;
+  supersededCount: number;
+  submissions: OpenedSubmission[];
+}
+
 const DEADLINE = new Date("2027-02-01T12:00:00Z");
 const clock = movableClock(new Date("2027-02-01T11:59:59Z"));
 
@@ -81,10 +107,19 @@ async function tenderWithSubmissions() {
     clarificationDeadline: new Date("2027-01-15T12:00:00Z"),
     submissionDeadline: DEADLINE,
   });
-  const alpha = await insertSupplier(t.database.db, { name: `Alpha Recovery ${tenderId.slice(0, 6)}`, tenderId });
+  const alpha = await insertSupplier(t.database.db, {
+    name: `Alpha Recovery ${tenderId.slice(0, 6)}`,
+    tenderId,
+  });
   const beta = await insertSupplier(t.database.db, { name: `Beta Care ${tenderId.slice(0, 6)}`, tenderId });
-  const gamma = await insertSupplier(t.database.db, { name: `Gamma Trust ${tenderId.slice(0, 6)}`, tenderId });
-  const delta = await insertSupplier(t.database.db, { name: `Delta Support ${tenderId.slice(0, 6)}`, tenderId });
+  const gamma = await insertSupplier(t.database.db, {
+    name: `Gamma Trust ${tenderId.slice(0, 6)}`,
+    tenderId,
+  });
+  const delta = await insertSupplier(t.database.db, {
+    name: `Delta Support ${tenderId.slice(0, 6)}`,
+    tenderId,
+  });
   const alphaOld = await insertSubmission(t, {
     tenderId,
     organisationId: alpha,
@@ -127,7 +162,7 @@ describe("the opening (App C 5.6)", () => {
     clock.set(new Date("2027-02-01T12:00:00Z"));
     const early = await openTender(tenderId, officerToken, { witnessUserIds: [witness.id] });
     expect(early.statusCode).toBe(409);
-    expect(early.json().detail).toMatch(/deadline has not passed/);
+    expect(early.json<Problem>().detail).toMatch(/deadline has not passed/);
 
     clock.set(new Date("2027-02-01T12:00:01Z"));
     const byCommissioner = await openTender(tenderId, commissionerToken, { witnessUserIds: [witness.id] });
@@ -135,22 +170,30 @@ describe("the opening (App C 5.6)", () => {
 
     const self = await openTender(tenderId, officerToken, { witnessUserIds: [officer.id] });
     expect(self.statusCode).toBe(422);
-    expect(self.json().errors).toEqual([
+    expect(self.json<Problem>().errors).toEqual([
       { path: "witnessUserIds.0", message: "The witness must be someone other than you" },
     ]);
 
     const notOfficer = await openTender(tenderId, officerToken, { witnessUserIds: [commissioner.id] });
     expect(notOfficer.statusCode).toBe(422);
-    expect(notOfficer.json().errors[0]).toMatchObject({ path: "witnessUserIds.0", message: /procurement officer/ });
+    expect(notOfficer.json<Problem>().errors[0]).toMatchObject({
+      path: "witnessUserIds.0",
+      message: /procurement officer/,
+    });
 
-    const inactive = await openTender(tenderId, officerToken, { witnessUserIds: [witness.id, inactiveOfficer.id] });
+    const inactive = await openTender(tenderId, officerToken, {
+      witnessUserIds: [witness.id, inactiveOfficer.id],
+    });
     expect(inactive.statusCode).toBe(422);
-    expect(inactive.json().errors[0]).toMatchObject({ path: "witnessUserIds.1", message: /active/ });
+    expect(inactive.json<Problem>().errors[0]).toMatchObject({ path: "witnessUserIds.1", message: /active/ });
 
     const none = await openTender(tenderId, officerToken, { witnessUserIds: [] });
     expect(none.statusCode).toBe(400);
 
-    const rows = await t.database.db.select().from(tenderOpenings).where(eq(tenderOpenings.tenderId, tenderId));
+    const rows = await t.database.db
+      .select()
+      .from(tenderOpenings)
+      .where(eq(tenderOpenings.tenderId, tenderId));
     expect(rows).toHaveLength(0);
     expect(await taskStatuses(t.database.db, projectId, "tenders-opened")).not.toContain("completed");
   });
@@ -160,13 +203,13 @@ describe("the opening (App C 5.6)", () => {
     clock.set(new Date("2027-02-01T12:00:01Z"));
     const response = await openTender(tenderId, officerToken, { witnessUserIds: [witness.id] });
     expect(response.statusCode).toBe(201);
-    const opening = response.json();
+    const opening = response.json<Opening>();
     expect(opening.section).toBe("itt");
     expect(opening.openedBy.id).toBe(officer.id);
-    expect(opening.witnesses.map((w: { id: string }) => w.id)).toEqual([witness.id]);
+    expect(opening.witnesses.map((w) => w.id)).toEqual([witness.id]);
     expect(opening.withdrawnCount).toBe(1);
     expect(opening.supersededCount).toBe(1);
-    const listed = opening.submissions.map((s: { submissionId: string; sha256: string; submittedAt: string }) => ({
+    const listed = opening.submissions.map((s) => ({
       id: s.submissionId,
       sha256: s.sha256,
       at: s.submittedAt,
@@ -178,32 +221,39 @@ describe("the opening (App C 5.6)", () => {
     expect(JSON.stringify(opening)).not.toContain(alphaOld.id);
     expect(JSON.stringify(opening)).not.toContain(gammaWithdrawn.id);
 
-    const beta = opening.submissions.find((s: { submissionId: string }) => s.submissionId === betaNow.id);
-    expect(beta.compliance).toMatchObject({
+    const beta = opening.submissions.find((s) => s.submissionId === betaNow.id);
+    expect(beta?.compliance).toMatchObject({
       late: false,
       missingQuestionCodes: ["Q3", "P1"],
       failedQuestionCodes: ["Q1"],
       compliant: null,
     });
-    const alpha = opening.submissions.find((s: { submissionId: string }) => s.submissionId === alphaNow.id);
-    expect(alpha.compliance).toMatchObject({ late: false, missingQuestionCodes: [], failedQuestionCodes: [] });
+    const alpha = opening.submissions.find((s) => s.submissionId === alphaNow.id);
+    expect(alpha?.compliance).toMatchObject({
+      late: false,
+      missingQuestionCodes: [],
+      failedQuestionCodes: [],
+    });
 
     // The opening exists: what lifts the seal on the submissions.
-    const [stored] = await t.database.db.select().from(tenderOpenings).where(eq(tenderOpenings.tenderId, tenderId));
+    const [stored] = await t.database.db
+      .select()
+      .from(tenderOpenings)
+      .where(eq(tenderOpenings.tenderId, tenderId));
     expect(stored).toMatchObject({ section: "itt", openedById: officer.id, witnessIds: [witness.id] });
     expect(await taskStatuses(t.database.db, projectId, "tenders-opened")).toEqual(["completed"]);
     expect(await taskStatuses(t.database.db, projectId, "evaluation-access-given")).toEqual(["completed"]);
 
     const again = await openTender(tenderId, officerToken, { witnessUserIds: [witness.id] });
     expect(again.statusCode).toBe(409);
-    expect(again.json().detail).toMatch(/already been opened/);
+    expect(again.json<Problem>().detail).toMatch(/already been opened/);
 
     const record = await t.app.inject({
       url: `/api/v1/tenders/${tenderId}/opening`,
       headers: { authorization: `Bearer ${commissionerToken}` },
     });
     expect(record.statusCode).toBe(200);
-    expect(record.json().sections).toEqual([
+    expect(record.json<{ sections: unknown[] }>().sections).toEqual([
       { section: "itt", deadline: DEADLINE.toISOString(), deadlinePassed: true, opening },
     ]);
   });
@@ -215,7 +265,9 @@ describe("the opening (App C 5.6)", () => {
 
     const noReason = await putCompliance(tenderId, { submissionId: betaNow.id, compliant: false });
     expect(noReason.statusCode).toBe(400);
-    expect(noReason.json().errors).toEqual([{ path: "reason", message: "Say why the submission is not compliant" }]);
+    expect(noReason.json<Problem>().errors).toEqual([
+      { path: "reason", message: "Say why the submission is not compliant" },
+    ]);
     const notOpened = await putCompliance(tenderId, { submissionId: alphaOld.id, compliant: true });
     expect(notOpened.statusCode).toBe(409);
 
@@ -225,10 +277,16 @@ describe("the opening (App C 5.6)", () => {
       reason: "No insurance and no price",
     });
     expect(beta.statusCode).toBe(200);
-    expect(beta.json()).toMatchObject({ compliant: false, reason: "No insurance and no price", failedQuestionCodes: ["Q1"] });
+    expect(beta.json<Compliance>()).toMatchObject({
+      compliant: false,
+      reason: "No insurance and no price",
+      failedQuestionCodes: ["Q1"],
+    });
     expect(await taskStatuses(t.database.db, projectId, "compliance-assessed")).not.toContain("completed");
 
-    expect((await putCompliance(tenderId, { submissionId: alphaNow.id, compliant: true })).statusCode).toBe(200);
+    expect((await putCompliance(tenderId, { submissionId: alphaNow.id, compliant: true })).statusCode).toBe(
+      200,
+    );
     const [row] = await t.database.db
       .select()
       .from(submissionCompliance)
@@ -248,24 +306,40 @@ describe("the opening (App C 5.6)", () => {
 
     clock.set(new Date("2027-02-01T12:30:00Z"));
     const page = html((await t.app.inject({ url: `/tenders/${tenderId}/opening`, cookies })).body);
-    const options = page("#witnessUserId option").map((_i, o) => page(o).attr("value")).get();
+    const options = page("#witnessUserId option")
+      .map((_i, o) => page(o).attr("value"))
+      .get();
     expect(options).toContain(witness.id);
     expect(options).not.toContain(officer.id);
     expect(options).not.toContain(inactiveOfficer.id);
     expect(options).not.toContain(commissioner.id);
 
-    const refused = await postForm(t.app, `/tenders/${tenderId}/opening`, `/tenders/${tenderId}/opening`, cookies, {
-      section: "itt",
-      witnessUserId: "",
-    });
+    const refused = await postForm(
+      t.app,
+      `/tenders/${tenderId}/opening`,
+      `/tenders/${tenderId}/opening`,
+      cookies,
+      {
+        section: "itt",
+        witnessUserId: "",
+      },
+    );
     expect(refused.response.headers.location).toBe(`/tenders/${tenderId}/opening`);
 
-    const done = await postForm(t.app, `/tenders/${tenderId}/opening`, `/tenders/${tenderId}/opening`, cookies, {
-      section: "itt",
-      witnessUserId: witness.id,
-    });
+    const done = await postForm(
+      t.app,
+      `/tenders/${tenderId}/opening`,
+      `/tenders/${tenderId}/opening`,
+      cookies,
+      {
+        section: "itt",
+        witnessUserId: witness.id,
+      },
+    );
     expect(done.response.statusCode).toBe(303);
-    const after = html((await t.app.inject({ url: `/tenders/${tenderId}/opening`, cookies: done.cookies })).body);
+    const after = html(
+      (await t.app.inject({ url: `/tenders/${tenderId}/opening`, cookies: done.cookies })).body,
+    );
     const row = after(`#record-itt tr[data-submission-id="${alphaNow.id}"]`);
     expect(row.text()).toContain(alphaNow.sha256);
     expect(row.text()).toContain("11:59");

@@ -159,7 +159,11 @@ describe("the deadline reminder (48 hours before)", () => {
     const tenderId = await tenderClosing(deadline, "restricted");
     const invited = await supplierWithUser(t, tenderId, { invited: true });
     const notInvited = await supplierWithUser(t, tenderId);
-    await t.services.tenderOpening.reminders.remind({ tenderId, section: "itt", deadline: deadline.toISOString() });
+    await t.services.tenderOpening.reminders.remind({
+      tenderId,
+      section: "itt",
+      deadline: deadline.toISOString(),
+    });
     expect(await remindersTo(invited.user.email)).toHaveLength(1);
     expect(await remindersTo(notInvited.user.email)).toHaveLength(0);
 

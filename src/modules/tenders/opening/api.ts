@@ -8,7 +8,9 @@ import { complianceInput, openingInput } from "./service.js";
 const complianceSchema = z.object({
   submissionId: z.uuid(),
   late: z.boolean().describe("submitted after the deadline by the server's clock (refused at the door)"),
-  missingQuestionCodes: z.array(z.string()).describe("questions without an answer; a price question without a price"),
+  missingQuestionCodes: z
+    .array(z.string())
+    .describe("questions without an answer; a price question without a price"),
   failedQuestionCodes: z.array(z.string()).describe("pass/fail questions answered no"),
   compliant: z.boolean().nullable().describe("the officer's conclusion; null until recorded"),
   reason: z.string().nullable(),

@@ -20,7 +20,9 @@ const RECORD_PARAMS = z.object({ id: pathParam, section: pathParam });
 /** The opening form: one witness chosen from the other procurement officers, and the section. */
 export const openingForm = z.object({
   section: z.enum(SECTIONS, { error: "Select the section to open" }),
-  witnessUserId: z.string({ error: "Select a witness" }).min(1, "Select a witness: another procurement officer"),
+  witnessUserId: z
+    .string({ error: "Select a witness" })
+    .min(1, "Select a witness: another procurement officer"),
 });
 
 /** The compliance form: "yes" or "no", and the reason (required for "no"). */
@@ -119,11 +121,15 @@ function compliancePage(app: App) {
     const found = await opening.overview(id);
     for (const s of found?.sections ?? []) {
       const sub = s.opening?.submissions.find((x) => x.submissionId === submissionId);
-      if (found && sub) return { tender: found.tender, submission: sub, sectionName: SECTION_NAMES[s.section] };
+      if (found && sub)
+        return { tender: found.tender, submission: sub, sectionName: SECTION_NAMES[s.section] };
     }
     return null;
   };
-  const guard = { preHandler: requirePage("tenders:open"), schema: { hide: true, params: SUBMISSION_PARAMS } };
+  const guard = {
+    preHandler: requirePage("tenders:open"),
+    schema: { hide: true, params: SUBMISSION_PARAMS },
+  };
 
   app.get(openingPaths.compliance(), guard, async (request, reply) => {
     const loaded = await loadSubmission(request.params);
@@ -139,7 +145,8 @@ function compliancePage(app: App) {
       action: openingPaths.compliance(loaded.tender.id, loaded.submission.submissionId),
       findings: complianceFindings(saved),
       form: {
-        compliant: typed("compliant") ?? (saved?.compliant === true ? "yes" : saved?.compliant === false ? "no" : ""),
+        compliant:
+          typed("compliant") ?? (saved?.compliant === true ? "yes" : saved?.compliant === false ? "no" : ""),
         reason: typed("reason") ?? saved?.reason ?? "",
       },
     });

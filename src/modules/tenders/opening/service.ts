@@ -4,12 +4,7 @@ import type { Db } from "../../../db/client.js";
 import { submissionCompliance, tenderOpenings } from "../../../db/schema/index.js";
 import type { Clock } from "../../../domain/clock.js";
 import { can, type Actor } from "../../../domain/policy.js";
-import {
-  isLate,
-  SECTIONS,
-  sectionDeadline,
-  type Section,
-} from "../../../domain/tendering.js";
+import { isLate, SECTIONS, sectionDeadline, type Section } from "../../../domain/tendering.js";
 import {
   ConflictError,
   ForbiddenError,
@@ -107,8 +102,7 @@ async function checkWitnesses(db: Db, actor: Actor, witnessUserIds: string[]) {
     const path = `witnessUserIds.${i}`;
     const user = found.get(id);
     if (id === actor.id) errors.push({ path, message: "The witness must be someone other than you" });
-    else if (witnessUserIds.indexOf(id) !== i)
-      errors.push({ path, message: "Name each witness once" });
+    else if (witnessUserIds.indexOf(id) !== i) errors.push({ path, message: "Name each witness once" });
     else if (!user?.active) errors.push({ path, message: "The witness must be an active user" });
     else if (!user.roles.includes("procurement-officer"))
       errors.push({ path, message: "The witness must be a procurement officer" });
@@ -125,13 +119,41 @@ function sectionToOpen(tender: TenderRow, requested: Section | undefined, opened
   return requested ?? sections.find((s) => !opened.includes(s)) ?? "itt";
 }
 
-/**
- * Records the opening of a section (App C 5.6): after its deadline by the server's clock, by a
- * procurement officer with another as witness. In one transaction: the record of every submitted
- * submission (organisation, time, hash) and the counts of withdrawn and superseded ones; each one's
- * compliance checks, read from its sealed content; the checklist's records; the audit.
- */
-async function open(db: Db, clock: Clock, sealer: Sealer, actor: Actor, tenderId: string, input: OpeningInput) {
+type Submissions = Awaited<ReturnType<typeof sectionSubmissions>>;
+
+interface OpeningPlan {
+  tender: TenderRow;
+  section: Section;
+  deadline: Date;
+  now: Date;
+  openedBy: { id: string; name: string };
+  witnesses: { id: string; name: string }[];
+}
+
+/** The record of the opening: every submitted submission with its time and hash, and the rest counted. */
+function openingRecord(plan: OpeningPlan, all: Submissions): OpeningRecord {
+  return {
+    section: plan.section,
+    deadline: plan.deadline.toISOString(),
+    openedBy: plan.openedBy,
+    witnesses: plan.witnesses,
+    submissions: all
+      .filter((s) => s.status === "submitted")
+      .map((s) => ({
+        submissionId: s.id,
+        organisationId: s.organisationId,
+        organisationName: s.organisationName,
+        submittedAt: s.submittedAt?.toISOString() ?? "",
+        sha256: s.sha256 ?? "",
+        lotCodes: s.lotCodes,
+      })),
+    withdrawnCount: all.filter((s) => s.status === "withdrawn").length,
+    supersededCount: all.filter((s) => s.status === "superseded").length,
+  };
+}
+
+/** What is checked before an opening: the tender, the section, its deadline passed, the witnesses. */
+async function planOpening(db: Db, clock: Clock, actor: Actor, tenderId: string, input: OpeningInput) {
   const tender = await loadTender(db, tenderId);
   if (!actor.id || !can(actor, "tenders:open")) {
     throw new ForbiddenError("Only a procurement officer records an opening (App C 5.6)");
@@ -146,8 +168,35 @@ async function open(db: Db, clock: Clock, sealer: Sealer, actor: Actor, tenderId
       `The ${section.toUpperCase()} deadline has not passed: submissions open only after it (App C 5.6)`,
     );
   }
-  const witnessList = await checkWitnesses(db, actor, input.witnessUserIds);
+  const witnesses = await checkWitnesses(db, actor, input.witnessUserIds);
   const [opener] = await usersByIds(db, [actor.id]);
+  const plan: OpeningPlan = {
+    tender,
+    section,
+    deadline,
+    now,
+    openedBy: { id: actor.id, name: opener?.name ?? actor.label },
+    witnesses,
+  };
+  return plan;
+}
+
+/**
+ * Records the opening of a section (App C 5.6): after its deadline by the server's clock, by a
+ * procurement officer with another as witness. In one transaction: the record of every submitted
+ * submission (organisation, time, hash) and the counts of withdrawn and superseded ones; each one's
+ * compliance checks, read from its sealed content; the checklist's records; the audit.
+ */
+async function open(
+  db: Db,
+  clock: Clock,
+  sealer: Sealer,
+  actor: Actor,
+  tenderId: string,
+  input: OpeningInput,
+) {
+  const plan = await planOpening(db, clock, actor, tenderId, input);
+  const { tender, section, deadline } = plan;
   const questions = await sectionQuestions(db, tenderId, section);
   const dataKey = sealer.dataKey(tender.id, tender.wrappedDataKey);
   const openingId = await db.transaction(async (tx) => {
@@ -156,66 +205,43 @@ async function open(db: Db, clock: Clock, sealer: Sealer, actor: Actor, tenderId
       throw new ConflictError(`The ${section.toUpperCase()} has already been opened`);
     }
     const all = await sectionSubmissions(tx, tenderId, section);
-    const submitted = all.filter((s) => s.status === "submitted");
-    const record: OpeningRecord = {
-      section,
-      deadline: deadline.toISOString(),
-      openedBy: { id: actor.id ?? "", name: opener?.name ?? actor.label },
-      witnesses: witnessList,
-      submissions: submitted.map((s) => ({
-        submissionId: s.id,
-        organisationId: s.organisationId,
-        organisationName: s.organisationName,
-        submittedAt: s.submittedAt?.toISOString() ?? "",
-        sha256: s.sha256 ?? "",
-        lotCodes: s.lotCodes,
-      })),
-      withdrawnCount: all.filter((s) => s.status === "withdrawn").length,
-      supersededCount: all.filter((s) => s.status === "superseded").length,
-    };
+    const record = openingRecord(plan, all);
     const [row] = await tx
       .insert(tenderOpenings)
       .values({
         tenderId,
         section,
-        openedAt: now,
-        openedById: actor.id ?? "",
-        witnessIds: witnessList.map((w) => w.id),
+        openedAt: plan.now,
+        openedById: plan.openedBy.id,
+        witnessIds: plan.witnesses.map((w) => w.id),
         record,
       })
       .returning({ id: tenderOpenings.id });
     if (!row) throw new Error("opening not stored");
-    const checks = submitted.map((s) => ({
-      submissionId: s.id,
-      ...complianceChecks(questions, openContent(dataKey, s.id, s.sealedContent), s.submittedAt, deadline),
-    }));
+    const checks = all
+      .filter((s) => s.status === "submitted")
+      .map((s) => ({
+        submissionId: s.id,
+        ...complianceChecks(questions, openContent(dataKey, s.id, s.sealedContent), s.submittedAt, deadline),
+      }));
     if (checks.length) await tx.insert(submissionCompliance).values(checks);
     await recordAudit(tx, actor, {
       entityType: "tender",
       entityId: tenderId,
       action: `${section}-opened`,
-      summary: {
-        openingId: row.id,
-        section,
-        witnessIds: record.witnesses.map((w) => w.id),
-        submissions: record.submissions.map((s) => ({ submissionId: s.submissionId, sha256: s.sha256 })),
-        withdrawnCount: record.withdrawnCount,
-        supersededCount: record.supersededCount,
-        compliance: checks,
-      },
+      summary: { openingId: row.id, ...record, compliance: checks },
     });
-    if (section === "itt") {
-      // App C 5.6 "tenders opened", then 5.7: the evaluation team may read the opened tenders.
-      for (const kind of ["tenders-opened", "evaluation-access-given"]) {
-        await recordEvidence(tx, {
-          projectId: tender.projectId,
-          type: "record",
-          kind,
-          id: row.id,
-          on: clock.today(),
-          actor,
-        });
-      }
+    // App C 5.6 "tenders opened", then 5.7: the evaluation team may read the opened tenders.
+    const kinds = section === "itt" ? ["tenders-opened", "evaluation-access-given"] : [];
+    for (const kind of kinds) {
+      await recordEvidence(tx, {
+        projectId: tender.projectId,
+        type: "record",
+        kind,
+        id: row.id,
+        on: clock.today(),
+        actor,
+      });
     }
     return row.id;
   });
@@ -226,7 +252,13 @@ async function open(db: Db, clock: Clock, sealer: Sealer, actor: Actor, tenderId
 }
 
 /** The officer's compliance conclusion on an opened submission; the last of the ITT's completes App C "compliance". */
-async function recordCompliance(db: Db, clock: Clock, actor: Actor, tenderId: string, input: ComplianceInput) {
+async function recordCompliance(
+  db: Db,
+  clock: Clock,
+  actor: Actor,
+  tenderId: string,
+  input: ComplianceInput,
+) {
   if (!input.compliant && !input.reason) {
     throw new ValidationError([{ path: "reason", message: NO_REASON }]);
   }
@@ -286,7 +318,8 @@ export function createOpeningService(db: Db, clock: Clock, sealer: Sealer) {
   return {
     overview: (tenderId: string) => overview(db, clock, tenderId),
     witnesses: (actor: Actor | null) => witnesses(db, actor),
-    open: (actor: Actor, tenderId: string, input: OpeningInput) => open(db, clock, sealer, actor, tenderId, input),
+    open: (actor: Actor, tenderId: string, input: OpeningInput) =>
+      open(db, clock, sealer, actor, tenderId, input),
     recordCompliance: (actor: Actor, tenderId: string, input: ComplianceInput) =>
       recordCompliance(db, clock, actor, tenderId, input),
     isOpened: (tenderId: string, section: Section) => isOpened(db, tenderId, section),
@@ -304,4 +337,3 @@ export function createTenderOpeningServices(db: Db, clock: Clock, sealer: Sealer
     reminders: createRemindersService(db, publicUrl),
   };
 }
-

@@ -61,7 +61,8 @@ function assessmentApi(app: App) {
       preValidation: requireApi("pqq:assess"),
       schema: {
         tags: ["tenders"],
-        summary: "The opened PQQ responses with their answers, assessments and outcomes; 409 before the PQQ opening",
+        summary:
+          "The opened PQQ responses with their answers, assessments and outcomes; 409 before the PQQ opening",
         params,
         response: { 200: pqqSchema, ...responses },
       },
@@ -69,7 +70,8 @@ function assessmentApi(app: App) {
     async (request) => {
       const found = await pqq.overview(request.params.id);
       if (!found) throw new NotFoundError("No tender has this id");
-      if (!found.opened) throw new ConflictError("The PQQ responses have not been opened", [], { code: "sealed" });
+      if (!found.opened)
+        throw new ConflictError("The PQQ responses have not been opened", [], { code: "sealed" });
       return { tenderId: found.tender.id, decided: found.decided, responses: found.responses };
     },
   );

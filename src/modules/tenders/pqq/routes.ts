@@ -140,7 +140,9 @@ function responsePage(app: App) {
     const found = await pqq.overview(id);
     if (!found?.opened) return null;
     const response = found.responses.find((r) => r.submissionId === submissionId);
-    return response ? { tender: found.tender, decided: found.decided, questions: found.questions, response } : null;
+    return response
+      ? { tender: found.tender, decided: found.decided, questions: found.questions, response }
+      : null;
   };
 
   app.get(pqqPaths.response(), guard, async (request, reply) => {

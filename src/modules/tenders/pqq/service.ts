@@ -69,7 +69,8 @@ async function openedPqq(ex: Executor, tenderId: string) {
   const tender = await findTender(ex, tenderId);
   if (!tender) throw new NotFoundError("No tender has this id");
   const opening = await findOpening(ex, tenderId, "pqq");
-  if (!opening) throw new ConflictError("The PQQ responses have not been opened: record the PQQ opening first");
+  if (!opening)
+    throw new ConflictError("The PQQ responses have not been opened: record the PQQ opening first");
   return { tender, opening, record: openingRecordSchema.parse(opening.record) };
 }
 
@@ -105,11 +106,16 @@ function assessmentProblems(question: PqqQuestion | undefined, input: Assessment
     return [{ path: "questionCode", message: "Price is evaluated with the tenders, not at the PQQ" }];
   }
   if (question.kind === "pass-fail" && (input.passed === undefined || input.score !== undefined)) {
-    return [{ path: "passed", message: `Select pass or fail for ${question.code}: it is a pass/fail question` }];
+    return [
+      { path: "passed", message: `Select pass or fail for ${question.code}: it is a pass/fail question` },
+    ];
   }
   if (question.kind === "scored" && (input.score === undefined || input.passed !== undefined)) {
     return [
-      { path: "score", message: `Enter a score from 0 to ${PQQ_SCORE_MAX} for ${question.code}: it is scored` },
+      {
+        path: "score",
+        message: `Enter a score from 0 to ${PQQ_SCORE_MAX} for ${question.code}: it is scored`,
+      },
     ];
   }
   return [];
@@ -130,7 +136,9 @@ async function assessMany(
   const questions = await sectionQuestions(db, tenderId, "pqq");
   const errors = inputs.flatMap((input) => {
     if (!record.submissions.some((s) => s.submissionId === input.submissionId)) {
-      return [{ path: pathOf(input, "submissionId"), message: "This is not an opened PQQ response of the tender" }];
+      return [
+        { path: pathOf(input, "submissionId"), message: "This is not an opened PQQ response of the tender" },
+      ];
     }
     const question = questions.find((q) => q.code === input.questionCode);
     return assessmentProblems(question, input).map((e) => ({ ...e, path: pathOf(input, e.path) }));
@@ -142,45 +150,41 @@ async function assessMany(
       throw new ConflictError("The PQQ outcomes are decided: the assessments can no longer change");
     }
     const saved = [];
-    for (const input of inputs) {
-      const values = {
-        passed: input.passed ?? null,
-        score: input.score ?? null,
-        rationale: input.rationale,
-        assessedById: actor.id,
-      };
-      const [row] = await tx
-        .insert(pqqAssessments)
-        .values({ submissionId: input.submissionId, questionCode: input.questionCode, ...values })
-        .onConflictDoUpdate({
-          target: [pqqAssessments.submissionId, pqqAssessments.questionCode],
-          set: { ...values, updatedAt: new Date() },
-        })
-        .returning();
-      if (!row) throw new Error("assessment not stored");
-      saved.push({
-        submissionId: row.submissionId,
-        questionCode: row.questionCode,
-        passed: row.passed,
-        score: row.score,
-        rationale: row.rationale,
-      });
-    }
+    for (const input of inputs) saved.push(await storeAssessment(tx, actor, input));
     await recordAudit(tx, actor, {
       entityType: "tender",
       entityId: tenderId,
       action: "pqq-assessed",
-      summary: {
-        assessments: saved.map((a) => ({
-          submissionId: a.submissionId,
-          questionCode: a.questionCode,
-          passed: a.passed,
-          score: a.score,
-        })),
-      },
+      summary: { assessments: saved.map(({ rationale: _rationale, ...rest }) => rest) },
     });
     return saved;
   });
+}
+
+/** One assessment, new or replacing the earlier one of the same question. */
+async function storeAssessment(tx: Executor, actor: Actor, input: AssessmentInput) {
+  const values = {
+    passed: input.passed ?? null,
+    score: input.score ?? null,
+    rationale: input.rationale,
+    assessedById: actor.id,
+  };
+  const [row] = await tx
+    .insert(pqqAssessments)
+    .values({ submissionId: input.submissionId, questionCode: input.questionCode, ...values })
+    .onConflictDoUpdate({
+      target: [pqqAssessments.submissionId, pqqAssessments.questionCode],
+      set: { ...values, updatedAt: new Date() },
+    })
+    .returning();
+  if (!row) throw new Error("assessment not stored");
+  return {
+    submissionId: row.submissionId,
+    questionCode: row.questionCode,
+    passed: row.passed,
+    score: row.score,
+    rationale: row.rationale,
+  };
 }
 
 /** PUT /tenders/:id/pqq-assessments: one question of one response. */
@@ -198,7 +202,10 @@ async function checkOutcomes(db: Db, tenderId: string, ids: string[], input: Out
   input.outcomes.forEach((o, i) => {
     const path = `outcomes.${i}`;
     if (!ids.includes(o.submissionId)) {
-      errors.push({ path: `${path}.submissionId`, message: "This is not an opened PQQ response of the tender" });
+      errors.push({
+        path: `${path}.submissionId`,
+        message: "This is not an opened PQQ response of the tender",
+      });
       return;
     }
     if (input.outcomes.findIndex((x) => x.submissionId === o.submissionId) !== i) {
@@ -206,9 +213,14 @@ async function checkOutcomes(db: Db, tenderId: string, ids: string[], input: Out
       return;
     }
     const own = assessments.filter((a) => a.submissionId === o.submissionId);
-    const unassessed = questions.filter((q) => !own.some((a) => a.questionCode === q.code)).map((q) => q.code);
+    const unassessed = questions
+      .filter((q) => !own.some((a) => a.questionCode === q.code))
+      .map((q) => q.code);
     if (unassessed.length) {
-      errors.push({ path: `${path}.submissionId`, message: `Assess every PQQ question first: ${unassessed.join(", ")}` });
+      errors.push({
+        path: `${path}.submissionId`,
+        message: `Assess every PQQ question first: ${unassessed.join(", ")}`,
+      });
     }
     const failed = own.filter((a) => a.passed === false).map((a) => a.questionCode);
     if (!o.shortlisted && !o.reason) {
@@ -223,7 +235,10 @@ async function checkOutcomes(db: Db, tenderId: string, ids: string[], input: Out
   });
   const missing = ids.filter((id) => !input.outcomes.some((o) => o.submissionId === id));
   if (missing.length) {
-    errors.push({ path: "outcomes", message: `Give an outcome for every PQQ response (${missing.length} without one)` });
+    errors.push({
+      path: "outcomes",
+      message: `Give an outcome for every PQQ response (${missing.length} without one)`,
+    });
   }
   if (errors.length) throw unprocessable(errors);
 }
@@ -250,7 +265,11 @@ async function tellSupplier(
     await enqueueMessage(tx, {
       templateKey: "pqq-outcome",
       recipient: r.email,
-      personalisation: { ...common, outcome: words, link: `${publicUrl}${tenderPaths.opportunity(tender.id)}` },
+      personalisation: {
+        ...common,
+        outcome: words,
+        link: `${publicUrl}${tenderPaths.opportunity(tender.id)}`,
+      },
     });
     if (outcome.shortlisted) {
       await enqueueMessage(tx, {
@@ -293,13 +312,15 @@ async function decideOutcomes(
 ) {
   const { tender, record } = await openedPqq(db, tenderId);
   const ids = record.submissions.map((s) => s.submissionId);
-  if ((await outcomesOf(db, tenderId)).length > 0) throw new ConflictError("The PQQ outcomes are already decided");
+  if ((await outcomesOf(db, tenderId)).length > 0)
+    throw new ConflictError("The PQQ outcomes are already decided");
   await checkOutcomes(db, tenderId, ids, input);
   const organisationOf = new Map(record.submissions.map((s) => [s.submissionId, s.organisationId]));
   const now = clock.now();
   await db.transaction(async (tx) => {
     await lockTender(tx, tenderId);
-    if ((await outcomesOf(tx, tenderId)).length > 0) throw new ConflictError("The PQQ outcomes are already decided");
+    if ((await outcomesOf(tx, tenderId)).length > 0)
+      throw new ConflictError("The PQQ outcomes are already decided");
     let messaged = 0;
     for (const o of input.outcomes) {
       await tx.insert(pqqOutcomes).values({
@@ -322,9 +343,16 @@ async function decideOutcomes(
         messaged,
       },
     });
-    const evidence = { projectId: tender.projectId, type: "record" as const, id: tenderId, on: clock.today(), actor };
+    const evidence = {
+      projectId: tender.projectId,
+      type: "record" as const,
+      id: tenderId,
+      on: clock.today(),
+      actor,
+    };
     await recordEvidence(tx, { ...evidence, kind: "pqq-evaluated" });
-    if (input.outcomes.some((o) => o.shortlisted)) await recordEvidence(tx, { ...evidence, kind: "itt-issued" });
+    if (input.outcomes.some((o) => o.shortlisted))
+      await recordEvidence(tx, { ...evidence, kind: "itt-issued" });
   });
   const outcomes = await outcomesOf(db, tenderId);
   return {

@@ -37,7 +37,12 @@ export async function submittedOrganisations(ex: Executor, tenderId: string, sec
 }
 
 /** Whether the reminder for this section and deadline was already sent: its audit record says so. */
-export async function reminderAlreadySent(ex: Executor, tenderId: string, section: Section, deadline: string) {
+export async function reminderAlreadySent(
+  ex: Executor,
+  tenderId: string,
+  section: Section,
+  deadline: string,
+) {
   const [row] = await ex
     .select({ id: auditEvents.id })
     .from(auditEvents)

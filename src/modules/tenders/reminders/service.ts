@@ -41,12 +41,15 @@ async function remind(db: Db, publicUrl: string, raw: Record<string, unknown>): 
   const tender = await findTender(db, payload.tenderId);
   if (!tender) return { sent: 0, skipped: "no-tender" };
   if (tender.status !== "published") return { sent: 0, skipped: "not-published" };
-  const current = sectionsOf(tender).includes(payload.section) ? sectionDeadline(payload.section, tender) : null;
+  const current = sectionsOf(tender).includes(payload.section)
+    ? sectionDeadline(payload.section, tender)
+    : null;
   if (current?.getTime() !== deadline.getTime()) return { sent: 0, skipped: "deadline-moved" };
   const iso = deadline.toISOString();
   return db.transaction(async (tx): Promise<ReminderOutcome> => {
     await lockTender(tx, tender.id);
-    if (await reminderAlreadySent(tx, tender.id, payload.section, iso)) return { sent: 0, skipped: "already-sent" };
+    if (await reminderAlreadySent(tx, tender.id, payload.section, iso))
+      return { sent: 0, skipped: "already-sent" };
     if (await findOpening(tx, tender.id, payload.section)) return { sent: 0, skipped: "opened" };
     const invitedOnly = payload.section === "itt" && sectionsOf(tender).includes("pqq");
     const submitted = await submittedOrganisations(tx, tender.id, payload.section);
@@ -70,7 +73,12 @@ async function remind(db: Db, publicUrl: string, raw: Record<string, unknown>): 
       entityType: "tender",
       entityId: tender.id,
       action: REMINDER_SENT_ACTION,
-      summary: { section: payload.section, deadline: iso, organisations: organisations.length, messages: recipients.length },
+      summary: {
+        section: payload.section,
+        deadline: iso,
+        organisations: organisations.length,
+        messages: recipients.length,
+      },
     });
     return { sent: recipients.length, organisations: organisations.length };
   });
