@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "../../../db/client.js";
+import type { Db, Executor } from "../../../db/client.js";
 import { submissionCompliance, tenderOpenings } from "../../../db/schema/index.js";
 import type { Clock } from "../../../domain/clock.js";
 import { can, type Actor } from "../../../domain/policy.js";
@@ -181,6 +181,19 @@ async function planOpening(db: Db, clock: Clock, actor: Actor, tenderId: string,
   return plan;
 }
 
+/** App C 5.6 "tenders opened", then 5.7: the evaluation team may read the opened tenders. */
+async function ittOpenedEvidence(
+  tx: Executor,
+  projectId: string,
+  openingId: string,
+  on: string,
+  actor: Actor,
+) {
+  for (const kind of ["tenders-opened", "evaluation-access-given"]) {
+    await recordEvidence(tx, { projectId, type: "record", kind, id: openingId, on, actor });
+  }
+}
+
 /**
  * Records the opening of a section (App C 5.6): after its deadline by the server's clock, by a
  * procurement officer with another as witness. In one transaction: the record of every submitted
@@ -231,18 +244,7 @@ async function open(
       action: `${section}-opened`,
       summary: { openingId: row.id, ...record, compliance: checks },
     });
-    // App C 5.6 "tenders opened", then 5.7: the evaluation team may read the opened tenders.
-    const kinds = section === "itt" ? ["tenders-opened", "evaluation-access-given"] : [];
-    for (const kind of kinds) {
-      await recordEvidence(tx, {
-        projectId: tender.projectId,
-        type: "record",
-        kind,
-        id: row.id,
-        on: clock.today(),
-        actor,
-      });
-    }
+    if (section === "itt") await ittOpenedEvidence(tx, tender.projectId, row.id, clock.today(), actor);
     return row.id;
   });
   const found = await overview(db, clock, tenderId);

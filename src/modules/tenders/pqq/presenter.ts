@@ -67,3 +67,13 @@ export function presentPqq(input: {
   });
   return { questions, responses, decided: outcomes.length > 0 };
 }
+
+/** An outcome as the API gives it. */
+export function presentOutcome(o: OutcomeFacts) {
+  return {
+    submissionId: o.submissionId,
+    shortlisted: o.shortlisted,
+    reason: o.reason,
+    notifiedAt: o.notifiedAt?.toISOString() ?? null,
+  };
+}

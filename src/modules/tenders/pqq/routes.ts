@@ -132,6 +132,28 @@ function pqqPage(app: App) {
   );
 }
 
+interface Assessed {
+  code: string;
+  assessment: { passed: boolean | null; score: number | null; rationale: string } | null;
+}
+
+/** A question's fields as typed (after a refusal), else as saved. */
+function answerForm(a: Assessed, typed: Fields | null) {
+  if (typed) {
+    return {
+      passed: text(typed, `${a.code}-passed`),
+      score: text(typed, `${a.code}-score`),
+      rationale: text(typed, `${a.code}-rationale`),
+    };
+  }
+  const passed = a.assessment?.passed;
+  return {
+    passed: passed === true ? "pass" : passed === false ? "fail" : "",
+    score: a.assessment?.score?.toString() ?? "",
+    rationale: a.assessment?.rationale ?? "",
+  };
+}
+
 /** One response's answers and the form that assesses its questions. */
 function responsePage(app: App) {
   const { pqq } = app.services.tenderOpening;
@@ -159,17 +181,7 @@ function responsePage(app: App) {
       scoreMax: PQQ_SCORE_MAX,
       answers: loaded.response.answers.map((a) => ({
         ...a,
-        form: {
-          passed: typed
-            ? text(state.values, `${a.code}-passed`)
-            : a.assessment?.passed === true
-              ? "pass"
-              : a.assessment?.passed === false
-                ? "fail"
-                : "",
-          score: typed ? text(state.values, `${a.code}-score`) : (a.assessment?.score?.toString() ?? ""),
-          rationale: typed ? text(state.values, `${a.code}-rationale`) : (a.assessment?.rationale ?? ""),
-        },
+        form: answerForm(a, typed ? state.values : null),
       })),
     });
   });

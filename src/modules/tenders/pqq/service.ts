@@ -20,7 +20,7 @@ import {
   supplierRecipients,
   type TenderRow,
 } from "../opening/queries.js";
-import { presentPqq } from "./presenter.js";
+import { presentOutcome, presentPqq } from "./presenter.js";
 import { assessmentsOf, outcomesOf, sealedPqqContent } from "./queries.js";
 
 /**
@@ -354,15 +354,7 @@ async function decideOutcomes(
     if (input.outcomes.some((o) => o.shortlisted))
       await recordEvidence(tx, { ...evidence, kind: "itt-issued" });
   });
-  const outcomes = await outcomesOf(db, tenderId);
-  return {
-    outcomes: outcomes.map((o) => ({
-      submissionId: o.submissionId,
-      shortlisted: o.shortlisted,
-      reason: o.reason,
-      notifiedAt: o.notifiedAt?.toISOString() ?? null,
-    })),
-  };
+  return { outcomes: (await outcomesOf(db, tenderId)).map(presentOutcome) };
 }
 
 export function createPqqService(db: Db, clock: Clock, sealer: Sealer, publicUrl: string) {
