@@ -28,6 +28,7 @@ import { createSealer } from "./modules/tenders/sealing.js";
 import { createSuppliersService } from "./modules/suppliers/service.js";
 import { createOpportunitiesService } from "./modules/tenders/opportunities/service.js";
 import { createClarificationsService } from "./modules/tenders/clarifications/service.js";
+import { createTenderOpeningServices } from "./modules/tenders/opening/service.js";
 
 /** The links messages carry, absolute under PUBLIC_URL. */
 function messageLinks(publicUrl: string): MessageLinks {
@@ -92,6 +93,13 @@ export function createServices(database: Database, config: Config, clock: Clock 
     opportunities: createOpportunitiesService(db, documents, clock),
     /** Clarification questions and their answers (App C 5.5). */
     clarifications: createClarificationsService(db, clock, { publicUrl: config.publicUrl }),
+    /** The recorded opening, compliance, the PQQ stage and the deadline reminders (docs/tendering.md). */
+    tenderOpening: createTenderOpeningServices(
+      db,
+      clock,
+      createSealer(config.sealingSecret),
+      config.publicUrl,
+    ),
     /** The version of the data that kept pages are checked against (ADR 0004). */
     changes,
     /** Makes a read model kept until the next audited change (ADR 0004), on that version. */

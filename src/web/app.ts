@@ -20,6 +20,8 @@ import { errorForLog } from "../db/errors.js";
 import { createServices, type Services } from "../services.js";
 import { createWorker, type JobHandler } from "../jobs/worker.js";
 import { DELIVER_MESSAGE_JOB, deliveryJobHandler } from "../modules/notifications/service.js";
+import { TENDER_DEADLINE_REMINDER_JOB } from "../modules/tenders/deadline-reminder.js";
+import { reminderJobHandler } from "../modules/tenders/reminders/service.js";
 import { apiAuthPlugin } from "./api-auth.js";
 import { csrfPlugin } from "./csrf.js";
 import { errorsPlugin } from "./errors.js";
@@ -199,6 +201,7 @@ function runJobs(
         await services.jobs.enqueue(PURGE_SESSIONS_JOB, {}, new Date(Date.now() + 3_600_000));
       },
       [DELIVER_MESSAGE_JOB]: deliveryJobHandler(services.notifications, app.log),
+      [TENDER_DEADLINE_REMINDER_JOB]: reminderJobHandler(services.tenderOpening.reminders),
       ...jobHandlers,
     },
     app.log,

@@ -47,6 +47,7 @@ import { opportunityRoutes } from "../modules/tenders/opportunities/routes.js";
 import { opportunitiesApi } from "../modules/tenders/opportunities/api.js";
 import { clarificationRoutes } from "../modules/tenders/clarifications/routes.js";
 import { clarificationsApi } from "../modules/tenders/clarifications/api.js";
+import { tenderOpeningRoutes } from "../modules/tenders/opening/routes.js";
 
 /** Each capability registers its pages and API here (one line each). */
 export async function registerModules(app: FastifyInstance): Promise<void> {
@@ -99,5 +100,6 @@ export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(opportunitiesApi);
   await app.register(clarificationRoutes);
   await app.register(clarificationsApi);
+  await app.register(tenderOpeningRoutes);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }
