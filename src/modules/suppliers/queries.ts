@@ -1,8 +1,17 @@
-import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import { emailVerifications, organisations, passwordResetRequests, users } from "../../db/schema/index.js";
 
 /** Supplier accounts' reads (docs/tendering.md, supplier accounts). */
+
+/**
+ * A supplier's person that tender messages reach: active, and either confirmed their address through
+ * the link or was given a password by staff (a staff-made account). A self-registered person who has
+ * not confirmed has neither, and hears nothing until they do.
+ */
+export function reachableSupplierUser(): SQL {
+  return sql`(${users.active} AND (${users.emailVerifiedAt} IS NOT NULL OR ${users.passwordHash} IS NOT NULL))`;
+}
 
 /** The account that has this address (in any case), or null. */
 export async function userWithEmail(ex: Executor, email: string) {

@@ -1,4 +1,5 @@
-import { and, asc, eq, isNotNull, or, sql } from "drizzle-orm";
+import { reachableSupplierUser } from "../../suppliers/queries.js";
+import { and, asc, eq, or, sql } from "drizzle-orm";
 import type { Executor } from "../../../db/client.js";
 import { clarifications, organisations, tenderInterests, users } from "../../../db/schema/index.js";
 
@@ -79,7 +80,7 @@ export async function nextClarificationNumber(db: Executor, tenderId: string): P
 }
 
 /**
- * Who hears of an answer (App C 5.5): every verified, active user of the organisations named, or of
+ * Who hears of an answer (App C 5.5): every reachable user (suppliers/queries.ts) of the organisations named, or of
  * every organisation that registered interest in the tender when none are named.
  */
 export async function recipientEmails(
@@ -94,7 +95,7 @@ export async function recipientEmails(
   const rows = await db
     .select({ email: users.email })
     .from(users)
-    .where(and(orgCondition, eq(users.active, true), isNotNull(users.emailVerifiedAt)))
+    .where(and(orgCondition, reachableSupplierUser()))
     .orderBy(asc(users.email));
   return [...new Set(rows.map((r) => r.email))];
 }

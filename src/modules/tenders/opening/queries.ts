@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { reachableSupplierUser } from "../../suppliers/queries.js";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Executor } from "../../../db/client.js";
 import {
   organisations,
@@ -128,18 +129,12 @@ export async function possibleWitnesses(ex: Executor, exceptId: string | null) {
   return rows.filter((r) => r.id !== exceptId);
 }
 
-/** Verified, active users of the organisations: those a supplier's messages go to. */
+/** The reachable users of the organisations (suppliers/queries.ts): those a supplier's messages go to. */
 export async function supplierRecipients(ex: Executor, organisationIds: string[]) {
   if (organisationIds.length === 0) return [];
   return ex
     .select({ id: users.id, email: users.email, organisationId: users.organisationId })
     .from(users)
-    .where(
-      and(
-        inArray(users.organisationId, organisationIds),
-        eq(users.active, true),
-        isNotNull(users.emailVerifiedAt),
-      ),
-    )
+    .where(and(inArray(users.organisationId, organisationIds), reachableSupplierUser()))
     .orderBy(asc(users.email));
 }
