@@ -25,6 +25,7 @@ import type { MessageLinks } from "./modules/notifications/links.js";
 import { projectPaths } from "./modules/projects/paths.js";
 import { paths } from "./web/paths.js";
 import { createSealer } from "./modules/tenders/sealing.js";
+import { createTendersService } from "./modules/tenders/service.js";
 
 /** The links messages carry, absolute under PUBLIC_URL. */
 function messageLinks(publicUrl: string): MessageLinks {
@@ -83,6 +84,14 @@ export function createServices(database: Database, config: Config, clock: Clock 
     notifications: createNotificationsService(db, transportFor(config.mail)),
     /** Opens the tenders' data keys under SEALING_SECRET (docs/tendering.md, the seal). */
     sealer: createSealer(config.sealingSecret),
+    /** Tenders: set-up, the pack, publication and addenda (docs/tendering.md). */
+    tenders: createTendersService({
+      db,
+      documents,
+      clock,
+      sealer: createSealer(config.sealingSecret),
+      publicUrl: config.publicUrl,
+    }),
     /** The version of the data that kept pages are checked against (ADR 0004). */
     changes,
     /** Makes a read model kept until the next audited change (ADR 0004), on that version. */
