@@ -42,6 +42,7 @@ import { eqiaApi } from "../modules/eqia/api.js";
 import { eqiaRoutes } from "../modules/eqia/routes.js";
 import { outboxRoutes } from "../modules/notifications/routes.js";
 import { tendersApi } from "../modules/tenders/api.js";
+import { tenderRoutes } from "../modules/tenders/routes.js";
 
 /** Each capability registers its pages and API here (one line each). */
 export async function registerModules(app: FastifyInstance): Promise<void> {
@@ -88,6 +89,7 @@ export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(eqiaRoutes);
   await app.register(eqiaApi);
   await app.register(outboxRoutes);
+  await app.register(tenderRoutes);
   await app.register(tendersApi);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }

@@ -95,14 +95,10 @@ export function publishedChanges(
   }
   if (Object.keys(amendment.changes).length === 0) return { ok: true, amendment: null };
   const order = timetableProblems(procedure, { ...next, publishedAt: tender.publishedAt ?? now });
-  const changed = new Set(Object.keys(amendment.changes));
-  problems.push(
-    ...order.filter((p) => changed.has(p.field)).map((p) => ({ path: p.field, message: p.message })),
-  );
-  // A timetable already out of order is left to the fields that broke it; a change cannot break it.
-  if (order.length && !problems.length) {
-    problems.push(...order.map((p) => ({ path: p.field, message: p.message })));
-  }
+  // The order is broken by the deadline that moved: the problem is shown on it, whichever the rule names.
+  const moved = DEADLINES.filter((f) => f in amendment.changes);
+  const on = (field: DeadlineField) => (moved.includes(field) ? field : (moved[0] ?? field));
+  problems.push(...order.map((p) => ({ path: on(p.field), message: p.message })));
   if (problems.length) return { ok: false, problems };
   amendment.summary = words.join(" ");
   return { ok: true, amendment };
