@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   blobs,
@@ -527,7 +527,184 @@ describe("what a supplier sees", () => {
   });
 });
 
-void and;
-void html;
-void postForm;
-void officer;
+describe("the staff's tender pages", () => {
+  it("lists a project's tenders under its sub-navigation, with an empty state and the set-up link", async () => {
+    const projectId = await stageFourProject();
+    const response = await t.app.inject({ url: `/projects/${projectId}/tenders`, cookies: officer });
+    expect(response.statusCode).toBe(200);
+    const $ = html(response.body);
+    expect($('#project-navigation a[aria-current="page"]').text().trim()).toBe("Tenders");
+    expect($("#no-tenders").text()).toContain("no tenders yet");
+    expect($("#set-up-tender").attr("href")).toBe(`/projects/${projectId}/tenders/new`);
+  });
+
+  it("sets up a tender through the form: only the regime's procedures, errors summarised, deadlines in UK time", async () => {
+    const projectId = await stageFourProject();
+    const formUrl = `/projects/${projectId}/tenders/new`;
+    const form = html((await t.app.inject({ url: formUrl, cookies: officer })).body);
+    expect(form('input[name="_csrf"]').val()).toBeTruthy();
+    expect(
+      form('input[name="procedure"]')
+        .map((_i, el) => form(el).val())
+        .get(),
+    ).toEqual(["open", "restricted"]);
+
+    const bad = await postForm(t.app, formUrl, `/projects/${projectId}/tenders`, officer, {
+      title: "",
+      procedure: "open",
+      "clarificationDeadline-day": "1",
+      "clarificationDeadline-month": "4",
+      "clarificationDeadline-year": "2026",
+      clarificationDeadlineTime: "25:00",
+      "submissionDeadline-day": "15",
+      "submissionDeadline-month": "4",
+      "submissionDeadline-year": "2026",
+      submissionDeadlineTime: "12:00",
+    });
+    expect(bad.response.headers.location).toBe(formUrl);
+    const refused = html((await t.app.inject({ url: formUrl, cookies: bad.cookies })).body);
+    const summary = refused(".govuk-error-summary a")
+      .map((_i, el) => refused(el).attr("href"))
+      .get();
+    expect(summary).toEqual(expect.arrayContaining(["#title", "#clarificationDeadlineTime"]));
+
+    const good = await postForm(t.app, formUrl, `/projects/${projectId}/tenders`, officer, {
+      title: "Young people's treatment",
+      procedure: "open",
+      "clarificationDeadline-day": "1",
+      "clarificationDeadline-month": "4",
+      "clarificationDeadline-year": "2026",
+      clarificationDeadlineTime: "12:00",
+      "submissionDeadline-day": "15",
+      "submissionDeadline-month": "4",
+      "submissionDeadline-year": "2026",
+      submissionDeadlineTime: "17:30",
+      lots: "L1 North Kent\nL2 South Kent",
+    });
+    const location = String(good.response.headers.location);
+    expect(location).toMatch(/^\/tenders\/[0-9a-f-]{36}$/);
+    const tenderId = location.split("/").at(-1) ?? "";
+    const [row] = await t.database.db.select().from(tenders).where(eq(tenders.id, tenderId));
+    // 12:00 in London on 1 April 2026 is 11:00 UTC (summer time).
+    expect(row?.clarificationDeadline.toISOString()).toBe("2026-04-01T11:00:00.000Z");
+    expect(row?.lots).toEqual([
+      { code: "L1", title: "North Kent" },
+      { code: "L2", title: "South Kent" },
+    ]);
+    const $ = html((await t.app.inject({ url: location, cookies: good.cookies })).body);
+    expect($("#tender-status").text()).toContain("Draft");
+    expect($("#timetable-list").text()).toContain("1 April 2026");
+    expect($("#missing li").length).toBeGreaterThan(0);
+    expect($("#missing").text()).toContain("questions of the Invitation to tender (ITT)");
+    $("form").each((_i, el) => {
+      expect($(el).find('input[name="_csrf"]').val()).toBeTruthy();
+    });
+  });
+
+  it("adds questions, takes the pack and publishes from the tender's page, then moves a deadline as an addendum", async () => {
+    const projectId = await stageFourProject();
+    const tender = await createTender(projectId, { questions: [] });
+    const page = `/tenders/${tender.id}`;
+    const newQuestion = `${page}/questions/new`;
+    const weighted = await postForm(t.app, newQuestion, `${page}/questions`, officer, {
+      code: "Q1",
+      section: "itt",
+      kind: "scored",
+      text: "How will you deliver the service?",
+      weightPct: "60",
+    });
+    expect(weighted.response.headers.location).toBe(newQuestion);
+    const refused = html((await t.app.inject({ url: newQuestion, cookies: weighted.cookies })).body);
+    expect(refused("#weightPct-error").text()).toContain("total 60%");
+    const added = await postForm(t.app, newQuestion, `${page}/questions`, officer, {
+      code: "Q1",
+      section: "itt",
+      kind: "scored",
+      text: "How will you deliver the service?",
+      weightPct: "100",
+      wordLimit: "500",
+      attachmentAllowed: "yes",
+    });
+    expect(added.response.headers.location).toBe(`${page}#questions`);
+
+    const { csrf, cookies } = await (async () => {
+      const response = await t.app.inject({ url: page, cookies: officer });
+      const $ = html(response.body);
+      return { csrf: String($("#upload input[name=_csrf]").val()), cookies: officer };
+    })();
+    for (const kind of REQUIRED) {
+      const form = multipart([
+        { name: "_csrf", value: csrf },
+        { name: "kind", value: kind },
+        { name: "title", value: `The ${kind}` },
+        { name: "file", filename: `${kind}.pdf`, contentType: "application/pdf", data: pdf() },
+      ]);
+      const upload = await t.app.inject({
+        method: "POST",
+        url: `${page}/documents`,
+        cookies,
+        headers: form.headers,
+        payload: form.payload,
+      });
+      expect(upload.statusCode, upload.body).toBe(303);
+    }
+    const forged = multipart([
+      { name: "_csrf", value: "forged" },
+      { name: "kind", value: "other" },
+      { name: "title", value: "Forged" },
+      { name: "file", filename: "x.pdf", contentType: "application/pdf", data: pdf() },
+    ]);
+    const forgery = await t.app.inject({
+      method: "POST",
+      url: `${page}/documents`,
+      cookies,
+      headers: forged.headers,
+      payload: forged.payload,
+    });
+    expect(forgery.statusCode).toBe(403);
+
+    const published = await postForm(t.app, page, `${page}/publish`, officer, {});
+    expect(published.response.headers.location).toBe(page);
+    const after = html((await t.app.inject({ url: page, cookies: published.cookies })).body);
+    expect(after("#tender-status").text()).toContain("Published");
+    expect(
+      after("#tender-parts a")
+        .map((_i, el) => after(el).attr("href"))
+        .get(),
+    ).toEqual([`${page}/clarifications`, `${page}/submissions`, `${page}/opening`]);
+    expect(after("#change-deadlines")).toHaveLength(1);
+
+    const moved = await postForm(t.app, page, `${page}/deadlines`, officer, {
+      "clarificationDeadline-day": "1",
+      "clarificationDeadline-month": "4",
+      "clarificationDeadline-year": "2026",
+      clarificationDeadlineTime: "13:00",
+      "submissionDeadline-day": "22",
+      "submissionDeadline-month": "4",
+      "submissionDeadline-year": "2026",
+      submissionDeadlineTime: "12:00",
+    });
+    expect(moved.response.headers.location).toBe(page);
+    const log = html((await t.app.inject({ url: page, cookies: moved.cookies })).body);
+    expect(log("#addenda-log tbody tr")).toHaveLength(1);
+    expect(log("#addenda-log").text()).toContain("22 April 2026");
+  });
+
+  it("refuses the pages to a supplier and the set-up form to an evaluator", async () => {
+    const projectId = await stageFourProject();
+    const supplier = await supplierUser();
+    const supplierCookies = await signIn(t.app, supplier.email);
+    expect(
+      (await t.app.inject({ url: `/projects/${projectId}/tenders`, cookies: supplierCookies })).statusCode,
+    ).toBe(403);
+    const evaluator = await createUser(t.services, ["evaluator"]);
+    const evaluatorCookies = await signIn(t.app, evaluator.email);
+    expect(
+      (await t.app.inject({ url: `/projects/${projectId}/tenders`, cookies: evaluatorCookies })).statusCode,
+    ).toBe(200);
+    expect(
+      (await t.app.inject({ url: `/projects/${projectId}/tenders/new`, cookies: evaluatorCookies }))
+        .statusCode,
+    ).toBe(403);
+  });
+});
