@@ -97,7 +97,11 @@ function projectPages(app: App) {
       tenders: found.items.map((item) => ({ ...item, value: pounds(item.valuePence) })),
     });
   });
+}
 
+/** The set-up form and its post. */
+function newTenderPages(app: App) {
+  const { tenders } = app.services;
   app.get(tenderPaths.newTender(), manageProject, async (request, reply) => {
     const project = await tenders.project(request.params.id);
     if (!project) return renderStatus(reply, 404);
@@ -256,7 +260,11 @@ function questionPages(app: App) {
   app.get(tenderPagePaths.question(), manageQuestion, (request, reply) =>
     showForm(request, reply, request.params.id, request.params.questionId),
   );
+}
 
+/** The question forms' posts: add, change, remove. */
+function questionPosts(app: App) {
+  const { tenders } = app.services;
   const loadTender = ({ id }: { id: string }) => tenders.get(id);
   app.post(
     tenderPagePaths.questions(),
@@ -369,8 +377,10 @@ function packUpload(app: App) {
 /** The staff's tender pages. */
 export const tenderRoutes: FastifyPluginAsyncZod = async (app) => {
   projectPages(app);
+  newTenderPages(app);
   tenderPage(app);
   publishing(app);
   questionPages(app);
+  questionPosts(app);
   packUpload(app);
 };
