@@ -690,6 +690,45 @@ describe("the staff's tender pages", () => {
     expect(log("#addenda-log").text()).toContain("22 April 2026");
   });
 
+  it("shows the pack upload's refusals in the error summary, storing nothing", async () => {
+    const projectId = await stageFourProject();
+    const tender = await createTender(projectId);
+    const page = `/tenders/${tender.id}`;
+    const csrf = String(
+      html((await t.app.inject({ url: page, cookies: officer })).body)("#upload input[name=_csrf]").val(),
+    );
+    const cases: [string, string, Buffer, string][] = [
+      ["", "spec.pdf", pdf(), "#doc-title"],
+      ["A program", "spec.pdf", Buffer.from("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"), "#file"],
+    ];
+    for (const [title, filename, data, href] of cases) {
+      const form = multipart([
+        { name: "_csrf", value: csrf },
+        { name: "kind", value: "specification" },
+        { name: "title", value: title },
+        { name: "file", filename, contentType: "application/pdf", data },
+      ]);
+      const response = await t.app.inject({
+        method: "POST",
+        url: `${page}/documents`,
+        cookies: officer,
+        headers: form.headers,
+        payload: form.payload,
+      });
+      expect(response.statusCode).toBe(303);
+      const back = html((await t.app.inject({ url: page, cookies: officer })).body);
+      expect(
+        back(".govuk-error-summary a")
+          .map((_i, el) => back(el).attr("href"))
+          .get(),
+      ).toContain(href);
+    }
+    const documents = (
+      await t.app.inject({ url: `/api/v1/tenders/${tender.id}/documents`, headers: auth() })
+    ).json<{ items: unknown[] }>();
+    expect(documents.items).toEqual([]);
+  });
+
   it("refuses the pages to a supplier and the set-up form to an evaluator", async () => {
     const projectId = await stageFourProject();
     const supplier = await supplierUser();

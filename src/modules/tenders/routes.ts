@@ -367,7 +367,9 @@ function packUpload(app: App) {
         const refused = formRefusal(error);
         if (!refused) throw error;
         if (refused.status === 404) return renderStatus(reply, 404);
-        const errors = refused.errors.length ? refused.errors : [{ path: "file", message: refused.message }];
+        // The upload form's title box is "doc-title": the page has the tender's title too.
+        const found = refused.errors.length ? refused.errors : [{ path: "file", message: refused.message }];
+        const errors = found.map((e) => (e.path === "title" ? { ...e, path: "doc-title" } : e));
         return redirectWithErrors(request, reply, back, errors);
       }
     },
