@@ -29,6 +29,7 @@ import { createSuppliersService } from "./modules/suppliers/service.js";
 import { createOpportunitiesService } from "./modules/tenders/opportunities/service.js";
 import { createClarificationsService } from "./modules/tenders/clarifications/service.js";
 import { createTenderOpeningServices } from "./modules/tenders/opening/service.js";
+import { createTendersService } from "./modules/tenders/service.js";
 
 /** The links messages carry, absolute under PUBLIC_URL. */
 function messageLinks(publicUrl: string): MessageLinks {
@@ -100,6 +101,14 @@ export function createServices(database: Database, config: Config, clock: Clock 
       createSealer(config.sealingSecret),
       config.publicUrl,
     ),
+    /** Tenders: set-up, the pack, publication and addenda (docs/tendering.md). */
+    tenders: createTendersService({
+      db,
+      documents,
+      clock,
+      sealer: createSealer(config.sealingSecret),
+      publicUrl: config.publicUrl,
+    }),
     /** The version of the data that kept pages are checked against (ADR 0004). */
     changes,
     /** Makes a read model kept until the next audited change (ADR 0004), on that version. */

@@ -48,6 +48,8 @@ import { opportunitiesApi } from "../modules/tenders/opportunities/api.js";
 import { clarificationRoutes } from "../modules/tenders/clarifications/routes.js";
 import { clarificationsApi } from "../modules/tenders/clarifications/api.js";
 import { tenderOpeningRoutes } from "../modules/tenders/opening/routes.js";
+import { tendersApi } from "../modules/tenders/api.js";
+import { tenderRoutes } from "../modules/tenders/routes.js";
 
 /** Each capability registers its pages and API here (one line each). */
 export async function registerModules(app: FastifyInstance): Promise<void> {
@@ -101,5 +103,7 @@ export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(clarificationRoutes);
   await app.register(clarificationsApi);
   await app.register(tenderOpeningRoutes);
+  await app.register(tenderRoutes);
+  await app.register(tendersApi);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }

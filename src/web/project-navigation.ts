@@ -14,6 +14,7 @@ const PROJECT_SECTIONS = [
   { key: "risks", text: "Risks", path: "/risks", action: "projects:read" },
   { key: "eqia", text: "Equality impact", path: "/eqia", action: "projects:read" },
   { key: "rules", text: "Rules", path: "/rules", action: "projects:read" },
+  { key: "tenders", text: "Tenders", path: "/tenders", action: "tenders:read" },
   { key: "timeline", text: "Timeline", path: "/timeline", action: "projects:read" },
 ] as const satisfies readonly { key: string; text: string; path: string; action: Action }[];
 

@@ -80,6 +80,7 @@ const PAGES: [string, string][] = [
   ["/risks", "Risks"],
   ["/eqia", "Equality impact"],
   ["/rules", "Rules"],
+  ["/tenders", "Tenders"],
   ["/timeline", "Timeline"],
 ];
 

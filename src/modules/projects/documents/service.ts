@@ -165,3 +165,13 @@ export function createDocumentsService(deps: Deps) {
       openVersion(deps, projectId, documentId, version),
   };
 }
+
+/** Receiving and checking a document, for the other capabilities that store documents (tender packs). */
+export {
+  attachmentHeader,
+  checkDocumentFile,
+  receiveUpload,
+  UploadStopped,
+  type ReceivedUpload,
+  type SpooledFile,
+} from "../upload.js";
