@@ -7,7 +7,7 @@ import { createOrganisationsService } from "./modules/organisations/service.js";
 import { createUsersService } from "./modules/users/service.js";
 import { createReferenceService } from "./modules/programmes/service.js";
 import { createGovernanceService } from "./modules/governance/service.js";
-import { createDocumentStore } from "./modules/documents/store.js";
+import { createDocumentStore, type DocumentStore } from "./modules/documents/store.js";
 import { createJobQueue } from "./jobs/queue.js";
 import { createChecklistService } from "./modules/checklist/service.js";
 import { createRisksService } from "./modules/risks/service.js";
@@ -37,6 +37,31 @@ function messageLinks(publicUrl: string): MessageLinks {
     signIn: `${publicUrl}${paths.signIn}`,
     resetPassword: (token) => `${publicUrl}${paths.resetPassword}?token=${token}`,
     awaiting: (bodyCode) => `${publicUrl}${projectPaths.awaiting(encodeURIComponent(bodyCode))}`,
+  };
+}
+
+/** E-tendering's services (docs/tendering.md): supplier accounts to the recorded opening. */
+function tenderingServices(db: Database["db"], documents: DocumentStore, config: Config, clock: Clock) {
+  const sealer = createSealer(config.sealingSecret);
+  return {
+    /** Supplier accounts: self-registration, the link that confirms an address, colleagues. */
+    suppliers: createSuppliersService(db, config.sessionSecret, config.publicUrl),
+    /** Opens the tenders' data keys under SEALING_SECRET (docs/tendering.md, the seal). */
+    sealer,
+    /** Find opportunities, register interest, download the pack (docs/tendering.md). */
+    opportunities: createOpportunitiesService(db, documents, clock),
+    /** Clarification questions and their answers (App C 5.5). */
+    clarifications: createClarificationsService(db, clock, { publicUrl: config.publicUrl }),
+    /** The recorded opening, compliance, the PQQ stage and the deadline reminders (docs/tendering.md). */
+    tenderOpening: createTenderOpeningServices(db, clock, sealer, config.publicUrl),
+    /** Tenders: set-up, the pack, publication and addenda (docs/tendering.md). */
+    tenders: createTendersService({
+      db,
+      documents,
+      clock,
+      sealer,
+      publicUrl: config.publicUrl,
+    }),
   };
 }
 
@@ -86,29 +111,7 @@ export function createServices(database: Database, config: Config, clock: Clock 
     home: createHomeService(db, clock, projects.pipeline),
     /** The outbox and its delivery by SMTP or GOV.UK Notify, when one is configured. */
     notifications: createNotificationsService(db, transportFor(config.mail)),
-    /** Supplier accounts: self-registration, the link that confirms an address, colleagues. */
-    suppliers: createSuppliersService(db, config.sessionSecret, config.publicUrl),
-    /** Opens the tenders' data keys under SEALING_SECRET (docs/tendering.md, the seal). */
-    sealer: createSealer(config.sealingSecret),
-    /** Find opportunities, register interest, download the pack (docs/tendering.md). */
-    opportunities: createOpportunitiesService(db, documents, clock),
-    /** Clarification questions and their answers (App C 5.5). */
-    clarifications: createClarificationsService(db, clock, { publicUrl: config.publicUrl }),
-    /** The recorded opening, compliance, the PQQ stage and the deadline reminders (docs/tendering.md). */
-    tenderOpening: createTenderOpeningServices(
-      db,
-      clock,
-      createSealer(config.sealingSecret),
-      config.publicUrl,
-    ),
-    /** Tenders: set-up, the pack, publication and addenda (docs/tendering.md). */
-    tenders: createTendersService({
-      db,
-      documents,
-      clock,
-      sealer: createSealer(config.sealingSecret),
-      publicUrl: config.publicUrl,
-    }),
+    ...tenderingServices(db, documents, config, clock),
     /** The version of the data that kept pages are checked against (ADR 0004). */
     changes,
     /** Makes a read model kept until the next audited change (ADR 0004), on that version. */

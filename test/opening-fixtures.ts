@@ -89,7 +89,10 @@ export async function supplierWithUser(
   return { user, organisationId };
 }
 
-/** Another user of the same organisation. */
+/**
+ * Another user of the same organisation; an unconfirmed one is as a self-registered person who has not
+ * yet used the link: no confirmed address and no password (suppliers/queries.ts reachableSupplierUser).
+ */
 export async function colleagueOf(
   t: { services: Services; database: Database },
   organisationId: string,
@@ -99,7 +102,11 @@ export async function colleagueOf(
   await asFixture(t.database.db, (tx) =>
     tx
       .update(users)
-      .set({ roles: ["supplier-user"], organisationId, emailVerifiedAt: verified ? new Date() : null })
+      .set({
+        roles: ["supplier-user"],
+        organisationId,
+        ...(verified ? { emailVerifiedAt: new Date() } : { emailVerifiedAt: null, passwordHash: null }),
+      })
       .where(eq(users.id, user.id)),
   );
   return user;

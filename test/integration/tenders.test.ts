@@ -170,11 +170,17 @@ async function publishedTender() {
   return { projectId, tenderId: tender.id };
 }
 
-/** A supplier's user with its email verified, its organisation interested in the tender when named. */
+/**
+ * A supplier's user with its email verified, its organisation interested in the tender when named; an
+ * unverified one has not used its link yet, so has no password either (reachableSupplierUser).
+ */
 async function supplierUser(tenderId?: string, verified = true) {
   const user = await createUser(t.services, ["supplier-user"]);
   await asFixture(t.database.db, async (tx) => {
-    if (verified) await tx.update(users).set({ emailVerifiedAt: NOW }).where(eq(users.id, user.id));
+    await tx
+      .update(users)
+      .set(verified ? { emailVerifiedAt: NOW } : { passwordHash: null })
+      .where(eq(users.id, user.id));
     if (tenderId && user.organisationId) {
       await tx.insert(tenderInterests).values({ tenderId, organisationId: user.organisationId });
     }

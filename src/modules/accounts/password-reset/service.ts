@@ -194,6 +194,8 @@ async function resetPassword(db: Db, token: string, newPassword: string): Promis
       .update(users)
       .set({
         passwordHash,
+        // The link went to the address and came back: it is proved, as the supplier's confirming link proves it.
+        emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())`,
         failedSignIns: 0,
         lockedUntil: null,
         updatedAt: new Date(),
