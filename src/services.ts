@@ -25,6 +25,8 @@ import type { MessageLinks } from "./modules/notifications/links.js";
 import { projectPaths } from "./modules/projects/paths.js";
 import { paths } from "./web/paths.js";
 import { createSealer } from "./modules/tenders/sealing.js";
+import { createSubmissionsService } from "./modules/tenders/submissions/service.js";
+import { MAX_UPLOAD_BYTES } from "./web/limits.js";
 
 /** The links messages carry, absolute under PUBLIC_URL. */
 function messageLinks(publicUrl: string): MessageLinks {
@@ -83,6 +85,15 @@ export function createServices(database: Database, config: Config, clock: Clock 
     notifications: createNotificationsService(db, transportFor(config.mail)),
     /** Opens the tenders' data keys under SEALING_SECRET (docs/tendering.md, the seal). */
     sealer: createSealer(config.sealingSecret),
+    /** Suppliers' sealed submissions and their receipts; read only after the opening (docs/tendering.md). */
+    submissions: createSubmissionsService({
+      db,
+      documents,
+      sealer: createSealer(config.sealingSecret),
+      clock,
+      publicUrl: config.publicUrl,
+      maxFileBytes: MAX_UPLOAD_BYTES,
+    }),
     /** The version of the data that kept pages are checked against (ADR 0004). */
     changes,
     /** Makes a read model kept until the next audited change (ADR 0004), on that version. */

@@ -41,6 +41,7 @@ import { riskRoutes } from "../modules/risks/routes.js";
 import { eqiaApi } from "../modules/eqia/api.js";
 import { eqiaRoutes } from "../modules/eqia/routes.js";
 import { outboxRoutes } from "../modules/notifications/routes.js";
+import { submissionsApi } from "../modules/tenders/submissions/api.js";
 
 /** Each capability registers its pages and API here (one line each). */
 export async function registerModules(app: FastifyInstance): Promise<void> {
@@ -87,5 +88,6 @@ export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(eqiaRoutes);
   await app.register(eqiaApi);
   await app.register(outboxRoutes);
+  await app.register(submissionsApi);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }
