@@ -42,6 +42,7 @@ import { eqiaApi } from "../modules/eqia/api.js";
 import { eqiaRoutes } from "../modules/eqia/routes.js";
 import { outboxRoutes } from "../modules/notifications/routes.js";
 import { submissionsApi } from "../modules/tenders/submissions/api.js";
+import { submissionRoutes } from "../modules/tenders/submissions/routes.js";
 
 /** Each capability registers its pages and API here (one line each). */
 export async function registerModules(app: FastifyInstance): Promise<void> {
@@ -89,5 +90,6 @@ export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(eqiaApi);
   await app.register(outboxRoutes);
   await app.register(submissionsApi);
+  await app.register(submissionRoutes);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { NotFoundError } from "../../../errors.js";
 import { problemResponses, problemSchema } from "../../../web/api-schemas.js";
 import { admittedActor, requireApi } from "../../../web/guards.js";
 import { MAX_UPLOAD_BYTES } from "../../../web/limits.js";
@@ -177,6 +178,7 @@ function supplierApi(app: App) {
     },
     async (request, reply) => {
       const own = await submissions.own(admittedActor(request), request.params.id, request.query.section);
+      if (!own.receipt) throw new NotFoundError("The organisation has no current submission in this section");
       const data = presentReceiptPdf(own);
       return reply
         .type("application/pdf")
@@ -219,7 +221,7 @@ function staffApi(app: App) {
   app.get(
     submissionApiPaths.submissions(),
     {
-      preValidation: requireApi("submissions:read"),
+      preValidation: requireApi("tenders:read"),
       schema: {
         tags,
         summary: "The section's submissions, opened: 409 with code `sealed` until its opening is recorded",
@@ -254,7 +256,7 @@ function staffApi(app: App) {
   app.get(
     submissionApiPaths.file(),
     {
-      preValidation: requireApi("submissions:read"),
+      preValidation: requireApi("tenders:read"),
       schema: {
         tags,
         summary: "A submitted file's bytes, decrypted: 409 `sealed` before its section's opening",

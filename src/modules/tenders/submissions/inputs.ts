@@ -59,7 +59,7 @@ export function parsePence(value: unknown): { pence: number | null; error?: stri
 export function poundsToPence(value: string): { pence: number | null; error?: string } {
   const text = value.trim().replace(/^£/, "").replace(/,/g, "");
   if (text === "") return { pence: null };
-  if (/^-/.test(text)) return { pence: null, error: "The price must not be negative" };
+  if (text.startsWith("-")) return { pence: null, error: "The price must not be negative" };
   if (!/^\d+(\.\d{1,2})?$/.test(text))
     return { pence: null, error: "Enter the price in pounds, like 1250.50" };
   const [whole = "0", fraction = ""] = text.split(".");

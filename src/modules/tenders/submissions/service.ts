@@ -3,7 +3,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../../db/client.js";
 import { submissionFiles, tenderSubmissions } from "../../../db/schema/index.js";
 import type { Clock } from "../../../domain/clock.js";
-import type { Actor } from "../../../domain/policy.js";
+import { can, type Actor } from "../../../domain/policy.js";
 import {
   hasPqqStage,
   isLate,
@@ -479,6 +479,14 @@ async function refuseSealed(deps: Deps, actor: Actor, tenderId: string, section:
   return new SealedError(section);
 }
 
+/**
+ * The seal is checked first, so that before the opening every staff role hears the same 409 `sealed`;
+ * after it, only the roles with "submissions:read" read (App C 5.7).
+ */
+function requireReader(actor: Actor) {
+  if (!can(actor, "submissions:read")) throw new ForbiddenError("Your roles do not allow submissions:read");
+}
+
 function staffSection(tender: Tender, requested: unknown): Section {
   const section = parseSection(requested);
   if (section === "invalid")
@@ -507,6 +515,7 @@ async function listOpened(deps: Deps, actor: Actor, tenderId: string, requested:
   const section = staffSection(tender, requested);
   const opening = await findOpening(deps.db, tender.id, section);
   if (!opening) throw await refuseSealed(deps, actor, tender.id, section, "submissions");
+  requireReader(actor);
   const dataKey = deps.sealer.dataKey(tender.id, tender.wrappedDataKey);
   const rows = await submittedRows(deps.db, tender.id, section);
   const files = await filesOf(
@@ -561,6 +570,7 @@ async function openFile(deps: Deps, actor: Actor, tenderId: string, fileId: stri
   if (!(await findOpening(deps.db, tender.id, submission.section))) {
     throw await refuseSealed(deps, actor, tender.id, submission.section, `file ${file.id}`);
   }
+  requireReader(actor);
   const [meta] = await filesOf(deps.db, [submission.id]).then((all) => all.filter((f) => f.id === file.id));
   const blob = meta ? await deps.documents.open(meta.blobSha256) : null;
   if (!blob) throw new NotFoundError("The file is missing from storage");

@@ -19,6 +19,8 @@ import { checkDocumentFile, UploadStopped, type SpooledFile } from "../../projec
 export interface ReceivedSubmission {
   fields: Record<string, string>;
   files: SpooledFile[];
+  /** Per file, the question its part named (`file-<code>`, the page's inputs), or null (`files`). */
+  partQuestionCodes: (string | null)[];
   /** Removes the temporary folder; safe to call more than once. */
   discard(): Promise<void>;
 }
@@ -27,6 +29,8 @@ export interface SubmissionUploadOptions {
   maxBytes: number;
   /** Runs when the first file starts, with the fields seen so far; false stops reading (CSRF). */
   beforeFile?: (fields: Record<string, string>) => boolean;
+  /** Filled with the text fields as they arrive, so that a refused request still shows what it carried. */
+  fields?: Record<string, string>;
 }
 
 /** A file's name must be a name: no folders, no `..`, no control characters (it is shown and stored). */
@@ -65,8 +69,9 @@ export async function receiveSubmission(
   }
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "commissioner-submission-"));
   const discard = () => fs.promises.rm(dir, { recursive: true, force: true });
-  const fields: Record<string, string> = {};
+  const fields: Record<string, string> = options.fields ?? {};
   const files: SpooledFile[] = [];
+  const partQuestionCodes: (string | null)[] = [];
   try {
     // preservePath: a name such as "../../x" arrives as sent, so that it can be refused rather than cut.
     for await (const part of request.parts({ limits: { fileSize: options.maxBytes }, preservePath: true })) {
@@ -76,10 +81,12 @@ export async function receiveSubmission(
         continue;
       }
       // A file input left empty is sent as a part with no name and no bytes: no file was selected.
-      if (part.fieldname !== "files" || part.filename === "") {
+      const named = /^file-([A-Za-z0-9._-]{1,40})$/.exec(part.fieldname);
+      if ((part.fieldname !== "files" && !named) || part.filename === "") {
         part.file.resume();
         continue;
       }
+      partQuestionCodes.push(named?.[1] ?? null);
       if (files.length === 0 && options.beforeFile && !options.beforeFile(fields)) throw new UploadStopped();
       files.push(await spool(part, path.join(dir, `file-${files.length}`), options.maxBytes));
     }
@@ -88,11 +95,13 @@ export async function receiveSubmission(
     await discard();
     if (errorCode(error) === "FST_REQ_FILE_TOO_LARGE") {
       const message = `Each file must be ${Math.round(options.maxBytes / 1_048_576)} MB or smaller: nothing was stored`;
-      throw new ProblemError(413, "Too large", message, [{ path: `files.${files.length}`, message }]);
+      // The part that went over is the last one begun (the error may come as the next part is asked for).
+      const at = Math.max(0, partQuestionCodes.length - 1);
+      throw new ProblemError(413, "Too large", message, [{ path: `files.${at}`, message }]);
     }
     throw error;
   }
-  return { fields, files, discard };
+  return { fields, files, partQuestionCodes, discard };
 }
 
 /**
