@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, outbox, tenderSubmissions } from "../../src/db/schema/index.js";
 import { submissionHash } from "../../src/modules/tenders/submissions/receipt.js";
-import { buildTestApp, type TestApp } from "../helpers.js";
+import { buildTestApp, formToken, html, multipart, postForm, signIn, type TestApp } from "../helpers.js";
 import {
   DEADLINE,
   GOOD_ANSWERS,
@@ -224,5 +224,127 @@ describe("PUT /api/v1/tenders/:id/submission", () => {
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ code: "late" });
     expect((await rowsOf(tenderId, s.organisationId)).map((r) => r.status)).toEqual(["submitted"]);
+  });
+});
+
+describe("the supplier's pages", () => {
+  async function pageSupplier() {
+    clock.set(START);
+    const tenderId = await tenderFor(t);
+    const s = await supplierFor(t, tenderId);
+    const cookies = await signIn(t.app, s.user.email);
+    return { tenderId, s, cookies };
+  }
+
+  async function postPage(
+    tenderId: string,
+    cookies: Record<string, string>,
+    fields: Record<string, string>,
+    files: { name: string; filename: string; data: Buffer }[] = [],
+  ) {
+    const token = await formToken(t.app, `/tenders/${tenderId}/submission`, cookies);
+    const { payload, headers } = multipart([
+      { name: "_csrf", value: token.csrf },
+      ...Object.entries(fields).map(([name, value]) => ({ name, value })),
+      ...files.map((f) => ({ ...f, contentType: "application/pdf" })),
+    ]);
+    return t.app.inject({
+      method: "POST",
+      url: `/tenders/${tenderId}/submission`,
+      cookies: token.cookies,
+      headers,
+      payload,
+    });
+  }
+
+  it("shows the section's questions with a word count, yes/no, a price in pounds and file uploads", async () => {
+    const { tenderId, cookies } = await pageSupplier();
+    const res = await t.app.inject({ url: `/tenders/${tenderId}/submission`, cookies });
+    expect(res.statusCode).toBe(200);
+    const $ = html(res.body);
+    expect($('[data-module="govuk-character-count"][data-maxwords="500"]')).toHaveLength(1);
+    expect($('input[name="answer-Q1"][value="yes"]')).toHaveLength(1);
+    expect($('input[name="price"]')).toHaveLength(1);
+    expect($('input[type="file"][name="file-Q2"]')).toHaveLength(1);
+    expect($('input[type="file"][name="file-Q3"]')).toHaveLength(0);
+  });
+
+  it("saves a draft, brings it back, submits with a file and shows the receipt and its PDF, then withdraws", async () => {
+    const { tenderId, s, cookies } = await pageSupplier();
+    const draft = await postPage(tenderId, cookies, {
+      action: "draft",
+      "answer-Q2": "Drafted words",
+      price: "1,250.50",
+    });
+    expect(draft.statusCode, draft.body).toBe(303);
+    const back = html((await t.app.inject({ url: draft.headers.location ?? "", cookies })).body);
+    expect(back("#answer-Q2").text()).toBe("Drafted words");
+    expect(back("#price").val()).toBe("1250.50");
+
+    const file = pdf("page upload");
+    const sent = await postPage(
+      tenderId,
+      cookies,
+      {
+        action: "submit",
+        "answer-Q1": "yes",
+        "answer-Q2": "Final words",
+        "answer-Q3": "Panel",
+        price: "1250.50",
+      },
+      [{ name: "file-Q2", filename: "plan.pdf", data: file }],
+    );
+    expect(sent.statusCode, sent.body).toBe(303);
+    expect(sent.headers.location).toBe(`/tenders/${tenderId}/submission/receipt`);
+    const receipt = await t.app.inject({ url: `/tenders/${tenderId}/submission/receipt`, cookies });
+    expect(receipt.statusCode).toBe(200);
+    expect(receipt.body).toContain(sha256(file));
+    const [row] = (await rowsOf(tenderId, s.organisationId)).filter((r) => r.status === "submitted");
+    expect(receipt.body).toContain(row?.sha256 ?? "missing");
+    const pdfRes = await t.app.inject({ url: `/tenders/${tenderId}/submission/receipt.pdf`, cookies });
+    expect(pdfRes.statusCode).toBe(200);
+    expect(pdfRes.headers["content-type"]).toBe("application/pdf");
+    const own = await t.app.inject({ url: `/api/v1/tenders/${tenderId}/submission`, headers: s.auth });
+    expect(own.json()).toMatchObject({ receipt: { files: [{ name: "plan.pdf", sha256: sha256(file) }] } });
+
+    const withdrawn = await postForm(
+      t.app,
+      `/tenders/${tenderId}/submission`,
+      `/tenders/${tenderId}/submission/withdraw`,
+      cookies,
+      {
+        section: "itt",
+      },
+    );
+    expect(withdrawn.response.statusCode).toBe(303);
+    expect((await rowsOf(tenderId, s.organisationId)).map((r) => r.status)).toEqual(["withdrawn"]);
+  });
+
+  it("shows every bad input in an error summary and keeps what was typed", async () => {
+    const { tenderId, s, cookies } = await pageSupplier();
+    const res = await postPage(
+      tenderId,
+      cookies,
+      { action: "submit", "answer-Q3": "word ".repeat(301), "answer-Q2": "Keep these words", price: "-3" },
+      [{ name: "file-Q2", filename: "../../x", data: pdf("x") }],
+    );
+    expect(res.statusCode).toBe(400);
+    const $ = html(res.body);
+    expect($(".govuk-error-summary").text()).toContain("The price must not be negative");
+    expect($("#answer-Q2").text()).toBe("Keep these words");
+    const again = await postPage(
+      tenderId,
+      cookies,
+      { action: "submit", "answer-Q3": "word ".repeat(301), "answer-Q2": "Keep these words", price: "12" },
+      [{ name: "file-Q2", filename: "../../x", data: pdf("x") }],
+    );
+    const $2 = html(again.body);
+    const summary = $2(".govuk-error-summary").text();
+    expect(summary).toContain("must be 300 words or fewer");
+    expect(summary).toContain("without folders");
+    expect($2('.govuk-error-summary a[href="#answer-Q3"]')).toHaveLength(1);
+    expect($2('.govuk-error-summary a[href="#file-Q2"]')).toHaveLength(1);
+    expect($2("#answer-Q2").text()).toBe("Keep these words");
+    expect(await rowsOf(tenderId, s.organisationId)).toEqual([]);
   });
 });

@@ -185,18 +185,21 @@ function questionRules(rows: Awaited<ReturnType<typeof sectionQuestions>>) {
   }));
 }
 
+/** Every problem at once, the answers' and the files', before anything is stored. */
 async function checked(
   deps: Deps,
   tender: Tender,
   section: Section,
   raw: RawSubmission,
-  fileCount: number,
+  files: SpooledFile[],
   complete: boolean,
 ) {
   const questions = questionRules(await sectionQuestions(deps.db, tender.id, section));
-  const { value, errors } = checkSubmission(raw, questions, fileCount, complete);
-  if (errors.length > 0) throw new ValidationError(errors, "The submission has problems: nothing was stored");
-  return value;
+  const { value, errors } = checkSubmission(raw, questions, files.length, complete);
+  const fileCheck = await checkSubmissionFiles(files);
+  const all = [...errors, ...fileCheck.errors];
+  if (all.length > 0) throw new ValidationError(all, "The submission has problems: nothing was stored");
+  return { ...value, accepted: fileCheck.checked };
 }
 
 interface Sealed {
@@ -207,8 +210,12 @@ interface Sealed {
 }
 
 /** Encrypts every file into the store before the transaction; the rows that name them are written in it. */
-async function sealFiles(deps: Deps, dataKey: Buffer, files: SpooledFile[], codes: (string | null)[]) {
-  const accepted = await checkSubmissionFiles(files);
+async function sealFiles(
+  deps: Deps,
+  dataKey: Buffer,
+  accepted: { file: SpooledFile; mediaType: string }[],
+  codes: (string | null)[],
+) {
   const sealed: Sealed[] = [];
   for (const [i, { file, mediaType }] of accepted.entries()) {
     const stored = await storeEncrypted(deps.documents, dataKey, file.path, deps.maxFileBytes);
@@ -226,9 +233,9 @@ async function submit(deps: Deps, actor: Actor, tenderId: string, raw: RawSubmis
   );
   if (isLate(deps.clock.now(), deadline))
     throw await refuseLate(deps, actor, tender, section, "submit", deadline);
-  const { content, fileQuestionCodes } = await checked(deps, tender, section, raw, files.length, true);
+  const { content, fileQuestionCodes, accepted } = await checked(deps, tender, section, raw, files, true);
   const dataKey = deps.sealer.dataKey(tender.id, tender.wrappedDataKey);
-  const sealed = await sealFiles(deps, dataKey, files, fileQuestionCodes);
+  const sealed = await sealFiles(deps, dataKey, accepted, fileQuestionCodes);
   // The instant it counts: when the transaction starts, after every byte has arrived and been stored.
   const submittedAt = deps.clock.now();
   if (isLate(submittedAt, deadline)) throw await refuseLate(deps, actor, tender, section, "submit", deadline);
@@ -355,7 +362,7 @@ async function saveDraft(deps: Deps, actor: Actor, tenderId: string, raw: RawSub
   );
   if (isLate(deps.clock.now(), deadline))
     throw await refuseLate(deps, actor, tender, section, "draft", deadline);
-  const { content } = await checked(deps, tender, section, raw, 0, false);
+  const { content } = await checked(deps, tender, section, raw, [], false);
   const dataKey = deps.sealer.dataKey(tender.id, tender.wrappedDataKey);
   return deps.db.transaction(async (tx) => {
     requireEligible(tender, await findInterest(tx, tender.id, organisationId, true), section);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyRequest } from "fastify";
-import { errorCode, ProblemError, ValidationError, type FieldError } from "../../../errors.js";
+import { errorCode, ProblemError, type FieldError } from "../../../errors.js";
 import { refuseHostileText } from "../../../web/hostile-input.js";
 import { checkDocumentFile, UploadStopped, type SpooledFile } from "../../projects/service.js";
 
@@ -110,7 +110,7 @@ export async function receiveSubmission(
  */
 export async function checkSubmissionFiles(
   files: SpooledFile[],
-): Promise<{ file: SpooledFile; mediaType: string }[]> {
+): Promise<{ checked: { file: SpooledFile; mediaType: string }[]; errors: FieldError[] }> {
   const errors: FieldError[] = [];
   const checked: { file: SpooledFile; mediaType: string }[] = [];
   for (const [i, file] of files.entries()) {
@@ -130,6 +130,5 @@ export async function checkSubmissionFiles(
       errors.push({ path: at, message: `${file.fileName}: ${message}` });
     }
   }
-  if (errors.length > 0) throw new ValidationError(errors, "A file cannot be accepted");
-  return checked;
+  return { checked, errors };
 }
