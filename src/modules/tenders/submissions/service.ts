@@ -216,12 +216,13 @@ async function sealFiles(
   accepted: { file: SpooledFile; mediaType: string }[],
   codes: (string | null)[],
 ) {
-  const sealed: Sealed[] = [];
-  for (const [i, { file, mediaType }] of accepted.entries()) {
-    const stored = await storeEncrypted(deps.documents, dataKey, file.path, deps.maxFileBytes);
-    sealed.push({ file: stored, name: file.fileName, mediaType, questionCode: codes[i] ?? null });
-  }
-  return sealed;
+  // The files go in side by side; their order (the receipt's) is the upload's.
+  return Promise.all(
+    accepted.map(async ({ file, mediaType }, i): Promise<Sealed> => {
+      const stored = await storeEncrypted(deps.documents, dataKey, file.path, deps.maxFileBytes);
+      return { file: stored, name: file.fileName, mediaType, questionCode: codes[i] ?? null };
+    }),
+  );
 }
 
 async function submit(deps: Deps, actor: Actor, tenderId: string, raw: RawSubmission, files: SpooledFile[]) {
