@@ -310,7 +310,7 @@ async function main() {
           ),
         );
       const filesMatch = receipt.files.every(
-        (f, j) => f.sha256 === s.files[j]?.sha256 && f.bytes === s.files[j]?.bytes,
+        (f, j) => f.sha256 === s.files[j]?.sha256 && f.bytes === s.files[j].bytes,
       );
       if (
         rows.length === 1 &&
