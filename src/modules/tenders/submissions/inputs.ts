@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { FieldError } from "../../../errors.js";
+import { isOneOf } from "../../../domain/codes.js";
 import { SECTIONS, wordCount, type Section } from "../../../domain/tendering.js";
 import type { SealedContent } from "../sealed-content.js";
 
@@ -29,15 +30,14 @@ const answerSchema = z.array(z.object({ questionCode: z.string().min(1), value: 
 
 export function parseSection(value: unknown): Section | undefined | "invalid" {
   if (value === undefined || value === null || value === "") return undefined;
-  return typeof value === "string" && (SECTIONS as readonly string[]).includes(value)
-    ? (value as Section)
-    : "invalid";
+  return typeof value === "string" && isOneOf(SECTIONS, value) ? value : "invalid";
 }
 
 function jsonField(value: unknown): unknown {
   if (typeof value !== "string") return value;
   try {
-    return JSON.parse(value) as unknown;
+    const parsed: unknown = JSON.parse(value);
+    return parsed;
   } catch {
     return Symbol.for("invalid-json");
   }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Section } from "../../../domain/tendering.js";
+import { z } from "zod";
+import { SECTIONS, type Section } from "../../../domain/tendering.js";
 
 /**
  * The receipt's hash of a whole submission (docs/tendering.md, "Sealed submissions"): SHA-256, in hex,
@@ -48,14 +49,15 @@ export function submissionHash(s: HashedSubmission): string {
  * The receipt as stored on the row: no file names, which are sealed (a name can say who bid); the
  * supplier's own view adds them back, opened (service.ts).
  */
-export interface StoredReceipt {
-  submissionId: string;
-  tenderId: string;
-  section: Section;
-  submittedAt: string;
-  sha256: string;
-  files: { id: string; sha256: string; bytes: number }[];
-}
+export const storedReceiptSchema = z.object({
+  submissionId: z.string(),
+  tenderId: z.string(),
+  section: z.enum(SECTIONS),
+  submittedAt: z.string(),
+  sha256: z.string(),
+  files: z.array(z.object({ id: z.string(), sha256: z.string(), bytes: z.number().int() })),
+});
+export type StoredReceipt = z.infer<typeof storedReceiptSchema>;
 
 export interface Receipt {
   submissionId: string;
@@ -64,4 +66,15 @@ export interface Receipt {
   submittedAt: string;
   sha256: string;
   files: { name: string; sha256: string; bytes: number }[];
+}
+
+export function withNames(stored: StoredReceipt, names: string[]): Receipt {
+  return {
+    submissionId: stored.submissionId,
+    tenderId: stored.tenderId,
+    section: stored.section,
+    submittedAt: stored.submittedAt,
+    sha256: stored.sha256,
+    files: stored.files.map((f, i) => ({ name: names[i] ?? "", sha256: f.sha256, bytes: f.bytes })),
+  };
 }

@@ -37,13 +37,18 @@ export const submissionPagePaths = {
 };
 
 const params = z.object({ id: z.uuid() });
-const sectionQuery = z.object({ section: z.enum(["pqq", "itt"]).optional().catch(undefined) });
+const sectionQuery = z.object({
+  section: z.enum(["pqq", "itt"]).optional().catch(undefined),
+  saved: z.string().optional(),
+});
 const TEMPLATES = "tenders/submissions/views";
 
 type App = Parameters<FastifyPluginAsyncZod>[0];
 type Own = Awaited<ReturnType<SubmissionsService["own"]>>;
 
 const uploads = new WeakMap<FastifyRequest, ReceivedSubmission>();
+/** A request refused while it was read (a file over the limit), shown on the form by the handler. */
+const refusals = new WeakMap<FastifyRequest, ProblemError>();
 
 function csrfRefused(reply: FastifyReply) {
   return reply.code(403).view("errors/csrf.njk", { pageTitle: "Your form could not be sent" });
@@ -64,7 +69,7 @@ function receiveForm(sessionSecret: string) {
         if (!valid(fields)) return csrfRefused(reply);
         request.body = fields;
         uploads.set(request, { fields, files: [], partQuestionCodes: [], discard: async () => undefined });
-        (request as FastifyRequest & { refusal?: ProblemError }).refusal = error;
+        refusals.set(request, error);
         return;
       }
       throw error;
@@ -139,10 +144,7 @@ function supplierPages(app: App) {
     { ...participate, schema: { ...participate.schema, querystring: sectionQuery } },
     async (request, reply) => {
       const own = await submissions.own(admittedActor(request), request.params.id, request.query.section);
-      const success =
-        typeof (request.query as Record<string, unknown>).saved === "string"
-          ? "Your draft has been saved"
-          : undefined;
+      const success = request.query.saved !== undefined ? "Your draft has been saved" : undefined;
       return renderForm(reply, own, formValues(own), { success });
     },
   );
@@ -161,7 +163,7 @@ function supplierPages(app: App) {
       const received = uploads.get(request);
       const fields = received?.fields ?? {};
       const own = await submissions.own(actor, request.params.id, fields.section);
-      const early = (request as FastifyRequest & { refusal?: ProblemError }).refusal;
+      const early = refusals.get(request);
       const fileCodes = (received?.partQuestionCodes ?? []).map((c) => c ?? "other");
       if (early) {
         return renderForm(
