@@ -46,7 +46,7 @@ const uploadResponses = { ...problemResponses, 413: problemSchema, 415: problemS
 
 type App = Parameters<FastifyPluginAsyncZod>[0];
 
-function supplierApi(app: App) {
+function submitApi(app: App) {
   const { submissions } = app.services;
 
   app.put(
@@ -82,6 +82,10 @@ function supplierApi(app: App) {
       }
     },
   );
+}
+
+function draftApi(app: App) {
+  const { submissions } = app.services;
 
   app.put(
     submissionApiPaths.draft(),
@@ -115,6 +119,10 @@ function supplierApi(app: App) {
       return { draft };
     },
   );
+}
+
+function withdrawApi(app: App) {
+  const { submissions } = app.services;
 
   app.delete(
     submissionApiPaths.submission(),
@@ -137,6 +145,10 @@ function supplierApi(app: App) {
     },
     async (request) => submissions.withdraw(admittedActor(request), request.params.id, request.query.section),
   );
+}
+
+function ownApi(app: App) {
+  const { submissions } = app.services;
 
   app.get(
     submissionApiPaths.submission(),
@@ -164,6 +176,10 @@ function supplierApi(app: App) {
     },
     async (request) => submissions.own(admittedActor(request), request.params.id, request.query.section),
   );
+}
+
+function receiptPdfApi(app: App) {
+  const { submissions } = app.services;
 
   app.get(
     submissionApiPaths.receiptPdf(),
@@ -186,6 +202,14 @@ function supplierApi(app: App) {
         .send(await renderReceiptPdf(data));
     },
   );
+}
+
+function supplierApi(app: App) {
+  submitApi(app);
+  draftApi(app);
+  withdrawApi(app);
+  ownApi(app);
+  receiptPdfApi(app);
 }
 
 const openedSchema = z.object({
@@ -215,7 +239,7 @@ const openedSchema = z.object({
   ),
 });
 
-function staffApi(app: App) {
+function openedListApi(app: App) {
   const { submissions } = app.services;
 
   app.get(
@@ -252,6 +276,10 @@ function staffApi(app: App) {
       };
     },
   );
+}
+
+function openedFileApi(app: App) {
+  const { submissions } = app.services;
 
   app.get(
     submissionApiPaths.file(),
@@ -276,6 +304,11 @@ function staffApi(app: App) {
         .send(file.stream);
     },
   );
+}
+
+function staffApi(app: App) {
+  openedListApi(app);
+  openedFileApi(app);
 }
 
 export const submissionsApi: FastifyPluginAsyncZod = async (app) => {

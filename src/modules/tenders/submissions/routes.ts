@@ -135,7 +135,7 @@ function renderForm(
   });
 }
 
-function supplierPages(app: App) {
+function formPage(app: App) {
   const { submissions } = app.services;
   const participate = { preHandler: requirePage("tenders:participate"), schema: { hide: true, params } };
 
@@ -148,6 +148,10 @@ function supplierPages(app: App) {
       return renderForm(reply, own, formValues(own), { success });
     },
   );
+}
+
+function formPost(app: App) {
+  const { submissions } = app.services;
 
   app.post(
     tenderPaths.submission(),
@@ -197,6 +201,11 @@ function supplierPages(app: App) {
       }
     },
   );
+}
+
+function receiptPage(app: App) {
+  const { submissions } = app.services;
+  const participate = { preHandler: requirePage("tenders:participate"), schema: { hide: true, params } };
 
   app.get(
     tenderPaths.receipt(),
@@ -216,6 +225,11 @@ function supplierPages(app: App) {
       });
     },
   );
+}
+
+function receiptPdfPage(app: App) {
+  const { submissions } = app.services;
+  const participate = { preHandler: requirePage("tenders:participate"), schema: { hide: true, params } };
 
   app.get(
     submissionPagePaths.receiptPdf(),
@@ -229,6 +243,11 @@ function supplierPages(app: App) {
         .send(await renderReceiptPdf(presentReceiptPdf(own)));
     },
   );
+}
+
+function withdrawPost(app: App) {
+  const { submissions } = app.services;
+  const participate = { preHandler: requirePage("tenders:participate"), schema: { hide: true, params } };
 
   app.post(
     submissionPagePaths.withdraw(),
@@ -247,7 +266,15 @@ function supplierPages(app: App) {
   );
 }
 
-function staffPages(app: App) {
+function supplierPages(app: App) {
+  formPage(app);
+  formPost(app);
+  receiptPage(app);
+  receiptPdfPage(app);
+  withdrawPost(app);
+}
+
+function sealedPage(app: App) {
   const { submissions } = app.services;
   const staff = { preHandler: requirePage("tenders:read") };
 
@@ -287,6 +314,11 @@ function staffPages(app: App) {
       });
     },
   );
+}
+
+function openedFilePage(app: App) {
+  const { submissions } = app.services;
+  const staff = { preHandler: requirePage("tenders:read") };
 
   app.get(
     submissionPagePaths.file(),
@@ -308,6 +340,11 @@ function staffPages(app: App) {
       }
     },
   );
+}
+
+function staffPages(app: App) {
+  sealedPage(app);
+  openedFilePage(app);
 }
 
 export const submissionRoutes: FastifyPluginAsyncZod = async (app) => {
