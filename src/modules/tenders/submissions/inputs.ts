@@ -68,24 +68,11 @@ export function poundsToPence(value: string): { pence: number | null; error?: st
   return { pence };
 }
 
-export interface CheckedSubmission {
-  content: SealedContent;
-  fileQuestionCodes: (string | null)[];
-}
+type Questions = Map<string, QuestionRule>;
 
-/**
- * The answers, the price and the files' questions, checked. `complete` (a submission, not a draft)
- * requires the price when the section asks one.
- */
-export function checkSubmission(
-  raw: RawSubmission,
-  questions: QuestionRule[],
-  fileCount: number,
-  complete: boolean,
-): { value: CheckedSubmission; errors: FieldError[] } {
-  const errors: FieldError[] = [];
-  const byCode = new Map(questions.map((q) => [q.code, q]));
-  const answersJson = raw.answers === undefined || raw.answers === "" ? [] : jsonField(raw.answers);
+/** The answers, each against its question: known, once, yes/no for pass/fail, within its word limit. */
+function checkAnswers(value: unknown, byCode: Questions, errors: FieldError[]): SealedContent["answers"] {
+  const answersJson = value === undefined || value === "" ? [] : jsonField(value);
   const parsedAnswers = answerSchema.safeParse(answersJson);
   const answers: SealedContent["answers"] = [];
   if (!parsedAnswers.success) {
@@ -129,14 +116,14 @@ export function checkSubmission(
       if (answer.value.trim() !== "") answers.push({ questionCode: question.code, value: answer.value });
     }
   }
-  const price = parsePence(raw.priceTotalPence);
-  if (price.error) errors.push({ path: "priceTotalPence", message: price.error });
-  else if (complete && price.pence === null && questions.some((q) => q.kind === "price")) {
-    errors.push({ path: "priceTotalPence", message: "Enter your total price" });
-  }
+  return answers;
+}
+
+/** Which question each file answers, in order; the question must take attachments. */
+function checkFileCodes(value: unknown, byCode: Questions, fileCount: number, errors: FieldError[]) {
   const fileQuestionCodes: (string | null)[] = Array.from({ length: fileCount }, () => null);
-  if (raw.fileQuestionCodes !== undefined && raw.fileQuestionCodes !== "") {
-    const codes = z.array(z.string().nullable()).safeParse(jsonField(raw.fileQuestionCodes));
+  if (value !== undefined && value !== "") {
+    const codes = z.array(z.string().nullable()).safeParse(jsonField(value));
     if (!codes.success || codes.data.length !== fileCount) {
       errors.push({
         path: "fileQuestionCodes",
@@ -155,5 +142,32 @@ export function checkSubmission(
       }
     }
   }
+  return fileQuestionCodes;
+}
+
+export interface CheckedSubmission {
+  content: SealedContent;
+  fileQuestionCodes: (string | null)[];
+}
+
+/**
+ * The answers, the price and the files' questions, checked. `complete` (a submission, not a draft)
+ * requires the price when the section asks one.
+ */
+export function checkSubmission(
+  raw: RawSubmission,
+  questions: QuestionRule[],
+  fileCount: number,
+  complete: boolean,
+): { value: CheckedSubmission; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const byCode = new Map(questions.map((q) => [q.code, q]));
+  const answers = checkAnswers(raw.answers, byCode, errors);
+  const price = parsePence(raw.priceTotalPence);
+  if (price.error) errors.push({ path: "priceTotalPence", message: price.error });
+  else if (complete && price.pence === null && questions.some((q) => q.kind === "price")) {
+    errors.push({ path: "priceTotalPence", message: "Enter your total price" });
+  }
+  const fileQuestionCodes = checkFileCodes(raw.fileQuestionCodes, byCode, fileCount, errors);
   return { value: { content: { answers, priceTotalPence: price.pence }, fileQuestionCodes }, errors };
 }
