@@ -30,6 +30,8 @@ import { createOpportunitiesService } from "./modules/tenders/opportunities/serv
 import { createClarificationsService } from "./modules/tenders/clarifications/service.js";
 import { createTenderOpeningServices } from "./modules/tenders/opening/service.js";
 import { createTendersService } from "./modules/tenders/service.js";
+import { createSubmissionsService } from "./modules/tenders/submissions/service.js";
+import { MAX_UPLOAD_BYTES } from "./web/limits.js";
 
 /** The links messages carry, absolute under PUBLIC_URL. */
 function messageLinks(publicUrl: string): MessageLinks {
@@ -54,6 +56,15 @@ function tenderingServices(db: Database["db"], documents: DocumentStore, config:
     clarifications: createClarificationsService(db, clock, { publicUrl: config.publicUrl }),
     /** The recorded opening, compliance, the PQQ stage and the deadline reminders (docs/tendering.md). */
     tenderOpening: createTenderOpeningServices(db, clock, sealer, config.publicUrl),
+    /** Suppliers' sealed submissions and their receipts; read only after the opening (docs/tendering.md). */
+    submissions: createSubmissionsService({
+      db,
+      documents,
+      sealer,
+      clock,
+      publicUrl: config.publicUrl,
+      maxFileBytes: MAX_UPLOAD_BYTES,
+    }),
     /** Tenders: set-up, the pack, publication and addenda (docs/tendering.md). */
     tenders: createTendersService({
       db,

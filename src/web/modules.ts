@@ -50,6 +50,8 @@ import { clarificationsApi } from "../modules/tenders/clarifications/api.js";
 import { tenderOpeningRoutes } from "../modules/tenders/opening/routes.js";
 import { tendersApi } from "../modules/tenders/api.js";
 import { tenderRoutes } from "../modules/tenders/routes.js";
+import { submissionsApi } from "../modules/tenders/submissions/api.js";
+import { submissionRoutes } from "../modules/tenders/submissions/routes.js";
 
 /** Each capability registers its pages and API here (one line each). */
 export async function registerModules(app: FastifyInstance): Promise<void> {
@@ -105,5 +107,7 @@ export async function registerModules(app: FastifyInstance): Promise<void> {
   await app.register(tenderOpeningRoutes);
   await app.register(tenderRoutes);
   await app.register(tendersApi);
+  await app.register(submissionsApi);
+  await app.register(submissionRoutes);
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 }
