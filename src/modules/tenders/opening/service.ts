@@ -94,21 +94,30 @@ async function witnesses(db: Db, actor: Actor | null) {
   return possibleWitnesses(db, actor?.id ?? null);
 }
 
-/** The witnesses must be other, active procurement officers (App C 5.6): 422 naming the field otherwise. */
+/**
+ * The witnesses must be other, active procurement officers (App C 5.6): 422 naming the field otherwise.
+ * API.md lists "two officers": the person recording may list themselves beside the witness, and is
+ * then not counted again; at least one other officer must be named.
+ */
 async function checkWitnesses(db: Db, actor: Actor, witnessUserIds: string[]) {
   const found = new Map((await usersByIds(db, witnessUserIds)).map((u) => [u.id, u]));
   const errors: FieldError[] = [];
   witnessUserIds.forEach((id, i) => {
     const path = `witnessUserIds.${i}`;
     const user = found.get(id);
-    if (id === actor.id) errors.push({ path, message: "The witness must be someone other than you" });
-    else if (witnessUserIds.indexOf(id) !== i) errors.push({ path, message: "Name each witness once" });
+    if (id === actor.id) return;
+    if (witnessUserIds.indexOf(id) !== i) errors.push({ path, message: "Name each witness once" });
     else if (!user?.active) errors.push({ path, message: "The witness must be an active user" });
     else if (!user.roles.includes("procurement-officer"))
       errors.push({ path, message: "The witness must be a procurement officer" });
   });
+  const others = witnessUserIds.filter((id) => id !== actor.id);
+  if (others.length === 0) {
+    const path = `witnessUserIds.${String(Math.max(0, witnessUserIds.indexOf(actor.id ?? "")))}`;
+    errors.push({ path, message: "The witness must be someone other than you" });
+  }
   if (errors.length) throw unprocessable(errors);
-  return witnessUserIds.map((id) => ({ id, name: found.get(id)?.name ?? "" }));
+  return others.map((id) => ({ id, name: found.get(id)?.name ?? "" }));
 }
 
 function sectionToOpen(tender: TenderRow, requested: Section | undefined, opened: Section[]): Section {
