@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import { Transform, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { DocumentStore } from "../../documents/store.js";
 import { fileBytesAad } from "../sealed-content.js";
 import { fileDecryption, fileEncryption } from "../sealing.js";
@@ -20,35 +21,150 @@ export interface EncryptedFile {
   bytes: number;
 }
 
-export async function storeEncrypted(
-  documents: DocumentStore,
-  dataKey: Buffer,
-  filePath: string,
-  limitBytes: number,
-): Promise<EncryptedFile> {
-  const id = randomUUID();
-  const { iv, cipher } = fileEncryption(dataKey, fileBytesAad(id));
+/** A tender's data key and the store its ciphertext goes into, chosen before the first byte arrives. */
+export interface Intake {
+  dataKey: Buffer;
+  documents: DocumentStore;
+}
+
+/** The first bytes kept for sniffing the type (file-type reads its magic numbers and a zip's first entries). */
+export const HEAD_BYTES = 64 * 1024;
+
+/**
+ * A file part received in one pass (docs/tendering.md, sealed submissions): each chunk is counted,
+ * hashed (SHA-256 of the plain bytes, the receipt's), its head kept for sniffing, checked as UTF-8 text
+ * (a CSV has no magic number), and encrypted straight into a temporary file beside the store, whose
+ * ciphertext is hashed too (the blob's name). Nothing is in the store until `adopt` moves it into place;
+ * the caller removes `tempPath` otherwise. With no intake (no such published tender) the bytes are only
+ * counted and dropped: the submission is refused later without them.
+ */
+export interface ReceivedFile {
+  fileName: string;
+  bytes: number;
+  tooLarge: boolean;
+  limitBytes: number;
+  head: Buffer;
+  utf8Text: boolean;
+  /** Of the plain bytes. */
+  sha256: string;
+  sealed: {
+    /** The key it was encrypted under, checked against the submission's tender before it is stored. */
+    dataKey: Buffer;
+    id: string;
+    iv: string;
+    authTag: string;
+    tempPath: string;
+    cipherSha256: string;
+    cipherBytes: number;
+  } | null;
+}
+
+export async function receiveEncrypted(
+  source: Readable,
+  fileName: string,
+  intake: Intake | null,
+  maxBytes: number,
+  /** Called with the temporary file's path before it is created, so that a failure can remove it. */
+  track: (tempPath: string) => void,
+): Promise<ReceivedFile> {
   const hash = createHash("sha256");
+  const heads: Buffer[] = [];
+  let headBytes = 0;
   let bytes = 0;
-  const plain = fs.createReadStream(filePath);
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
-  plain.on("error", (error) => hashing.destroy(error));
-  hashing.on("error", (error) => cipher.destroy(error));
-  const blob = await documents.save(plain.pipe(hashing).pipe(cipher), "application/octet-stream", limitBytes);
-  return {
-    id,
-    blobId: blob.id,
-    iv,
-    authTag: cipher.getAuthTag().toString("base64url"),
-    sha256: hash.digest("hex"),
-    bytes,
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let utf8Text = true;
+  const inspect = (chunk: Buffer) => {
+    bytes += chunk.length;
+    hash.update(chunk);
+    if (headBytes < HEAD_BYTES) {
+      const take = chunk.subarray(0, HEAD_BYTES - headBytes);
+      heads.push(Buffer.from(take));
+      headBytes += take.length;
+    }
+    if (utf8Text) {
+      try {
+        if (chunk.includes(0)) utf8Text = false;
+        else decoder.decode(chunk, { stream: true });
+      } catch {
+        utf8Text = false;
+      }
+    }
   };
+  let sealed: ReceivedFile["sealed"] = null;
+  if (intake) {
+    const id = randomUUID();
+    const { iv, cipher } = fileEncryption(intake.dataKey, fileBytesAad(id));
+    const tempPath = intake.documents.storage.tempPath();
+    track(tempPath);
+    const cipherHash = createHash("sha256");
+    let cipherBytes = 0;
+    // Created before any byte is read, so that the caller's clean-up always finds it.
+    const handle = await fs.promises.open(tempPath, "wx");
+    try {
+      await pipeline(
+        source,
+        new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            inspect(chunk);
+            done(null, chunk);
+          },
+        }),
+        cipher,
+        new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            cipherHash.update(chunk);
+            cipherBytes += chunk.length;
+            done(null, chunk);
+          },
+        }),
+        handle.createWriteStream(),
+      );
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+    sealed = {
+      dataKey: intake.dataKey,
+      id,
+      iv,
+      authTag: cipher.getAuthTag().toString("base64url"),
+      tempPath,
+      cipherSha256: cipherHash.digest("hex"),
+      cipherBytes,
+    };
+  } else {
+    for await (const chunk of source) inspect(chunk as Buffer);
+  }
+  if (utf8Text) {
+    try {
+      decoder.decode();
+    } catch {
+      utf8Text = false;
+    }
+  }
+  const truncated = (source as { truncated?: boolean }).truncated === true;
+  return {
+    fileName,
+    bytes,
+    tooLarge: truncated || bytes > maxBytes,
+    limitBytes: maxBytes,
+    head: Buffer.concat(heads),
+    utf8Text,
+    sha256: hash.digest("hex"),
+    sealed,
+  };
+}
+
+/** Moves a received file's ciphertext into the store, once its submission has passed every check. */
+export async function adoptEncrypted(
+  documents: DocumentStore,
+  file: ReceivedFile,
+  dataKey: Buffer,
+): Promise<EncryptedFile> {
+  if (!file.sealed?.dataKey.equals(dataKey))
+    throw new Error("the file was not received under its tender's key");
+  const { id, iv, authTag, tempPath, cipherSha256, cipherBytes } = file.sealed;
+  const blob = await documents.adopt(tempPath, cipherSha256, cipherBytes, "application/octet-stream");
+  return { id, blobId: blob.id, iv, authTag, sha256: file.sha256, bytes: file.bytes };
 }
 
 /** The plain bytes of a stored file; a changed byte fails the GCM tag at the end of the stream. */
