@@ -72,7 +72,7 @@ export async function receiveEncrypted(
   let headBytes = 0;
   let bytes = 0;
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  let utf8Text = true;
+  const text = { utf8: true };
   const inspect = (chunk: Buffer) => {
     bytes += chunk.length;
     hash.update(chunk);
@@ -81,12 +81,12 @@ export async function receiveEncrypted(
       heads.push(Buffer.from(take));
       headBytes += take.length;
     }
-    if (utf8Text) {
+    if (text.utf8) {
       try {
-        if (chunk.includes(0)) utf8Text = false;
+        if (chunk.includes(0)) text.utf8 = false;
         else decoder.decode(chunk, { stream: true });
       } catch {
-        utf8Text = false;
+        text.utf8 = false;
       }
     }
   };
@@ -134,11 +134,11 @@ export async function receiveEncrypted(
   } else {
     for await (const chunk of source) inspect(chunk as Buffer);
   }
-  if (utf8Text) {
+  if (text.utf8) {
     try {
       decoder.decode();
     } catch {
-      utf8Text = false;
+      text.utf8 = false;
     }
   }
   const truncated = (source as { truncated?: boolean }).truncated === true;
@@ -148,7 +148,7 @@ export async function receiveEncrypted(
     tooLarge: truncated || bytes > maxBytes,
     limitBytes: maxBytes,
     head: Buffer.concat(heads),
-    utf8Text,
+    utf8Text: text.utf8,
     sha256: hash.digest("hex"),
     sealed,
   };
