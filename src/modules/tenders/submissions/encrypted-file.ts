@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
-import { Transform, type Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
 import type { DocumentStore } from "../../documents/store.js";
 import { fileBytesAad } from "../sealed-content.js";
 import { fileDecryption, fileEncryption } from "../sealing.js";
@@ -26,6 +25,9 @@ export interface Intake {
   dataKey: Buffer;
   documents: DocumentStore;
 }
+
+/** The ciphertext is written to its temporary file in blocks of this size. */
+const WRITE_BYTES = 256 * 1024;
 
 /** The first bytes kept for sniffing the type (file-type reads its magic numbers and a zip's first entries). */
 export const HEAD_BYTES = 64 * 1024;
@@ -100,25 +102,34 @@ export async function receiveEncrypted(
     let cipherBytes = 0;
     // Created before any byte is read, so that the caller's clean-up always finds it.
     const handle = await fs.promises.open(tempPath, "wx");
+    // One loop, no stream stages: each chunk is inspected and encrypted as it comes, and the ciphertext
+    // written in blocks of WRITE_BYTES (fewer, larger writes; the next read waits for the write, so a slow
+    // disk slows the sender rather than filling memory).
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const write = async (final: boolean) => {
+      if (pendingBytes === 0 || (!final && pendingBytes < WRITE_BYTES)) return;
+      const block = pending.length === 1 && pending[0] ? pending[0] : Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      cipherHash.update(block);
+      cipherBytes += block.length;
+      // A write may take fewer bytes than it was given: the rest follows.
+      for (let at = 0; at < block.length;) at += (await handle.write(block, at)).bytesWritten;
+    };
+    const keep = (block: Buffer) => {
+      if (block.length === 0) return;
+      pending.push(block);
+      pendingBytes += block.length;
+    };
     try {
-      await pipeline(
-        source,
-        new Transform({
-          transform(chunk: Buffer, _encoding, done) {
-            inspect(chunk);
-            done(null, chunk);
-          },
-        }),
-        cipher,
-        new Transform({
-          transform(chunk: Buffer, _encoding, done) {
-            cipherHash.update(chunk);
-            cipherBytes += chunk.length;
-            done(null, chunk);
-          },
-        }),
-        handle.createWriteStream(),
-      );
+      for await (const chunk of source) {
+        inspect(chunk as Buffer);
+        keep(cipher.update(chunk as Buffer));
+        await write(false);
+      }
+      keep(cipher.final());
+      await write(true);
     } finally {
       await handle.close().catch(() => undefined);
     }
