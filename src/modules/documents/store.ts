@@ -36,6 +36,17 @@ export class BlobTooLargeError extends Error {
 
 const HASH = /^[0-9a-f]{64}$/;
 
+function tempPathIn(root: string): string {
+  fs.mkdirSync(path.join(root, "tmp"), { recursive: true });
+  return path.join(root, "tmp", randomBytes(12).toString("hex"));
+}
+
+/** Content-addressed, as `put`: the same bytes land on the same name, so a rename never loses anything. */
+async function moveInto(tempPath: string, final: string): Promise<void> {
+  await fs.promises.mkdir(path.dirname(final), { recursive: true });
+  await fs.promises.rename(tempPath, final);
+}
+
 export function createLocalBlobStorage(root: string): BlobStorage {
   const pathFor = (sha256: string) => {
     if (!HASH.test(sha256)) throw new Error("not a SHA-256 hash");
@@ -75,16 +86,8 @@ export function createLocalBlobStorage(root: string): BlobStorage {
         await fs.promises.rm(temp, { force: true });
       }
     },
-    tempPath() {
-      fs.mkdirSync(path.join(root, "tmp"), { recursive: true });
-      return path.join(root, "tmp", randomBytes(12).toString("hex"));
-    },
-    async adopt(tempPath, sha256) {
-      const final = pathFor(sha256);
-      await fs.promises.mkdir(path.dirname(final), { recursive: true });
-      // Content-addressed, as `put`: the same bytes land on the same name, so a rename never loses anything.
-      await fs.promises.rename(tempPath, final);
-    },
+    tempPath: () => tempPathIn(root),
+    adopt: (tempPath, sha256) => moveInto(tempPath, pathFor(sha256)),
     read(sha256) {
       return fs.createReadStream(pathFor(sha256));
     },

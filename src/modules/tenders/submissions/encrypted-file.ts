@@ -61,106 +61,119 @@ export interface ReceivedFile {
   } | null;
 }
 
+/** The plain bytes' running checks: size, SHA-256, the head for sniffing, and whether it is UTF-8 text. */
+function inspector() {
+  const hash = createHash("sha256");
+  const heads: Buffer[] = [];
+  const seen = { bytes: 0, head: 0, utf8: true };
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const utf8 = (decode: () => unknown, chunk?: Buffer) => {
+    if (!seen.utf8) return;
+    try {
+      if (chunk?.includes(0)) seen.utf8 = false;
+      else decode();
+    } catch {
+      seen.utf8 = false;
+    }
+  };
+  return {
+    inspect(chunk: Buffer) {
+      seen.bytes += chunk.length;
+      hash.update(chunk);
+      if (seen.head < HEAD_BYTES) {
+        const take = chunk.subarray(0, HEAD_BYTES - seen.head);
+        heads.push(Buffer.from(take));
+        seen.head += take.length;
+      }
+      utf8(() => decoder.decode(chunk, { stream: true }), chunk);
+    },
+    finish() {
+      utf8(() => decoder.decode());
+      return {
+        bytes: seen.bytes,
+        head: Buffer.concat(heads),
+        utf8Text: seen.utf8,
+        sha256: hash.digest("hex"),
+      };
+    },
+  };
+}
+
+/**
+ * Encrypts as it reads, in one loop with no stream stages, writing the ciphertext in blocks of
+ * WRITE_BYTES (fewer, larger writes; the next read waits for the write, so a slow disk slows the sender
+ * rather than filling memory).
+ */
+async function encryptInto(
+  source: AsyncIterable<Buffer>,
+  intake: Intake,
+  inspect: (chunk: Buffer) => void,
+  track: (tempPath: string) => void,
+): Promise<NonNullable<ReceivedFile["sealed"]>> {
+  const id = randomUUID();
+  const { iv, cipher } = fileEncryption(intake.dataKey, fileBytesAad(id));
+  const tempPath = intake.documents.storage.tempPath();
+  track(tempPath);
+  const cipherHash = createHash("sha256");
+  const pending: { blocks: Buffer[]; bytes: number; written: number } = { blocks: [], bytes: 0, written: 0 };
+  // Created before any byte is read, so that the caller's clean-up always finds it.
+  const handle = await fs.promises.open(tempPath, "wx");
+  const write = async (final: boolean) => {
+    if (pending.bytes === 0 || (!final && pending.bytes < WRITE_BYTES)) return;
+    const block = Buffer.concat(pending.blocks, pending.bytes);
+    pending.blocks = [];
+    pending.bytes = 0;
+    cipherHash.update(block);
+    pending.written += block.length;
+    // A write may take fewer bytes than it was given: the rest follows.
+    for (let at = 0; at < block.length;) at += (await handle.write(block, at)).bytesWritten;
+  };
+  const keep = (block: Buffer) => {
+    pending.blocks.push(block);
+    pending.bytes += block.length;
+  };
+  try {
+    for await (const chunk of source) {
+      inspect(chunk);
+      keep(cipher.update(chunk));
+      await write(false);
+    }
+    keep(cipher.final());
+    await write(true);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+  const authTag = cipher.getAuthTag().toString("base64url");
+  const cipherSha256 = cipherHash.digest("hex");
+  return { dataKey: intake.dataKey, id, iv, authTag, tempPath, cipherSha256, cipherBytes: pending.written };
+}
+
 export async function receiveEncrypted(
-  source: Readable,
+  source: AsyncIterable<Buffer> & { truncated?: boolean },
   fileName: string,
   intake: Intake | null,
   maxBytes: number,
   /** Called with the temporary file's path before it is created, so that a failure can remove it. */
   track: (tempPath: string) => void,
 ): Promise<ReceivedFile> {
-  const hash = createHash("sha256");
-  const heads: Buffer[] = [];
-  let headBytes = 0;
-  let bytes = 0;
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  const text = { utf8: true };
-  const inspect = (chunk: Buffer) => {
-    bytes += chunk.length;
-    hash.update(chunk);
-    if (headBytes < HEAD_BYTES) {
-      const take = chunk.subarray(0, HEAD_BYTES - headBytes);
-      heads.push(Buffer.from(take));
-      headBytes += take.length;
-    }
-    if (text.utf8) {
-      try {
-        if (chunk.includes(0)) text.utf8 = false;
-        else decoder.decode(chunk, { stream: true });
-      } catch {
-        text.utf8 = false;
-      }
-    }
-  };
+  const plain = inspector();
   let sealed: ReceivedFile["sealed"] = null;
-  if (intake) {
-    const id = randomUUID();
-    const { iv, cipher } = fileEncryption(intake.dataKey, fileBytesAad(id));
-    const tempPath = intake.documents.storage.tempPath();
-    track(tempPath);
-    const cipherHash = createHash("sha256");
-    let cipherBytes = 0;
-    // Created before any byte is read, so that the caller's clean-up always finds it.
-    const handle = await fs.promises.open(tempPath, "wx");
-    // One loop, no stream stages: each chunk is inspected and encrypted as it comes, and the ciphertext
-    // written in blocks of WRITE_BYTES (fewer, larger writes; the next read waits for the write, so a slow
-    // disk slows the sender rather than filling memory).
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const write = async (final: boolean) => {
-      if (pendingBytes === 0 || (!final && pendingBytes < WRITE_BYTES)) return;
-      const block = pending.length === 1 && pending[0] ? pending[0] : Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-      cipherHash.update(block);
-      cipherBytes += block.length;
-      // A write may take fewer bytes than it was given: the rest follows.
-      for (let at = 0; at < block.length;) at += (await handle.write(block, at)).bytesWritten;
-    };
-    const keep = (block: Buffer) => {
-      if (block.length === 0) return;
-      pending.push(block);
-      pendingBytes += block.length;
-    };
-    try {
-      for await (const chunk of source) {
-        inspect(chunk as Buffer);
-        keep(cipher.update(chunk as Buffer));
-        await write(false);
-      }
-      keep(cipher.final());
-      await write(true);
-    } finally {
-      await handle.close().catch(() => undefined);
-    }
-    sealed = {
-      dataKey: intake.dataKey,
-      id,
-      iv,
-      authTag: cipher.getAuthTag().toString("base64url"),
-      tempPath,
-      cipherSha256: cipherHash.digest("hex"),
-      cipherBytes,
-    };
-  } else {
-    for await (const chunk of source) inspect(chunk as Buffer);
-  }
-  if (text.utf8) {
-    try {
-      decoder.decode();
-    } catch {
-      text.utf8 = false;
-    }
-  }
-  const truncated = (source as { truncated?: boolean }).truncated === true;
+  if (intake)
+    sealed = await encryptInto(
+      source,
+      intake,
+      (chunk) => {
+        plain.inspect(chunk);
+      },
+      track,
+    );
+  else for await (const chunk of source) plain.inspect(chunk);
+  const seen = plain.finish();
   return {
     fileName,
-    bytes,
-    tooLarge: truncated || bytes > maxBytes,
+    ...seen,
+    tooLarge: source.truncated === true || seen.bytes > maxBytes,
     limitBytes: maxBytes,
-    head: Buffer.concat(heads),
-    utf8Text: text.utf8,
-    sha256: hash.digest("hex"),
     sealed,
   };
 }

@@ -57,8 +57,8 @@ function csrfRefused(reply: FastifyReply) {
 /** Reads the multipart form before the CSRF check, checking the token before a byte of a file is kept. */
 function receiveForm(sessionSecret: string, submissions: SubmissionsService) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const { id } = request.params as { id?: string };
-    const intake = () => submissions.intakeFor(id ?? "");
+    const address = params.safeParse(request.params);
+    const intake = () => submissions.intakeFor(address.success ? address.data.id : "");
     const valid = (fields: Record<string, string>) => csrfTokenValid(request, fields._csrf, sessionSecret);
     let received: ReceivedSubmission;
     const fields: Record<string, string> = {};
