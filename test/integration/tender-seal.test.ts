@@ -264,6 +264,14 @@ describe("bad input stores nothing", () => {
       message: /must be a PDF/,
     },
     {
+      // The type is judged as the bytes arrive: a CSV has no magic number, so it must be UTF-8 text.
+      name: "a .csv that is not text",
+      body: { files: [{ filename: "prices.csv", data: Buffer.from("a,b\n1,\u0000\n") }] },
+      status: 400,
+      path: "files.0",
+      message: /must be a PDF/,
+    },
+    {
       name: "a path in a file name",
       body: { files: [{ filename: "../../x", data: pdf("x") }] },
       status: 400,
