@@ -264,6 +264,14 @@ describe("bad input stores nothing", () => {
       message: /must be a PDF/,
     },
     {
+      // The type is judged as the bytes arrive: a CSV has no magic number, so it must be UTF-8 text.
+      name: "a .csv that is not text",
+      body: { files: [{ filename: "prices.csv", data: Buffer.from("a,b\n1,\u0000\n") }] },
+      status: 400,
+      path: "files.0",
+      message: /must be a PDF/,
+    },
+    {
       name: "a path in a file name",
       body: { files: [{ filename: "../../x", data: pdf("x") }] },
       status: 400,
@@ -365,8 +373,10 @@ describe("a dropped connection", () => {
   it("leaves the earlier version intact and no temporary file behind", async () => {
     const { tenderId, a } = await sealedTender();
     const before = await rowsOf(tenderId);
+    // A file is received into a temporary file beside the store (and once, a folder of the system's).
     const spools = () =>
-      fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("commissioner-submission-")).length;
+      fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("commissioner-submission-")).length +
+      filesUnder(path.join(documentsDir(), "tmp")).length;
     const spoolsBefore = spools();
     await t.app.listen({ port: 0, host: "127.0.0.1" });
     const { port } = t.app.server.address() as AddressInfo;

@@ -18,6 +18,13 @@ export interface BlobStorage {
   exists(sha256: string): Promise<boolean>;
   /** Every stored hash (backup). */
   list(): AsyncIterable<string>;
+  /**
+   * A fresh temporary file's path beside the stored bytes, for a caller that writes a blob itself in one
+   * pass (a sealed upload) and then `adopt`s it under its hash; the caller removes it if it never does.
+   */
+  tempPath(): string;
+  /** Moves a temporary file from `tempPath` into place under its SHA-256 (computed by the writer). */
+  adopt(tempPath: string, sha256: string): Promise<void>;
   root: string;
 }
 
@@ -28,6 +35,17 @@ export class BlobTooLargeError extends Error {
 }
 
 const HASH = /^[0-9a-f]{64}$/;
+
+function tempPathIn(root: string): string {
+  fs.mkdirSync(path.join(root, "tmp"), { recursive: true });
+  return path.join(root, "tmp", randomBytes(12).toString("hex"));
+}
+
+/** Content-addressed, as `put`: the same bytes land on the same name, so a rename never loses anything. */
+async function moveInto(tempPath: string, final: string): Promise<void> {
+  await fs.promises.mkdir(path.dirname(final), { recursive: true });
+  await fs.promises.rename(tempPath, final);
+}
 
 export function createLocalBlobStorage(root: string): BlobStorage {
   const pathFor = (sha256: string) => {
@@ -68,6 +86,8 @@ export function createLocalBlobStorage(root: string): BlobStorage {
         await fs.promises.rm(temp, { force: true });
       }
     },
+    tempPath: () => tempPathIn(root),
+    adopt: (tempPath, sha256) => moveInto(tempPath, pathFor(sha256)),
     read(sha256) {
       return fs.createReadStream(pathFor(sha256));
     },
@@ -101,12 +121,21 @@ export function createDocumentStore(
     return { id: row.id, sha256, bytes, mediaType: row.mediaType };
   }
 
+  /** A blob written in one pass by its caller into `storage.tempPath()`, moved into place and recorded. */
+  async function adopt(tempPath: string, sha256: string, bytes: number, mediaType: string) {
+    await storage.adopt(tempPath, sha256);
+    await db.insert(blobs).values({ sha256, bytes, mediaType }).onConflictDoNothing({ target: blobs.sha256 });
+    const [row] = await db.select().from(blobs).where(eq(blobs.sha256, sha256));
+    if (!row) throw new Error("blob not recorded");
+    return { id: row.id, sha256, bytes, mediaType: row.mediaType };
+  }
+
   async function open(sha256: string) {
     const [row] = await db.select().from(blobs).where(eq(blobs.sha256, sha256));
     if (!row || !(await storage.exists(sha256))) return null;
     return { ...row, stream: storage.read(sha256) };
   }
 
-  return { save, open, storage };
+  return { save, adopt, open, storage };
 }
 export type DocumentStore = ReturnType<typeof createDocumentStore>;

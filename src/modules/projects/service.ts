@@ -41,7 +41,15 @@ import { createStagesService } from "./stages/service.js";
 /** What the API and the pages check a new project, a decision and a rejection against (the demo too). */
 export { decisionInput, projectCreateInput, rejectInput } from "./inputs.js";
 /** The documents' upload checks and download header, for other capabilities that take files (tenders). */
-export { attachmentHeader, checkDocumentFile, UploadStopped, type SpooledFile } from "./upload.js";
+export {
+  ACCEPTED_TYPES,
+  ACCEPTED_TYPES_TEXT,
+  attachmentHeader,
+  checkDocumentFile,
+  tooLargeError,
+  UploadStopped,
+  type SpooledFile,
+} from "./upload.js";
 
 /**
  * Commissioning projects through the five stages: one use case per function, one transaction each,

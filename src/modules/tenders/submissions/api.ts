@@ -68,7 +68,10 @@ function submitApi(app: App) {
       },
     },
     async (request) => {
-      const received = await receiveSubmission(request, { maxBytes: MAX_UPLOAD_BYTES });
+      const received = await receiveSubmission(request, {
+        maxBytes: MAX_UPLOAD_BYTES,
+        intake: () => submissions.intakeFor(request.params.id),
+      });
       try {
         const receipt = await submissions.submit(
           admittedActor(request),

@@ -1,7 +1,6 @@
 import type { Section } from "../../../domain/tendering.js";
 import { ValidationError } from "../../../errors.js";
-import type { SpooledFile } from "../../projects/service.js";
-import { storeEncrypted, type EncryptedFile } from "./encrypted-file.js";
+import { adoptEncrypted, type EncryptedFile, type ReceivedFile } from "./encrypted-file.js";
 import { checkSubmission, type RawSubmission } from "./inputs.js";
 import { sectionQuestions } from "./queries.js";
 import { questionRules } from "./rules.js";
@@ -16,7 +15,7 @@ export async function checked(
   tender: Tender,
   section: Section,
   raw: RawSubmission,
-  files: SpooledFile[],
+  files: ReceivedFile[],
   complete: boolean,
 ) {
   const questions = questionRules(await sectionQuestions(deps.db, tender.id, section));
@@ -34,17 +33,18 @@ export interface Sealed {
   questionCode: string | null;
 }
 
-/** Encrypts every file into the store before the transaction; the rows that name them are written in it. */
+/** Moves every file's ciphertext into the store before the transaction; the rows that name them are written in it. */
 export async function sealFiles(
   deps: Deps,
   dataKey: Buffer,
-  accepted: { file: SpooledFile; mediaType: string }[],
+  accepted: { file: ReceivedFile; mediaType: string }[],
   codes: (string | null)[],
 ) {
-  // The files go in side by side; their order (the receipt's) is the upload's.
+  // The files go in side by side; their order (the receipt's) is the upload's. They were encrypted as
+  // they arrived, under the key of the tender in the request's address (`intakeFor`), checked again here.
   return Promise.all(
     accepted.map(async ({ file, mediaType }, i): Promise<Sealed> => {
-      const stored = await storeEncrypted(deps.documents, dataKey, file.path, deps.maxFileBytes);
+      const stored = await adoptEncrypted(deps.documents, file, dataKey);
       return { file: stored, name: file.fileName, mediaType, questionCode: codes[i] ?? null };
     }),
   );

@@ -55,13 +55,20 @@ function csrfRefused(reply: FastifyReply) {
 }
 
 /** Reads the multipart form before the CSRF check, checking the token before a byte of a file is kept. */
-function receiveForm(sessionSecret: string) {
+function receiveForm(sessionSecret: string, submissions: SubmissionsService) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
+    const address = params.safeParse(request.params);
+    const intake = () => submissions.intakeFor(address.success ? address.data.id : "");
     const valid = (fields: Record<string, string>) => csrfTokenValid(request, fields._csrf, sessionSecret);
     let received: ReceivedSubmission;
     const fields: Record<string, string> = {};
     try {
-      received = await receiveSubmission(request, { maxBytes: MAX_UPLOAD_BYTES, beforeFile: valid, fields });
+      received = await receiveSubmission(request, {
+        maxBytes: MAX_UPLOAD_BYTES,
+        beforeFile: valid,
+        fields,
+        intake,
+      });
     } catch (error) {
       if (error instanceof UploadStopped) return csrfRefused(reply);
       // A file over the limit: shown on the form like any other refusal, with the text that came before it.
@@ -157,7 +164,7 @@ function formPost(app: App) {
     tenderPaths.submission(),
     {
       schema: { hide: true, params },
-      preValidation: [requirePage("tenders:participate"), receiveForm(app.config.sessionSecret)],
+      preValidation: [requirePage("tenders:participate"), receiveForm(app.config.sessionSecret, submissions)],
       onResponse: async (request: FastifyRequest) => {
         await uploads.get(request)?.discard();
       },

@@ -9,7 +9,6 @@ import { ConflictError, NotFoundError } from "../../../errors.js";
 import { recordAudit } from "../../audit/service.js";
 import type { DocumentStore } from "../../documents/store.js";
 import { enqueueMessage } from "../../notifications/service.js";
-import type { SpooledFile } from "../../projects/service.js";
 import { tenderPaths } from "../paths.js";
 import {
   openContent,
@@ -30,6 +29,7 @@ import {
   userEmail,
 } from "./queries.js";
 import { chooseSection, deadlineOf, questionRules, requireEligible, supplierOf } from "./rules.js";
+import type { Intake, ReceivedFile } from "./encrypted-file.js";
 import { checked, sealFiles, type Sealed } from "./intake.js";
 import { createOpenedReads } from "./opened/service.js";
 import { storedReceiptSchema, submissionHash, withNames, type StoredReceipt } from "./receipt.js";
@@ -217,7 +217,7 @@ async function recordSubmitted(
   });
 }
 
-async function submit(deps: Deps, actor: Actor, tenderId: string, raw: RawSubmission, files: SpooledFile[]) {
+async function submit(deps: Deps, actor: Actor, tenderId: string, raw: RawSubmission, files: ReceivedFile[]) {
   const loaded = await loadForSupplier(deps, actor, tenderId, raw.section);
   const { tender, section, organisationId, deadline } = loaded;
   if (isLate(deps.clock.now(), deadline))
@@ -363,9 +363,24 @@ async function own(deps: Deps, actor: Actor, tenderId: string, requested: unknow
   };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Where a submission's files are encrypted as they arrive: the published tender's data key and the
+ * store, or null (no such tender: the bytes are dropped, and `submit` refuses the request as before).
+ * Only a key is handed out, never content; `submit` checks the files were sealed under its tender's key.
+ */
+async function intakeFor(deps: Deps, tenderId: string): Promise<Intake | null> {
+  if (!UUID.test(tenderId)) return null;
+  const tender = await findTender(deps.db, tenderId);
+  if (tender?.status !== "published") return null;
+  return { dataKey: deps.sealer.dataKey(tender.id, tender.wrappedDataKey), documents: deps.documents };
+}
+
 export function createSubmissionsService(deps: Deps) {
   return {
-    submit: (actor: Actor, tenderId: string, raw: RawSubmission, files: SpooledFile[]) =>
+    intakeFor: (tenderId: string) => intakeFor(deps, tenderId),
+    submit: (actor: Actor, tenderId: string, raw: RawSubmission, files: ReceivedFile[]) =>
       submit(deps, actor, tenderId, raw, files),
     saveDraft: (actor: Actor, tenderId: string, raw: RawSubmission) => saveDraft(deps, actor, tenderId, raw),
     withdraw: (actor: Actor, tenderId: string, section?: unknown) => withdraw(deps, actor, tenderId, section),

@@ -1,32 +1,33 @@
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { pipeline } from "node:stream/promises";
-import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyRequest } from "fastify";
+import { fileTypeFromBuffer } from "file-type";
 import { errorCode, ProblemError, type FieldError } from "../../../errors.js";
 import { refuseHostileText } from "../../../web/hostile-input.js";
-import { checkDocumentFile, UploadStopped, type SpooledFile } from "../../projects/service.js";
+import { ACCEPTED_TYPES, ACCEPTED_TYPES_TEXT, tooLargeError, UploadStopped } from "../../projects/service.js";
+import { receiveEncrypted, type Intake, type ReceivedFile } from "./encrypted-file.js";
 
 /**
  * Receiving a submission (docs/tendering.md, sealed submissions): its text fields and every part named
- * `files`, each spooled to a private temporary folder, so that nothing reaches the document store until
- * every file has passed the project documents' checks (upload.ts there: size, emptiness, the type
- * sniffed from the bytes). A request cut off part way throws here, and the folder goes with it: the
- * supplier's previous version is untouched. The caller removes the folder afterwards.
+ * `files`, each in one pass (encrypted-file.ts): hashed, sniffed from its first bytes and encrypted under
+ * the tender's key into a temporary file beside the document store, so that nothing is in the store until
+ * every file has passed the project documents' checks (size, emptiness, the type sniffed from the
+ * bytes) and the submission is sealed. A request cut off part way throws here, and the temporary files go
+ * with it: the supplier's previous version is untouched. The caller discards them afterwards.
  */
 
 export interface ReceivedSubmission {
   fields: Record<string, string>;
-  files: SpooledFile[];
+  files: ReceivedFile[];
   /** Per file, the question its part named (`file-<code>`, the page's inputs), or null (`files`). */
   partQuestionCodes: (string | null)[];
-  /** Removes the temporary folder; safe to call more than once. */
+  /** Removes the temporary files not moved into the store; safe to call more than once. */
   discard(): Promise<void>;
 }
 
 export interface SubmissionUploadOptions {
   maxBytes: number;
+  /** The tender's key and store, asked for once when the first file starts; null: the bytes are dropped. */
+  intake?: () => Promise<Intake | null>;
   /** Runs when the first file starts, with the fields seen so far; false stops reading (CSRF). */
   beforeFile?: (fields: Record<string, string>) => boolean;
   /** Filled with the text fields as they arrive, so that a refused request still shows what it carried. */
@@ -39,27 +40,6 @@ export function unsafeFileName(name: string): boolean {
   return /[/\\]|^\.\.?$|[\u0000-\u001f\u007f]/.test(name) || name.includes("..") || name.length > 255;
 }
 
-async function spool(part: MultipartFile, target: string, maxBytes: number): Promise<SpooledFile> {
-  let bytes = 0;
-  await pipeline(
-    part.file,
-    async function* (source: AsyncIterable<Buffer>) {
-      for await (const chunk of source) {
-        bytes += chunk.length;
-        yield chunk;
-      }
-    },
-    fs.createWriteStream(target, { flags: "wx" }),
-  );
-  return {
-    path: target,
-    fileName: part.filename,
-    bytes,
-    tooLarge: part.file.truncated || bytes > maxBytes,
-    limitBytes: maxBytes,
-  };
-}
-
 export async function receiveSubmission(
   request: FastifyRequest,
   options: SubmissionUploadOptions,
@@ -67,10 +47,14 @@ export async function receiveSubmission(
   if (!request.isMultipart()) {
     throw new ProblemError(415, "Unsupported media type", "Send the submission as multipart/form-data");
   }
-  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "commissioner-submission-"));
-  const discard = () => fs.promises.rm(dir, { recursive: true, force: true });
+  const temps: string[] = [];
+  const discard = async () => {
+    // A file adopted into the store is no longer there: removing it is then a no-op.
+    await Promise.all(temps.map((t) => fs.promises.rm(t, { force: true })));
+  };
   const fields: Record<string, string> = options.fields ?? {};
-  const files: SpooledFile[] = [];
+  const files: ReceivedFile[] = [];
+  let intake: Intake | null | undefined;
   const partQuestionCodes: (string | null)[] = [];
   try {
     // preservePath: a name such as "../../x" arrives as sent, so that it can be refused rather than cut.
@@ -88,7 +72,10 @@ export async function receiveSubmission(
       }
       partQuestionCodes.push(named?.[1] ?? null);
       if (files.length === 0 && options.beforeFile && !options.beforeFile(fields)) throw new UploadStopped();
-      files.push(await spool(part, path.join(dir, `file-${files.length}`), options.maxBytes));
+      intake ??= options.intake ? await options.intake() : null;
+      files.push(
+        await receiveEncrypted(part.file, part.filename, intake, options.maxBytes, (t) => temps.push(t)),
+      );
     }
     refuseHostileText(fields);
   } catch (error) {
@@ -104,15 +91,30 @@ export async function receiveSubmission(
   return { fields, files, partQuestionCodes, discard };
 }
 
+/** The project documents' checks on a file received in one pass: the type judged from its first bytes. */
+async function checkReceivedFile(file: ReceivedFile): Promise<{ mediaType: string } | { refusal: string }> {
+  if (file.tooLarge) {
+    const error = tooLargeError(file.limitBytes);
+    return { refusal: error.errors[0]?.message ?? error.message };
+  }
+  if (file.bytes === 0) return { refusal: "The selected file is empty" };
+  const sniffed = await fileTypeFromBuffer(file.head);
+  if (sniffed && ACCEPTED_TYPES[sniffed.mime] && sniffed.mime !== "text/csv")
+    return { mediaType: sniffed.mime };
+  if (!sniffed && file.fileName.toLowerCase().endsWith(".csv") && file.utf8Text)
+    return { mediaType: "text/csv" };
+  return { refusal: `The selected file must be a ${ACCEPTED_TYPES_TEXT}` };
+}
+
 /**
  * Every file's checks, each refusal named by its place (`files.0`): a path in the name, over the limit,
  * empty, or not an accepted type judged from its bytes (a renamed program is refused).
  */
 export async function checkSubmissionFiles(
-  files: SpooledFile[],
-): Promise<{ checked: { file: SpooledFile; mediaType: string }[]; errors: FieldError[] }> {
+  files: ReceivedFile[],
+): Promise<{ checked: { file: ReceivedFile; mediaType: string }[]; errors: FieldError[] }> {
   const errors: FieldError[] = [];
-  const checked: { file: SpooledFile; mediaType: string }[] = [];
+  const checked: { file: ReceivedFile; mediaType: string }[] = [];
   for (const [i, file] of files.entries()) {
     const at = `files.${i}`;
     if (unsafeFileName(file.fileName)) {
@@ -122,13 +124,9 @@ export async function checkSubmissionFiles(
       });
       continue;
     }
-    try {
-      checked.push(await checkDocumentFile(file));
-    } catch (error) {
-      if (!(error instanceof ProblemError)) throw error;
-      const message = error.errors[0]?.message ?? error.message;
-      errors.push({ path: at, message: `${file.fileName}: ${message}` });
-    }
+    const result = await checkReceivedFile(file);
+    if ("refusal" in result) errors.push({ path: at, message: `${file.fileName}: ${result.refusal}` });
+    else checked.push({ file, mediaType: result.mediaType });
   }
   return { checked, errors };
 }
