@@ -139,7 +139,7 @@ describe("tendering in the browser", () => {
       buffer: PDF,
     });
     await page.getByRole("button", { name: "Submit" }).click();
-    await expect.poll(() => heading(page)).toBe("Your receipt");
+    await expect.poll(() => heading(page)).toContain("Submission received");
     const sha = ((await page.locator("#submission-sha256").textContent()) ?? "").trim();
     expect(sha).toMatch(/^[0-9a-f]{64}$/);
     await expect.poll(() => page.getByText("delivery-model.pdf").count()).toBe(1);
@@ -198,6 +198,7 @@ describe("tendering in the browser", () => {
     const opened = await page.goto(`/tenders/${tenderId}/submissions`);
     expect(opened?.status()).toBe(200);
     await expectAccessible(page, "the opened submissions");
-    expect(errors).toEqual([]);
+    // The sealed page answers 409 by design, which the console reports as a failed load; nothing else.
+    expect(errors.filter((e) => !e.includes("status of 409 (Conflict)"))).toEqual([]);
   });
 });
