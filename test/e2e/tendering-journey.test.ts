@@ -87,12 +87,17 @@ describe("tendering in the browser", () => {
 
     await page.getByRole("button", { name: /register interest/i }).click();
     await expect.poll(() => page.getByRole("link", { name: /Service specification/ }).count()).toBe(1);
+    const href = await page.getByRole("link", { name: /Service specification/ }).getAttribute("href");
+    expect(href).toBe(`/tenders/${tenderId}/documents/${documentId}`);
     await expectAccessible(page, "the opportunity after interest");
     const pack = await download(page, /Service specification/);
     expect(pack.name).toBe("service-specification.pdf");
     expect(pack.bytes.equals(PDF)).toBe(true);
 
-    await page.getByRole("link", { name: /Clarification/ }).first().click();
+    await page
+      .getByRole("link", { name: /Clarification/ })
+      .first()
+      .click();
     await expect.poll(() => heading(page)).toBe("Clarification questions");
     await expectAccessible(page, "the supplier's clarification page");
     await page.getByLabel("Ask a question").fill(QUESTION);
@@ -108,7 +113,10 @@ describe("tendering in the browser", () => {
     const answer = "We will run hubs in Margate, Dover and Folkestone, with outreach in schools.";
     const tooLong = words(301);
     const summary = page.locator(".govuk-error-summary");
-    await page.getByRole("group", { name: /insurance/ }).getByLabel("Yes").check();
+    await page
+      .getByRole("group", { name: /insurance/ })
+      .getByLabel("Yes")
+      .check();
     await page.locator("#answer-Q2").fill(answer);
     await page.locator("#answer-Q3").fill(tooLong);
     await page.getByLabel("Your total price").fill("1250000.00");
@@ -190,7 +198,10 @@ describe("tendering in the browser", () => {
     await expect.poll(() => page.locator("main").textContent()).toContain(`witnessed by ${witness.name}`);
     await expectAccessible(page, "the opening page after the opening");
 
-    await page.getByRole("link", { name: /record/i }).first().click();
+    await page
+      .getByRole("link", { name: /record/i })
+      .first()
+      .click();
     const record = (await page.locator("main").textContent()) ?? "";
     expect(record).toMatch(/[0-9a-f]{64}/);
     await expectAccessible(page, "the opening record");
