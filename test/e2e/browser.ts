@@ -7,6 +7,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { buildApp } from "../../src/web/app.js";
 import type { Config } from "../../src/config.js";
+import type { Clock } from "../../src/domain/clock.js";
 import type { Services } from "../../src/services.js";
 import { createTestDatabase, testConfig } from "../helpers.js";
 
@@ -31,11 +32,14 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** The real app on a real database, listening on a free port. */
-export async function startApp(): Promise<RunningApp> {
+/**
+ * The real app on a real database, listening on a free port; on the clock given (one a test moves, to
+ * pass a deadline) or the system's.
+ */
+export async function startApp(options: { clock?: Clock } = {}): Promise<RunningApp> {
   const config = testConfig();
   const database = await createTestDatabase();
-  const app = await buildApp(config, { database, logger: false });
+  const app = await buildApp(config, { database, logger: false, clock: options.clock });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();
   if (!address || typeof address === "string") throw new Error("no port");

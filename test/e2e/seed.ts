@@ -6,17 +6,19 @@ import type { DatasetKind } from "../../src/domain/indicators/formats.js";
 import { CHARACTERISTICS } from "../../src/modules/eqia/screening.js";
 import type { Services } from "../../src/services.js";
 import { addMembership, apiTokenFor, createUser, multipartForm } from "../helpers.js";
+import { seedTendering } from "./tendering-seed.js";
 
 /**
  * A world with something on every page, made through the JSON API as a client would: organisations
  * (one with a long name), the three datasets, two projects with documents, a decision, risks, an equality
- * screening, a contract being recommissioned and checklist progress. Long unbroken text (a web address,
+ * screening, a contract being recommissioned, checklist progress and tendering (an open tender with a
+ * clarification and a sealed submission, and an opened one). Long unbroken text (a web address,
  * a file name, an email address) is there on purpose: it is what stops a page reflowing at 320 pixels.
  */
 export async function seedWorld(running: {
   app: FastifyInstance;
   services: Services;
-}): Promise<{ projectId: string }> {
+}): Promise<{ projectId: string; tenderIds: string[] }> {
   const { app, services } = running;
   const provider = await seedOrganisations(services);
   await seedDatasets(services);
@@ -62,7 +64,8 @@ export async function seedWorld(running: {
     programmeCode: "SP",
     estimatedValuePence: 80_000_000,
   });
-  return { projectId: project.id };
+  const tendering = await seedTendering(app, services, project.id);
+  return { projectId: project.id, tenderIds: [tendering.openTenderId, tendering.openedTenderId] };
 }
 
 type Method = "POST" | "PUT" | "PATCH" | "GET";
