@@ -132,7 +132,7 @@ describe("a supplier user's home", () => {
       projectId,
       title: "Supplier's chosen tender",
       clarificationDeadline: new Date("2099-06-20T11:00:00Z"),
-      submissionDeadline: new Date("2099-07-01T11:00:00Z"),
+      submissionDeadline: new Date("2099-07-01T13:30:00Z"),
     });
     await asFixture(t.database.db, (tx) =>
       tx.insert(tenderInterests).values({ tenderId, organisationId: supplier.organisationId ?? "" }),
@@ -140,7 +140,7 @@ describe("a supplier user's home", () => {
     const $ = await homeOf(supplier.email);
     const row = $("#opportunities tbody tr").text();
     expect(row).toContain("Supplier's chosen tender");
-    expect(row).toContain("12:00"); // 11:00 UTC is noon in British Summer Time
+    expect(row).toContain("1 July 2099 at 2:30 pm"); // 13:30 UTC is 14:30 in British Summer Time
     expect(row).toContain("Not submitted");
     expect($(`#opportunities a[href="/tenders/${tenderId}/submission"]`).length).toBe(1);
     const stranger = await createUser(t.services, ["supplier-user"]);

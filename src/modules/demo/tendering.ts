@@ -5,7 +5,6 @@ import type { Actor } from "../../domain/policy.js";
 import { REQUIRED_PACK_KINDS, PACK_DOCUMENT_NAMES } from "../../domain/tendering.js";
 import { createServices, type Services } from "../../services.js";
 import { answerInput, askInput } from "../tenders/clarifications/service.js";
-import { tenderInput } from "../tenders/inputs.js";
 import type { DemoActors } from "./accounts.js";
 import { demoFile, demoPdf } from "./paper.js";
 
@@ -18,8 +17,11 @@ import { demoFile, demoPdf } from "./paper.js";
  * timetable from now, a late submission refused) hold as they would have on the day.
  */
 
+/** What setting up a tender takes (the tenders module's input, as its service takes it). */
+type TenderInput = Parameters<Services["tenders"]["create"]>[2];
+
 /** The ITT (App C 5.4): one pass/fail, two scored with weights totalling 100 and word limits, a price. */
-const QUESTIONS = [
+const QUESTIONS: TenderInput["questions"] = [
   {
     code: "Q1",
     section: "itt",
@@ -80,7 +82,7 @@ async function publishTender(
 ): Promise<string> {
   const officer = person(run.actors, "procurement@commissioner.example");
   const today = services.clock.today();
-  const input = tenderInput.parse({
+  const input: TenderInput = {
     title: spec.title,
     procedure: "open",
     clarificationDeadline: noonAfter(today, spec.clarificationIn),
@@ -88,7 +90,7 @@ async function publishTender(
     description: `${spec.title}. Demo tender: made up for Commissioner's demonstration data.`,
     valuePence: spec.valuePence,
     questions: QUESTIONS,
-  });
+  };
   const tender = await services.tenders.create(officer, projectId, input);
   for (const kind of REQUIRED_PACK_KINDS) {
     const title = PACK_DOCUMENT_NAMES[kind];
