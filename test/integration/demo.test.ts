@@ -5,7 +5,14 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnvironment, type Config } from "../../src/config.js";
 import type { Database } from "../../src/db/client.js";
-import { users } from "../../src/db/schema/index.js";
+import {
+  clarifications,
+  tenderInterests,
+  tenderOpenings,
+  tenders,
+  tenderSubmissions,
+  users,
+} from "../../src/db/schema/index.js";
 import { fixedClock } from "../../src/domain/clock.js";
 import { INDICATOR_DEFINITIONS } from "../../src/domain/indicators/definitions.js";
 import { verifyPassword } from "../../src/modules/accounts/passwords.js";
@@ -134,6 +141,49 @@ describe("the demo providers' client-level data", () => {
     }
     const codes = INDICATOR_DEFINITIONS.map((d) => d.code);
     expect(codes.filter((c) => !withFigures.has(c))).toEqual([]);
+  });
+});
+
+describe("the demo's tenders", () => {
+  it("are one closed with two sealed submissions, not opened, and one open for bids (App C 5.1–5.6)", async () => {
+    const db = database.db;
+    const rows = await db.select().from(tenders);
+    expect(rows).toHaveLength(2);
+    expect(rows.every((t) => t.status === "published")).toBe(true);
+    const now = new Date(`${TODAY}T12:00:00Z`);
+    const closed = rows.filter((t) => t.submissionDeadline < now);
+    const open = rows.filter((t) => t.submissionDeadline > now);
+    expect(closed).toHaveLength(1);
+    expect(open).toHaveLength(1);
+    const [awaiting] = closed;
+    const [live] = open;
+    if (!awaiting || !live) throw new Error("no demo tenders");
+    expect(await db.select().from(tenderOpenings).where(eq(tenderOpenings.tenderId, awaiting.id))).toEqual(
+      [],
+    );
+    const submitted = await db
+      .select()
+      .from(tenderSubmissions)
+      .where(eq(tenderSubmissions.tenderId, awaiting.id));
+    expect(submitted.filter((s) => s.status === "submitted")).toHaveLength(2);
+    expect(new Set(submitted.map((s) => s.organisationId)).size).toBe(2);
+    const questions = await db.select().from(clarifications).where(eq(clarifications.tenderId, awaiting.id));
+    expect(questions).toHaveLength(2);
+    expect(questions.filter((q) => q.answeredAt === null)).toHaveLength(1);
+    expect(questions.filter((q) => q.visibility === "all")).toHaveLength(1);
+    const days = (live.submissionDeadline.getTime() - now.getTime()) / 86_400_000;
+    expect(days).toBeGreaterThan(14);
+    expect(await db.select().from(tenderInterests).where(eq(tenderInterests.tenderId, live.id))).toHaveLength(
+      1,
+    );
+    expect(await db.select().from(tenderSubmissions).where(eq(tenderSubmissions.tenderId, live.id))).toEqual(
+      [],
+    );
+  });
+
+  it("are found by anyone on the opportunities page while open", async () => {
+    const listed = await services.opportunities.list({});
+    expect(listed.map((o) => o.title)).toEqual(["Street outreach and recovery support, Medway"]);
   });
 });
 

@@ -46,6 +46,13 @@ export const DEMO_USERS: DemoUser[] = [
     ],
   },
   {
+    // The opening's witness: another procurement officer (App C 5.6).
+    email: "procurement2@commissioner.example",
+    name: "Robin Procurement",
+    roles: ["procurement-officer"],
+    organisationCode: "KCC",
+  },
+  {
     email: "evaluator@commissioner.example",
     name: "Evie Evaluator",
     roles: ["evaluator"],
@@ -117,6 +124,13 @@ export const DEMO_USERS: DemoUser[] = [
     name: "Sid Supplier",
     roles: ["supplier-user"],
     organisationCode: "S001",
+  },
+  {
+    // A second bidder, so a tender has more than one submission to open (App C 5.6).
+    email: "supplier2@commissioner.example",
+    name: "Sasha Second",
+    roles: ["supplier-user"],
+    organisationCode: "S002",
   },
 ];
 

@@ -9,7 +9,8 @@ import { createDemoAccounts, DEMO_USERS, type DemoActors, type DemoSignIn } from
 import { loadDemoClientData } from "./client-data.js";
 import { DEMO_ORGANISATIONS } from "./organisations.js";
 import { buildProject } from "./project-steps.js";
-import { DEMO_PROJECTS } from "./projects.js";
+import { DEMO_PROJECTS, OUTREACH, RECOVERY } from "./projects.js";
+import { loadDemoTendering } from "./tendering.js";
 
 export { DEMO_ORGANISATIONS, DEMO_PROJECTS, DEMO_USERS, type DemoSignIn };
 
@@ -29,11 +30,21 @@ function actor(actors: DemoActors, email: string) {
   return found;
 }
 
-/** The projects, their papers written to a folder of their own that goes once they are uploaded. */
-async function loadProjects(services: Services, actors: DemoActors) {
+/**
+ * The projects, then the tenders of the two at Stage 4 (demo/tendering.ts), their papers written to a
+ * folder of their own that goes once they are uploaded.
+ */
+async function loadProjects(services: Services, config: Config, actors: DemoActors) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "commissioner-demo-"));
   try {
-    for (const project of DEMO_PROJECTS) await buildProject(services, actors, dir, project);
+    const ids = new Map<string, string>();
+    for (const project of DEMO_PROJECTS)
+      ids.set(project.title, await buildProject(services, actors, dir, project));
+    const byTitle = (title: string) => ({ id: ids.get(title) ?? "", title });
+    await loadDemoTendering(
+      { services, config, actors, dir },
+      { awaitingOpening: byTitle(RECOVERY), open: byTitle(OUTREACH) },
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -42,7 +53,7 @@ async function loadProjects(services: Services, actors: DemoActors) {
 /** The demo in two parts: the people, who can sign in at once, then their work, loaded by `rest`. */
 export interface DemoStart {
   signIns: DemoSignIn[];
-  /** Loads the projects and the providers' client-level data. */
+  /** Loads the projects, their tenders and the providers' client-level data. */
   rest: () => Promise<void>;
 }
 
@@ -63,7 +74,7 @@ export async function startDemoData(services: Services, config: Config): Promise
   fs.mkdirSync(config.dataDir, { recursive: true });
   fs.writeFileSync(demoSignInsFile(config), JSON.stringify(signIns, null, 2), { mode: 0o600 });
   const rest = async () => {
-    await loadProjects(services, actors);
+    await loadProjects(services, config, actors);
     await loadDemoClientData(services, actor(actors, "commissioner@commissioner.example"));
   };
   return { signIns, rest };

@@ -88,11 +88,17 @@ function stageThree(service: string): DemoStep[] {
 
 /** Stage 4 (§3.9–3.10): the final papers approved by the board, the procurement plan signed off. */
 function stageFour(programmeCode: string, service: string, daysAgo: number, planBody: string): DemoStep[] {
-  const { board } = governanceOf(programmeCode);
+  const { group, board } = governanceOf(programmeCode);
   return [
     paper("service-specification-final", "Final service specification", service),
     paper("procurement-strategy", "Procurement strategy", service),
     paper("tender-evaluation-plan", "Tender evaluation plan", service),
+    // The group's approvals and the Procurement Board's of the business case, which publishing a
+    // tender asks for (§3.9, App C 1, 3–4).
+    { decide: "service-specification-final", body: group, daysAgo: daysAgo + 7 },
+    { decide: "procurement-strategy", body: group, daysAgo: daysAgo + 7 },
+    { decide: "tender-evaluation-plan", body: group, daysAgo: daysAgo + 7 },
+    { decide: "business-case", body: "PROCUREMENT_BOARD", daysAgo },
     { decide: "service-specification-final", body: board, daysAgo },
     { decide: "procurement-strategy", body: board, daysAgo },
     { decide: "tender-evaluation-plan", body: board, daysAgo },
@@ -101,11 +107,13 @@ function stageFour(programmeCode: string, service: string, daysAgo: number, plan
   ];
 }
 
-const RECOVERY = "Community drug and alcohol recovery service, West Kent";
+export const RECOVERY = "Community drug and alcohol recovery service, West Kent";
 const YOUNG_HOUSING = "Housing-related support for young people, East Kent";
 const OLDER = "Floating support for older people";
 const YOUNG_TREATMENT = "Young people's substance misuse service";
 const EMPLOYMENT = "Supported employment for people in recovery";
+/** The second Stage 4 project: its tender is open for bids in the demo (demo/tendering.ts). */
+export const OUTREACH = "Street outreach and recovery support, Medway";
 const WELFARE = "Emergency support scheme (Kent Support and Assistance Service)";
 
 export const DEMO_PROJECTS: readonly DemoProject[] = [
@@ -122,6 +130,21 @@ export const DEMO_PROJECTS: readonly DemoProject[] = [
       ...stageThree(RECOVERY),
       ...stageFour("KDAAT", RECOVERY, 120, "PROCUREMENT_BOARD"),
       { task: "5.2", status: "in-progress", plannedIn: 14 },
+    ],
+  },
+  {
+    title: OUTREACH,
+    description:
+      "Outreach to people sleeping rough who use drugs or alcohol, with a route into recovery (Stage 4).",
+    programmeCode: "KDAAT",
+    estimatedValuePence: 126_000_000,
+    contractMonths: 36,
+    startedDaysAgo: 560,
+    steps: [
+      ...stageOne("KDAAT", OUTREACH, 520),
+      ...stageTwo("KDAAT", OUTREACH, 420),
+      ...stageThree(OUTREACH),
+      ...stageFour("KDAAT", OUTREACH, 60, "PROCUREMENT_BOARD"),
     ],
   },
   {

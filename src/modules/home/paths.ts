@@ -28,6 +28,12 @@ export const homePaths = {
   account: paths.account,
   /** Find opportunities (tendering's public page: tenderPaths.opportunities() in the tenders module). */
   opportunities: "/opportunities",
+  // Tendering's pages (tenderPaths in the tenders module).
+  opportunity: (id: string) => `/opportunities/${id}`,
+  tender: (id: string) => `/tenders/${id}`,
+  clarifications: (id: string) => `/tenders/${id}/clarifications`,
+  opening: (id: string) => `/tenders/${id}/opening`,
+  submission: (id: string) => `/tenders/${id}/submission`,
   /** A supplier's own organisation's people (supplierPaths.colleagues in the suppliers module). */
   supplierColleagues: "/suppliers/colleagues",
 } as const;

@@ -257,8 +257,9 @@ export function audienceOf(actor: Actor) {
 }
 
 /** A supplier's way in: the published opportunities, and their own organisation's people. */
-function presentSupplier(actor: Actor) {
+function presentSupplier(actor: Actor, work: HomeWork) {
   return {
+    tenders: presentSupplierTenders(work.supplierTenders),
     rulesHref: homePaths.rules,
     opportunitiesHref: homePaths.opportunities,
     colleaguesHref: can(actor, "supplier-colleagues:manage") ? homePaths.supplierColleagues : null,
@@ -266,7 +267,52 @@ function presentSupplier(actor: Actor) {
 }
 
 /** Nothing of the person's work (the layout benchmark renders the page around it). */
-export const NO_WORK: HomeWork = { today: "", bodies: null, work: null, totals: null, provider: null };
+export const NO_WORK: HomeWork = {
+  today: "",
+  bodies: null,
+  work: null,
+  totals: null,
+  provider: null,
+  tenders: null,
+  supplierTenders: null,
+};
+
+const SECTION_NAMES: Record<"pqq" | "itt", string> = { pqq: "PQQ", itt: "ITT" };
+
+/** Tendering's next jobs (App C 5.5–5.6): the opening when a deadline has passed, answers, drafts. */
+function presentTenderWork(actor: Actor, tenders: HomeWork["tenders"]) {
+  if (!tenders) return null;
+  return {
+    canOpen: can(actor, "tenders:open"),
+    toOpen: tenders.toOpen.map((t) => ({
+      title: `${t.reference}: ${t.title}`,
+      section: SECTION_NAMES[t.section],
+      deadline: t.deadline,
+      href: homePaths.opening(t.id),
+    })),
+    questions: tenders.questions.map((q) => ({
+      text: `Question ${String(q.number)}`,
+      tender: `${q.reference}: ${q.title}`,
+      askedAt: q.askedAt,
+      href: homePaths.clarifications(q.tenderId),
+    })),
+    drafts: tenders.drafts.map((t) => ({
+      title: `${t.reference}: ${t.title}`,
+      href: homePaths.tender(t.id),
+    })),
+  };
+}
+
+/** A supplier's tenders: closing time (UK time in the view), submitted or not, the submission page. */
+function presentSupplierTenders(rows: HomeWork["supplierTenders"]) {
+  return (rows ?? []).map((t) => ({
+    title: `${t.reference}: ${t.title}`,
+    deadline: t.deadline,
+    submitted: t.submitted,
+    href: homePaths.submission(t.id),
+    opportunityHref: homePaths.opportunity(t.id),
+  }));
+}
 
 export function presentHome(actor: Actor, work: HomeWork) {
   const audience = audienceOf(actor);
@@ -276,7 +322,8 @@ export function presentHome(actor: Actor, work: HomeWork) {
     decisions: work.bodies ? presentDecisions(actor, work.bodies) : null,
     work: work.work ? presentWork(actor, work.work, work.today) : null,
     provider: presentProvider(actor, work.provider),
-    supplier: audience === "supplier" ? presentSupplier(actor) : null,
+    supplier: audience === "supplier" ? presentSupplier(actor, work) : null,
+    tenders: presentTenderWork(actor, work.tenders),
     totals: presentTotals(work.totals),
     tasks: TASKS.filter((t) => can(actor, t.action)),
   };

@@ -1,7 +1,8 @@
-import { and, arrayOverlaps, asc, eq, inArray, lte, ne, sql } from "drizzle-orm";
+import { and, arrayOverlaps, asc, eq, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
 import {
   checklistTasks,
+  clarifications,
   datasets,
   governanceBodies,
   governanceMembers,
@@ -9,6 +10,10 @@ import {
   programmes,
   projects,
   risks,
+  tenderInterests,
+  tenderOpenings,
+  tenders,
+  tenderSubmissions,
 } from "../../db/schema/index.js";
 import { OPEN_TASK_STATUSES } from "../../domain/overdue.js";
 import { membershipHeldOn } from "../governance/queries.js";
@@ -121,4 +126,90 @@ export async function uploadsOf(ex: Executor, providerCode: string) {
     .from(datasets)
     .where(arrayOverlaps(datasets.providerCodes, [providerCode]))
     .orderBy(asc(datasets.createdAt));
+}
+
+/**
+ * Tendering's next jobs for staff who manage tenders (docs/tendering.md): published tenders a section's
+ * deadline has passed and that section not yet opened (App C 5.6), by deadline.
+ */
+export async function tendersToOpen(ex: Executor, now: Date) {
+  const rows = await ex
+    .select({
+      id: tenders.id,
+      reference: tenders.reference,
+      title: tenders.title,
+      pqqDeadline: tenders.pqqDeadline,
+      submissionDeadline: tenders.submissionDeadline,
+      opened: sql<
+        string[]
+      >`ARRAY(SELECT o.section FROM ${tenderOpenings} o WHERE o.tender_id = ${tenders.id})`,
+    })
+    .from(tenders)
+    .where(
+      and(
+        eq(tenders.status, "published"),
+        or(lt(tenders.submissionDeadline, now), lt(tenders.pqqDeadline, now)),
+      ),
+    );
+  return rows
+    .flatMap((t) => {
+      const sections: { section: "pqq" | "itt"; deadline: Date | null }[] = [
+        { section: "pqq", deadline: t.pqqDeadline },
+        { section: "itt", deadline: t.submissionDeadline },
+      ];
+      return sections.flatMap(({ section, deadline }) =>
+        deadline && deadline < now && !t.opened.includes(section)
+          ? [{ id: t.id, reference: t.reference, title: t.title, section, deadline }]
+          : [],
+      );
+    })
+    .sort((a, b) => a.deadline.getTime() - b.deadline.getTime());
+}
+
+/** Clarification questions not yet answered (App C 5.5), oldest first, with their tender. */
+export async function questionsAwaitingAnswer(ex: Executor) {
+  return ex
+    .select({
+      id: clarifications.id,
+      number: clarifications.number,
+      askedAt: clarifications.createdAt,
+      tenderId: tenders.id,
+      reference: tenders.reference,
+      title: tenders.title,
+    })
+    .from(clarifications)
+    .innerJoin(tenders, eq(tenders.id, clarifications.tenderId))
+    .where(isNull(clarifications.answeredAt))
+    .orderBy(asc(clarifications.createdAt));
+}
+
+/** Tenders still being set up. */
+export async function draftTenders(ex: Executor) {
+  return ex
+    .select({
+      id: tenders.id,
+      reference: tenders.reference,
+      title: tenders.title,
+      updatedAt: tenders.updatedAt,
+    })
+    .from(tenders)
+    .where(eq(tenders.status, "draft"))
+    .orderBy(asc(tenders.reference));
+}
+
+/** The tenders a supplier organisation registered interest in, and whether it has submitted to each. */
+export async function interestsOf(ex: Executor, organisationId: string) {
+  return ex
+    .select({
+      id: tenders.id,
+      reference: tenders.reference,
+      title: tenders.title,
+      deadline: tenders.submissionDeadline,
+      submitted: sql<boolean>`EXISTS (SELECT 1 FROM ${tenderSubmissions} s WHERE s.tender_id = ${tenders.id}
+        AND s.organisation_id = ${organisationId} AND s.status = 'submitted')`,
+    })
+    .from(tenderInterests)
+    .innerJoin(tenders, eq(tenders.id, tenderInterests.tenderId))
+    .where(and(eq(tenderInterests.organisationId, organisationId), eq(tenders.status, "published")))
+    .orderBy(asc(tenders.submissionDeadline));
 }

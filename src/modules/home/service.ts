@@ -8,10 +8,14 @@ import type { createPipelineService } from "../projects/pipeline/service.js";
 import { loadSnapshots } from "../projects/queries.js";
 import {
   bodiesHeldBy,
+  draftTenders,
+  interestsOf,
   ledProjects,
   organisationOf,
+  questionsAwaitingAnswer,
   reviewsDueBy,
   tasksPlannedBy,
+  tendersToOpen,
   uploadsOf,
 } from "./queries.js";
 
@@ -80,6 +84,21 @@ async function pipelineTotals(pipeline: PipelineService) {
   };
 }
 
+/** Tendering's next jobs for staff who manage tenders (docs/tendering.md, App C 5.5–5.6). */
+async function tenderWork(db: Db, now: Date) {
+  const [toOpen, questions, drafts] = await Promise.all([
+    tendersToOpen(db, now),
+    questionsAwaitingAnswer(db),
+    draftTenders(db),
+  ]);
+  return { toOpen, questions, drafts };
+}
+
+/** A supplier's tenders: those its organisation registered interest in. */
+async function supplierTenders(db: Db, organisationId: string | null) {
+  return organisationId ? interestsOf(db, organisationId) : [];
+}
+
 export function createHomeService(db: Db, clock: Clock, pipeline: PipelineService) {
   return {
     /** Everything the person's home page shows of their work, on today's date. */
@@ -87,15 +106,17 @@ export function createHomeService(db: Db, clock: Clock, pipeline: PipelineServic
       const today = clock.today();
       const userId = actor.id;
       const staff = userId !== null && can(actor, "projects:read");
-      const [bodies, work, totals, provider] = await Promise.all([
+      const [bodies, work, totals, provider, tenders, supplierTenderRows] = await Promise.all([
         staff ? awaitingBodies(db, pipeline, userId, today) : Promise.resolve(null),
         userId && can(actor, "projects:update") ? projectWork(db, userId, today) : Promise.resolve(null),
         staff ? pipelineTotals(pipeline) : Promise.resolve(null),
         actor.roles.includes("provider-user") && can(actor, "datasets:import")
           ? dataReturn(db, actor.organisationId, today)
           : Promise.resolve(null),
+        staff && can(actor, "tenders:manage") ? tenderWork(db, clock.now()) : Promise.resolve(null),
+        can(actor, "tenders:participate") ? supplierTenders(db, actor.organisationId) : Promise.resolve(null),
       ]);
-      return { today, bodies, work, totals, provider };
+      return { today, bodies, work, totals, provider, tenders, supplierTenders: supplierTenderRows };
     },
   };
 }
