@@ -44,7 +44,6 @@ export const SECTION_NAMES: Record<Section, string> = {
 };
 
 export const QUESTION_KINDS = ["pass-fail", "scored", "price"] as const;
-export type QuestionKind = (typeof QUESTION_KINDS)[number];
 
 export const PACK_DOCUMENT_KINDS = [
   "specification",

@@ -45,10 +45,8 @@ export {
   ACCEPTED_TYPES,
   ACCEPTED_TYPES_TEXT,
   attachmentHeader,
-  checkDocumentFile,
   tooLargeError,
   UploadStopped,
-  type SpooledFile,
 } from "./upload.js";
 
 /**

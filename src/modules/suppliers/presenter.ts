@@ -39,4 +39,3 @@ export function presentColleague(row: ColleagueRow) {
     addedAt: row.createdAt.toISOString(),
   };
 }
-export type PresentedColleague = ReturnType<typeof presentColleague>;

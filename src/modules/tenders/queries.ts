@@ -125,15 +125,6 @@ export async function interestedRecipients(ex: Executor, tenderId: string) {
     .orderBy(asc(users.email));
 }
 
-/** How many organisations registered interest in the tender. */
-export async function interestCount(ex: Executor, tenderId: string): Promise<number> {
-  const [row] = await ex
-    .select({ n: count() })
-    .from(tenderInterests)
-    .where(eq(tenderInterests.tenderId, tenderId));
-  return row?.n ?? 0;
-}
-
 /** What still stops the tender being published at `now` (the publish button and the 409's `missing`). */
 export async function tenderReadiness(ex: Executor, tender: TenderRow, now: Date) {
   const project = await findProject(ex, tender.projectId);

@@ -13,8 +13,6 @@ export const sealedContentSchema = z.object({
 });
 export type SealedContent = z.infer<typeof sealedContentSchema>;
 
-export const EMPTY_CONTENT: SealedContent = { answers: [], priceTotalPence: null };
-
 export function sealContent(dataKey: Buffer, submissionId: string, content: SealedContent): string {
   return sealJson(dataKey, sealedContentSchema.parse(content), `submission:${submissionId}`);
 }

@@ -301,5 +301,3 @@ export function createTendersService(deps: TendersDeps) {
     publish: (actor: Actor, tenderId: string) => publish(deps, actor, tenderId),
   };
 }
-
-export type TendersService = ReturnType<typeof createTendersService>;

@@ -168,7 +168,6 @@ export function createDocumentsService(deps: Deps) {
 
 /** Receiving and checking a document, for the other capabilities that store documents (tender packs). */
 export {
-  attachmentHeader,
   checkDocumentFile,
   receiveUpload,
   UploadStopped,

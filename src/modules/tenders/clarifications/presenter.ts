@@ -31,7 +31,6 @@ export function presentForStaff(row: ClarificationLogRow) {
     askedBy: { organisationId: row.organisationId, organisationName: row.organisationName },
   };
 }
-export type StaffClarification = ReturnType<typeof presentForStaff>;
 
 /**
  * A supplier's view: no organisation is ever named. `ours` tells the supplier which questions it
@@ -52,4 +51,3 @@ export function presentForSupplier(row: SupplierLogRow) {
     ours: row.ours,
   };
 }
-export type SupplierClarification = ReturnType<typeof presentForSupplier>;

@@ -203,4 +203,3 @@ export function createClarificationsService(db: Db, clock: Clock, links: Links) 
     find: (id: string) => findClarification(db, id),
   };
 }
-export type ClarificationsService = ReturnType<typeof createClarificationsService>;

@@ -75,7 +75,6 @@ export function presentOpportunity(row: OpportunityRow, now: Date) {
     },
   };
 }
-export type PresentedOpportunity = ReturnType<typeof presentOpportunity>;
 
 /** A pack document: its name, and whether a later version replaced it (still downloadable, marked). */
 export function presentPackDocument(row: PackDocumentRow) {
@@ -92,7 +91,6 @@ export function presentPackDocument(row: PackDocumentRow) {
     supersededAt: iso(row.supersededAt),
   };
 }
-export type PresentedPackDocument = ReturnType<typeof presentPackDocument>;
 
 export function presentDownload(row: DownloadRow) {
   return {

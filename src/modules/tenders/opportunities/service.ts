@@ -175,4 +175,3 @@ export function createOpportunitiesService(db: Db, documents: DocumentStore, clo
     closingAt,
   };
 }
-export type OpportunitiesService = ReturnType<typeof createOpportunitiesService>;
