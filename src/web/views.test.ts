@@ -38,6 +38,8 @@ describe("the mojDate filter MOJ Frontend's components call", () => {
 
   it.each([
     ["a date and time in London", "2025-06-01T13:05:00.000Z", "datetime", "1 June 2025 at 2:05 pm"],
+    ["noon, as people say it", "2027-02-01T12:00:00.000Z", "datetime", "1 February 2027 at 12:00 pm"],
+    ["half past midnight", "2027-02-01T00:30:00.000Z", "datetime", "1 February 2027 at 12:30 am"],
     ["a date alone", "2025-06-01T13:05:00.000Z", "date", "1 June 2025"],
     ["nothing", "", "datetime", ""],
   ])("%s", (_name, value, type, expected) => {

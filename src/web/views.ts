@@ -45,7 +45,8 @@ const dateTimeFormat = new Intl.DateTimeFormat("en-GB", {
   year: "numeric",
   hour: "numeric",
   minute: "2-digit",
-  hour12: true,
+  // "h12", not `hour12: true`: en-GB's 12-hour clock otherwise reads noon as "0:00 pm".
+  hourCycle: "h12",
   timeZone: "Europe/London",
 });
 
