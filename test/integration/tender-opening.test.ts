@@ -201,7 +201,7 @@ describe("the opening (App C 5.6)", () => {
   it("records every submitted submission with its time and hash, counts the rest, checks compliance and completes the checklist", async () => {
     const { tenderId, alphaNow, betaNow, alphaOld, gammaWithdrawn } = await tenderWithSubmissions();
     clock.set(new Date("2027-02-01T12:00:01Z"));
-    // API.md's "two officers": the one recording may list themselves beside the witness.
+    // Two officers named (App C 5.6): the one recording may list themselves beside the witness.
     const response = await openTender(tenderId, officerToken, { witnessUserIds: [officer.id, witness.id] });
     expect(response.statusCode).toBe(201);
     const opening = response.json<Opening>();

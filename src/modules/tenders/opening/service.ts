@@ -96,7 +96,7 @@ async function witnesses(db: Db, actor: Actor | null) {
 
 /**
  * The witnesses must be other, active procurement officers (App C 5.6): 422 naming the field otherwise.
- * API.md lists "two officers": the person recording may list themselves beside the witness, and is
+ * The opening names two officers (`witnessUserIds`): the person recording may list themselves beside the witness, and is
  * then not counted again; at least one other officer must be named.
  */
 async function checkWitnesses(db: Db, actor: Actor, witnessUserIds: string[]) {

@@ -10,7 +10,7 @@ import { renderReceiptPdf } from "./receipt-pdf.js";
 import { receiveSubmission } from "./upload.js";
 
 /**
- * A supplier's sealed submission and the staff's sealed list (docs/tendering.md; API.md "Tenders"). The
+ * A supplier's sealed submission and the staff's sealed list (docs/tendering.md, "Sealed submissions"). The
  * submission is multipart: `answers` a JSON array of `{questionCode, value}`, files in the field
  * `files`, `fileQuestionCodes` an optional JSON array naming, file by file in order, the question each
  * answers (or null), `priceTotalPence`, and `section` (pqq|itt; default the one open now).
