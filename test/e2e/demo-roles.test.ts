@@ -196,10 +196,10 @@ describe("each demo role's next job from the home page", () => {
     expect(errors).toEqual([]);
   });
 
-  it("the supplier, with no opportunity open, reaches how the council buys in one click", async () => {
+  it("the supplier sees the live tender it registered interest in, and reaches how the council buys in one click", async () => {
     const { page, errors } = await signInHome("supplier@commissioner.example", "supplier");
     const section = page.locator("#opportunities");
-    expect(await section.textContent()).toContain("Nothing needs you yet.");
+    expect(await section.textContent()).toContain("Not submitted: go to your submission");
     await follow(
       page,
       section.getByRole("link", { name: "read how the council buys services" }),
@@ -222,8 +222,10 @@ describe("each demo role's next job from the home page", () => {
         "equalities",
         "evaluator",
         "jcg",
+        "procurement2",
         "procurement",
         "provider",
+        "supplier2",
         "supplier",
       ].map((name) => `${name}@commissioner.example`),
     );
